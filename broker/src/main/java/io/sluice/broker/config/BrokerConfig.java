@@ -1,0 +1,209 @@
+package io.sluice.broker.config;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Broker settings under Apache Kafka's names. Unknown keys are rejected at start-up, naming the key,
+ * because a misspelt setting that is silently ignored is worse than a broker that refuses to start.
+ */
+public final class BrokerConfig extends AbstractConfig {
+    public static final String BROKER_ID = "broker.id";
+    public static final String LISTENERS = "listeners";
+    public static final String ADVERTISED_LISTENERS = "advertised.listeners";
+    public static final String LOG_DIRS = "log.dirs";
+    public static final String LOG_DIR = "log.dir";
+    public static final String ZOOKEEPER_CONNECT = "zookeeper.connect";
+    public static final String ZOOKEEPER_SESSION_TIMEOUT_MS = "zookeeper.session.timeout.ms";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String DEFAULT_REPLICATION_FACTOR = "default.replication.factor";
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
+    public static final String LOG_SEGMENT_BYTES = "log.segment.bytes";
+    public static final String LOG_ROLL_MS = "log.roll.ms";
+    public static final String LOG_RETENTION_MS = "log.retention.ms";
+    public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String LOG_INDEX_INTERVAL_BYTES = "log.index.interval.bytes";
+    public static final String LOG_INDEX_SIZE_MAX_BYTES = "log.index.size.max.bytes";
+    public static final String LOG_CLEANUP_POLICY = "log.cleanup.policy";
+    public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
+    public static final String LOG_CLEANER_MIN_COMPACTION_LAG_MS = "log.cleaner.min.compaction.lag.ms";
+    public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
+    public static final String LOG_FLUSH_INTERVAL_MESSAGES = "log.flush.interval.messages";
+    public static final String LOG_MESSAGE_TIMESTAMP_TYPE = "log.message.timestamp.type";
+    public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String NUM_IO_THREADS = "num.io.threads";
+    public static final String NUM_NETWORK_THREADS = "num.network.threads";
+    public static final String OFFSETS_TOPIC_NUM_PARTITIONS = "offsets.topic.num.partitions";
+    public static final String OFFSETS_TOPIC_REPLICATION_FACTOR = "offsets.topic.replication.factor";
+    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
+    public static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    public static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
+    public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+    public static final String GROUP_MAX_SIZE = "group.max.size";
+    public static final String CLUSTER_ID = "cluster.id";
+
+    private static final ConfigDef DEFINITION = new ConfigDef()
+            .define(BROKER_ID, Type.INT, 0, Range.atLeast(0), Importance.HIGH, "This broker's id in the cluster.")
+            .define(LISTENERS, Type.LIST, "PLAINTEXT://127.0.0.1:9092", Importance.HIGH,
+                    "Listeners to bind, e.g. PLAINTEXT://0.0.0.0:9092; port 0 picks a free port.")
+            .define(ADVERTISED_LISTENERS, Type.LIST, null, Importance.HIGH,
+                    "Listeners given to clients in metadata; defaults to listeners.")
+            .define(LOG_DIRS, Type.LIST, null, Importance.HIGH, "Directories holding partition logs.")
+            .define(LOG_DIR, Type.STRING, "./data", Importance.HIGH, "Log directory used when log.dirs is unset.")
+            .define(ZOOKEEPER_CONNECT, Type.STRING, null, Importance.HIGH,
+                    "ZooKeeper connect string, optional chroot; unset starts an embedded ZooKeeper.")
+            .define(ZOOKEEPER_SESSION_TIMEOUT_MS, Type.INT, 18000, Range.atLeast(1000), Importance.MEDIUM,
+                    "ZooKeeper session timeout.")
+            .define(NUM_PARTITIONS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+                    "Partitions of an auto-created topic.")
+            .define(DEFAULT_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.atLeast(1), Importance.MEDIUM,
+                    "Replication factor of an auto-created topic.")
+            .define(AUTO_CREATE_TOPICS_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Create a topic on Metadata requests for an unknown topic.")
+            .define(DELETE_TOPIC_ENABLE, Type.BOOLEAN, true, Importance.LOW, "Allow DeleteTopics.")
+            .define(LOG_SEGMENT_BYTES, Type.INT, 1024 * 1024 * 1024, Range.atLeast(1024), Importance.HIGH,
+                    "Roll a segment at this size.")
+            .define(LOG_ROLL_MS, Type.LONG, 7L * 24 * 60 * 60 * 1000, Range.atLeast(1), Importance.MEDIUM,
+                    "Roll a segment when its first record is this old.")
+            .define(LOG_RETENTION_MS, Type.LONG, 7L * 24 * 60 * 60 * 1000, Range.atLeast(-1), Importance.HIGH,
+                    "Delete segments older than this; -1 keeps them forever.")
+            .define(LOG_RETENTION_BYTES, Type.LONG, -1L, Range.atLeast(-1), Importance.HIGH,
+                    "Delete old segments while a partition is larger than this; -1 means no limit.")
+            .define(LOG_RETENTION_CHECK_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM,
+                    "How often retention and compaction run.")
+            .define(LOG_INDEX_INTERVAL_BYTES, Type.INT, 4096, Range.atLeast(0), Importance.MEDIUM,
+                    "Bytes between offset-index entries.")
+            .define(LOG_INDEX_SIZE_MAX_BYTES, Type.INT, 10 * 1024 * 1024, Range.atLeast(8), Importance.MEDIUM,
+                    "Maximum size of an offset or time index file.")
+            .define(LOG_CLEANUP_POLICY, Type.LIST, "delete", ConfigDef.ValidList.in("delete", "compact"),
+                    Importance.MEDIUM, "delete, compact, or both.")
+            .define(LOG_CLEANER_DELETE_RETENTION_MS, Type.LONG, 86_400_000L, Range.atLeast(0), Importance.MEDIUM,
+                    "How long tombstones are kept after compaction.")
+            .define(LOG_CLEANER_MIN_COMPACTION_LAG_MS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
+                    "Minimum age of a record before it may be compacted.")
+            .define(LOG_CLEANER_BACKOFF_MS, Type.LONG, 15_000L, Range.atLeast(0), Importance.LOW,
+                    "Pause between compaction passes.")
+            .define(LOG_FLUSH_INTERVAL_MESSAGES, Type.LONG, Long.MAX_VALUE, Range.atLeast(1), Importance.LOW,
+                    "fsync after this many messages (default: leave it to the OS, as Kafka does).")
+            .define(LOG_MESSAGE_TIMESTAMP_TYPE, Type.STRING, "CreateTime",
+                    ValidString.in("CreateTime", "LogAppendTime"), Importance.MEDIUM, "Timestamp type of records.")
+            .define(MESSAGE_MAX_BYTES, Type.INT, 1024 * 1024 + 12, Range.atLeast(0), Importance.HIGH,
+                    "Largest record batch accepted.")
+            .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, 100 * 1024 * 1024, Range.atLeast(1), Importance.HIGH,
+                    "Largest request frame accepted; larger frames close the connection.")
+            .define(NUM_IO_THREADS, Type.INT, 8, Range.atLeast(1), Importance.MEDIUM, "Request handler threads.")
+            .define(NUM_NETWORK_THREADS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, "Network threads.")
+            .define(OFFSETS_TOPIC_NUM_PARTITIONS, Type.INT, 50, Range.atLeast(1), Importance.HIGH,
+                    "Partitions of __consumer_offsets.")
+            .define(OFFSETS_TOPIC_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.atLeast(1), Importance.HIGH,
+                    "Replication factor of __consumer_offsets.")
+            .define(OFFSETS_TOPIC_SEGMENT_BYTES, Type.INT, 100 * 1024 * 1024, Range.atLeast(1024), Importance.LOW,
+                    "Segment size of __consumer_offsets.")
+            .define(OFFSETS_RETENTION_MINUTES, Type.INT, 7 * 24 * 60, Range.atLeast(1), Importance.HIGH,
+                    "Committed offsets of an empty group expire after this long.")
+            .define(OFFSETS_RETENTION_CHECK_INTERVAL_MS, Type.LONG, 600_000L, Range.atLeast(1), Importance.HIGH,
+                    "How often expired offsets are removed.")
+            .define(GROUP_INITIAL_REBALANCE_DELAY_MS, Type.INT, 3000, Range.atLeast(0), Importance.MEDIUM,
+                    "Wait this long for more members before the first rebalance of an empty group.")
+            .define(GROUP_MIN_SESSION_TIMEOUT_MS, Type.INT, 6000, Range.atLeast(0), Importance.MEDIUM,
+                    "Smallest session timeout a member may ask for.")
+            .define(GROUP_MAX_SESSION_TIMEOUT_MS, Type.INT, 1_800_000, Range.atLeast(0), Importance.MEDIUM,
+                    "Largest session timeout a member may ask for.")
+            .define(GROUP_MAX_SIZE, Type.INT, Integer.MAX_VALUE, Range.atLeast(1), Importance.MEDIUM,
+                    "Most members in one group.")
+            .define(CLUSTER_ID, Type.STRING, null, Importance.LOW,
+                    "Cluster id; generated and stored in ZooKeeper on first start when unset.");
+
+    private BrokerConfig(Map<String, ?> values) {
+        super(DEFINITION, values, false);
+    }
+
+    /** Validates and builds a config; unknown keys and bad values fail with the key in the message. */
+    public static BrokerConfig of(Map<String, String> values) {
+        for (String key : values.keySet()) {
+            if (!DEFINITION.names().contains(key)) {
+                throw new ConfigException("Unknown configuration '" + key + "'");
+            }
+        }
+        Map<String, Object> known = new HashMap<>();
+        values.forEach((k, v) -> {
+            if (DEFINITION.names().contains(k)) {
+                known.put(k, v);
+            }
+        });
+        return new BrokerConfig(known);
+    }
+
+    public static Map<String, String> load(Path file) throws IOException {
+        Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            props.load(reader);
+        }
+        Map<String, String> map = new HashMap<>();
+        props.stringPropertyNames().forEach(k -> map.put(k, props.getProperty(k).trim()));
+        return map;
+    }
+
+    public static ConfigDef definition() {
+        return DEFINITION;
+    }
+
+    public int brokerId() {
+        return getInt(BROKER_ID);
+    }
+
+    public List<String> listeners() {
+        return getList(LISTENERS);
+    }
+
+    public List<String> advertisedListeners() {
+        List<String> advertised = getList(ADVERTISED_LISTENERS);
+        return advertised == null ? listeners() : advertised;
+    }
+
+    public List<Path> logDirs() {
+        List<String> dirs = getList(LOG_DIRS);
+        if (dirs == null || dirs.isEmpty()) {
+            dirs = List.of(getString(LOG_DIR));
+        }
+        return dirs.stream().map(Path::of).toList();
+    }
+
+    public String zookeeperConnect() {
+        return getString(ZOOKEEPER_CONNECT);
+    }
+
+    public Map<String, Object> allValues() {
+        return new HashMap<>(values());
+    }
+
+    /** Values of broker settings, in the form DescribeConfigs reports them. */
+    public Map<String, String> describe() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        values().forEach((k, v) -> out.put(k, v == null ? null : ConfigDef.convertToString(v, DEFINITION.configKeys().get(k).type)));
+        return out;
+    }
+
+    public boolean isDefault(String key) {
+        return !originals().containsKey(key);
+    }
+}

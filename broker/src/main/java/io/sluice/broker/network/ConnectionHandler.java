@@ -1,0 +1,177 @@
+package io.sluice.broker.network;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.sluice.broker.api.ApiHandler;
+import io.sluice.broker.api.ApiRequest;
+import io.sluice.broker.api.ApiRouter;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * One client connection. Requests are served one at a time, in arrival order, so responses leave in
+ * request order as Kafka's protocol requires; pipelined requests wait in a queue, and reading pauses
+ * when the queue is long (back-pressure instead of unbounded memory). Handlers run on the request
+ * pool, never on this event loop.
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
+    private static final int MAX_QUEUED = 16;
+
+    private final ApiRouter router;
+    private final Executor requestPool;
+    private final ArrayDeque<ApiRequest> queue = new ArrayDeque<>();
+    private boolean serving;
+    private String connectionId;
+    private ChannelHandlerContext ctx;
+
+    ConnectionHandler(ApiRouter router, Executor requestPool) {
+        this.router = router;
+        this.requestPool = requestPool;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.connectionId = ctx.channel().localAddress() + "-" + ctx.channel().remoteAddress();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        ByteBuffer buffer;
+        try {
+            // Copied out of the pooled frame: a parsed request (its records in particular) keeps
+            // pointing into this buffer long after the frame would have been recycled.
+            byte[] bytes = new byte[frame.readableBytes()];
+            frame.readBytes(bytes);
+            buffer = ByteBuffer.wrap(bytes);
+        } finally {
+            frame.release();
+        }
+        ApiRequest request = decode(buffer);
+        if (request == null) {
+            return;
+        }
+        queue.add(request);
+        if (queue.size() >= MAX_QUEUED) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        serveNext();
+    }
+
+    private ApiRequest decode(ByteBuffer buffer) {
+        RequestHeader header;
+        try {
+            header = RequestHeader.parse(buffer);
+        } catch (RuntimeException e) {
+            close("an unreadable request header (" + e.getMessage() + ")");
+            return null;
+        }
+        ApiKeys api = header.apiKey();
+        short version = header.apiVersion();
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        if (!router.supports(api, version)) {
+            if (api == ApiKeys.API_VERSIONS) {
+                // Kafka answers an ApiVersions it cannot parse with a v0 response listing what it
+                // does support, so that newer clients can fall back.
+                ApiVersionsResponse response = new ApiVersionsResponse(new ApiVersionsResponseData()
+                        .setErrorCode(Errors.UNSUPPORTED_VERSION.code())
+                        .setApiKeys(router.advertised()));
+                RequestHeader v0 = new RequestHeader(ApiKeys.API_VERSIONS, (short) 0, header.clientId(), header.correlationId());
+                write(v0, response);
+                return null;
+            }
+            if (api.isVersionSupported(version)) {
+                try {
+                    AbstractRequest body = AbstractRequest.parseRequest(api, version, new ByteBufferAccessor(buffer)).request;
+                    log.debug("Unsupported {} v{} from {}", api, version, remote);
+                    write(header, body.getErrorResponse(new UnsupportedVersionException(
+                            "Sluice does not support " + api + " version " + version)));
+                    return null;
+                } catch (RuntimeException e) {
+                    // fall through to closing
+                }
+            }
+            close("unsupported API " + api + " version " + version);
+            return null;
+        }
+        try {
+            AbstractRequest body = AbstractRequest.parseRequest(api, version, new ByteBufferAccessor(buffer)).request;
+            return new ApiRequest(header, body, connectionId, remote == null ? null : remote.getAddress());
+        } catch (RuntimeException e) {
+            close("a malformed " + api + " v" + version + " request (" + e.getMessage() + ")");
+            return null;
+        }
+    }
+
+    private void serveNext() {
+        if (serving || queue.isEmpty() || !ctx.channel().isActive()) {
+            return;
+        }
+        serving = true;
+        ApiRequest request = queue.peek();
+        ApiHandler handler = router.handler(request.header().apiKey());
+        CompletableFuture.supplyAsync(() -> handler.handle(request), requestPool)
+                .thenCompose(f -> f)
+                .whenComplete((response, error) -> ctx.executor().execute(() -> finish(request, response, error)));
+    }
+
+    private void finish(ApiRequest request, AbstractResponse response, Throwable error) {
+        queue.poll();
+        serving = false;
+        if (error != null) {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            log.error("Failed to serve {} from {}", request.header(), connectionId, cause);
+            response = request.body().getErrorResponse(cause);
+        }
+        if (response != null) {
+            write(request.header(), response);
+        }
+        if (queue.size() < MAX_QUEUED && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+        serveNext();
+    }
+
+    private void write(RequestHeader header, AbstractResponse response) {
+        ctx.writeAndFlush(new SendRegion(response.toSend(header.toResponseHeader(), header.apiVersion())));
+    }
+
+    private void close(String reason) {
+        log.warn("Closing connection {}: {}", connectionId, reason);
+        ctx.close();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            close("request frame larger than socket.request.max.bytes (" + cause.getMessage() + ")");
+        } else if (cause instanceof java.io.IOException) {
+            log.debug("Connection {} failed: {}", connectionId, cause.toString());
+            ctx.close();
+        } else {
+            log.warn("Closing connection {} after an error", connectionId, cause);
+            ctx.close();
+        }
+    }
+}
