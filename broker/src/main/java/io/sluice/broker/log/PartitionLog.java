@@ -153,9 +153,19 @@ public final class PartitionLog implements Closeable {
         return logEndOffset;
     }
 
+    /** Offsets below this are not part of any open transaction; equals the high watermark until transactions exist. */
+    public long lastStableOffset() {
+        return highWatermark();
+    }
+
     /** The first offset whose timestamp is at or after {@code timestamp}, if any. */
     public Optional<FileRecords.TimestampAndOffset> offsetForTimestamp(long timestamp) {
         return Optional.ofNullable(records.searchForTimestamp(timestamp, 0, logStartOffset, 0));
+    }
+
+    /** The offset of the record with the largest timestamp (ListOffsets MAX_TIMESTAMP), if any. */
+    public Optional<FileRecords.TimestampAndOffset> maxTimestampOffset() {
+        return records.sizeInBytes() == 0 ? Optional.empty() : Optional.ofNullable(records.largestTimestampAfter(0));
     }
 
     /** Moves the log start offset forward (DeleteRecords); returns the new log start offset. */

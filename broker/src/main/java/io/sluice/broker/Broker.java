@@ -1,0 +1,169 @@
+package io.sluice.broker;
+
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.sluice.broker.api.ApiRouter;
+import io.sluice.broker.api.ApiVersionsHandler;
+import io.sluice.broker.api.ConfigApis;
+import io.sluice.broker.api.DeleteRecordsHandler;
+import io.sluice.broker.api.DescribeClusterHandler;
+import io.sluice.broker.api.FetchHandler;
+import io.sluice.broker.api.FetchWaiters;
+import io.sluice.broker.api.InitProducerIdHandler;
+import io.sluice.broker.api.ListOffsetsHandler;
+import io.sluice.broker.api.MetadataHandler;
+import io.sluice.broker.api.ProduceHandler;
+import io.sluice.broker.api.TopicAdminApis;
+import io.sluice.broker.cluster.ClusterStore;
+import io.sluice.broker.cluster.ClusterView;
+import io.sluice.broker.cluster.EmbeddedZooKeeper;
+import io.sluice.broker.cluster.ProducerIdBlocks;
+import io.sluice.broker.cluster.TopicRegistry;
+import io.sluice.broker.config.BrokerConfig;
+import io.sluice.broker.log.LogManager;
+import io.sluice.broker.network.KafkaServer;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/** One Sluice broker: wires storage, cluster metadata, the APIs and the listener, and shuts them down in order. */
+public final class Broker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Broker.class);
+
+    private final BrokerConfig config;
+    private final List<AutoCloseable> closeInReverse = new ArrayList<>();
+    private InetSocketAddress boundAddress;
+    private Node localNode;
+    private String clusterId;
+    private EmbeddedZooKeeper embeddedZooKeeper;
+
+    private Broker(BrokerConfig config) {
+        this.config = config;
+    }
+
+    public static Broker start(BrokerConfig config) {
+        Broker broker = new Broker(config);
+        try {
+            broker.startUp();
+            return broker;
+        } catch (Exception e) {
+            broker.close();
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("Broker failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    private void startUp() throws Exception {
+        long began = System.currentTimeMillis();
+        String zkConnect = config.zookeeperConnect();
+        if (zkConnect == null || zkConnect.isBlank()) {
+            embeddedZooKeeper = EmbeddedZooKeeper.start(config.logDirs().get(0).resolve("zookeeper"), 0);
+            closeInReverse.add(embeddedZooKeeper);
+            zkConnect = embeddedZooKeeper.connectString();
+        }
+        ClusterStore store = new ClusterStore(zkConnect, config.getInt(BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS));
+        closeInReverse.add(store);
+        store.start();
+        clusterId = store.clusterId(config.getString(BrokerConfig.CLUSTER_ID));
+
+        LogManager logs = new LogManager(config.logDirs());
+        closeInReverse.add(logs);
+        TopicRegistry topics = new TopicRegistry(store, logs, config);
+        topics.load();
+
+        ExecutorService requestPool = requestPool(config.getInt(BrokerConfig.NUM_IO_THREADS));
+        closeInReverse.add(() -> {
+            requestPool.shutdown();
+            requestPool.awaitTermination(5, TimeUnit.SECONDS);
+        });
+        FetchWaiters fetchWaiters = new FetchWaiters(requestPool);
+        closeInReverse.add(fetchWaiters);
+
+        Listener listener = Listener.parse(config.listeners().get(0));
+        Listener advertised = Listener.parse(config.advertisedListeners().get(0));
+        ApiRouter router = new ApiRouter();
+        KafkaServer server = new KafkaServer(config.getInt(BrokerConfig.NUM_NETWORK_THREADS));
+        boundAddress = server.start(listener.host(), listener.port(),
+                config.getInt(BrokerConfig.SOCKET_REQUEST_MAX_BYTES), router, requestPool);
+        // Closed first of all (last added): no new requests while the rest shuts down.
+        String advertisedHost = advertised.host().isEmpty() || advertised.host().equals("0.0.0.0")
+                ? InetAddress.getLocalHost().getCanonicalHostName() : advertised.host();
+        int advertisedPort = advertised.port() == 0 || advertised.equals(listener) ? boundAddress.getPort() : advertised.port();
+        localNode = new Node(config.brokerId(), advertisedHost, advertisedPort);
+        ClusterView cluster = new ClusterView(store, clusterId, localNode);
+        closeInReverse.add(cluster);
+
+        router.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(router))
+                .register(ApiKeys.METADATA, new MetadataHandler(cluster, topics, config))
+                .register(ApiKeys.PRODUCE, new ProduceHandler(topics, fetchWaiters))
+                .register(ApiKeys.FETCH, new FetchHandler(topics, fetchWaiters))
+                .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics))
+                .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(topics))
+                .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(cluster))
+                .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIdBlocks(store.curator())));
+        new TopicAdminApis(topics, config).registerApis(router);
+        new ConfigApis(topics, config).registerApis(router);
+
+        store.registerBroker(new ClusterStore.BrokerRegistration(config.brokerId(), advertisedHost, advertisedPort, null));
+        closeInReverse.add(server);
+        log.info("Sluice broker {} started in {} ms: cluster {}, listening on {}:{}, data in {}", config.brokerId(),
+                System.currentTimeMillis() - began, clusterId, advertisedHost, advertisedPort, config.logDirs());
+    }
+
+    private static ExecutorService requestPool(int threads) {
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                new DefaultThreadFactory("sluice-request", true));
+    }
+
+    record Listener(String name, String host, int port) {
+        static Listener parse(String spec) {
+            URI uri = URI.create(spec.trim());
+            if (uri.getScheme() == null || uri.getPort() < 0) {
+                throw new org.apache.kafka.common.config.ConfigException("listeners", spec,
+                        "expected NAME://host:port, e.g. PLAINTEXT://127.0.0.1:9092");
+            }
+            return new Listener(uri.getScheme(), uri.getHost() == null ? "" : uri.getHost(), uri.getPort());
+        }
+    }
+
+    public int port() {
+        return boundAddress.getPort();
+    }
+
+    public String bootstrapServers() {
+        return localNode.host() + ":" + localNode.port();
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (int i = closeInReverse.size() - 1; i >= 0; i--) {
+            try {
+                closeInReverse.get(i).close();
+            } catch (Exception e) {
+                log.warn("Error while shutting down {}", closeInReverse.get(i), e);
+            }
+        }
+        closeInReverse.clear();
+        log.info("Sluice broker {} stopped", config.brokerId());
+    }
+}

@@ -1,0 +1,132 @@
+package io.sluice.broker.api;
+
+import io.sluice.broker.cluster.TopicInfo;
+import io.sluice.broker.cluster.TopicRegistry;
+import io.sluice.broker.log.PartitionLog;
+import io.sluice.broker.log.ReadResult;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Fetch: reads each partition from its log (slices of segment files, sent zero-copy), honouring the
+ * request's and each partition's byte limits; waits in {@link FetchWaiters} while fewer than
+ * {@code min_bytes} are available. Fetch sessions (KIP-227) are not kept: every response has session
+ * id 0, which clients treat as "send full fetch requests".
+ */
+public final class FetchHandler implements ApiHandler {
+    private final TopicRegistry topics;
+    private final FetchWaiters waiters;
+
+    public FetchHandler(TopicRegistry topics, FetchWaiters waiters) {
+        this.topics = topics;
+        this.waiters = waiters;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(ApiRequest request) {
+        FetchRequestData data = request.body(FetchRequest.class).data();
+        CompletableFuture<AbstractResponse> result = new CompletableFuture<>();
+        Read first = read(data);
+        if (first.bytes >= data.minBytes() || data.maxWaitMs() <= 0 || first.hasError) {
+            result.complete(first.response);
+            return result;
+        }
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (FetchRequestData.FetchTopic t : data.topics()) {
+            String name = name(t).orElse(null);
+            if (name != null) {
+                t.partitions().forEach(p -> partitions.add(new TopicPartition(name, p.partition())));
+            }
+        }
+        waiters.park(deadline -> {
+            Read again = read(data);
+            if (deadline || again.bytes >= data.minBytes() || again.hasError) {
+                result.complete(again.response);
+                return true;
+            }
+            return false;
+        }, partitions, data.maxWaitMs());
+        return result;
+    }
+
+    private record Read(FetchResponse response, int bytes, boolean hasError) {
+    }
+
+    private Optional<String> name(FetchRequestData.FetchTopic t) {
+        if (t.topic() != null && !t.topic().isEmpty()) {
+            return Optional.of(t.topic());
+        }
+        return topics.get(t.topicId()).map(TopicInfo::name);
+    }
+
+    private Read read(FetchRequestData data) {
+        boolean readCommitted = data.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
+        int remaining = data.maxBytes() <= 0 ? Integer.MAX_VALUE : data.maxBytes();
+        int total = 0;
+        boolean hasError = false;
+        FetchResponseData out = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
+        for (FetchRequestData.FetchTopic t : data.topics()) {
+            Optional<String> name = name(t);
+            FetchableTopicResponse topicResponse = new FetchableTopicResponse()
+                    .setTopic(name.orElse(t.topic()))
+                    .setTopicId(t.topicId() == null ? Uuid.ZERO_UUID : t.topicId());
+            for (FetchRequestData.FetchPartition p : t.partitions()) {
+                PartitionData pd = new PartitionData()
+                        .setPartitionIndex(p.partition())
+                        .setHighWatermark(-1)
+                        .setLastStableOffset(-1)
+                        .setLogStartOffset(-1)
+                        .setRecords(MemoryRecords.EMPTY);
+                if (name.isEmpty()) {
+                    boolean byId = t.topic() == null || t.topic().isEmpty();
+                    pd.setErrorCode((byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+                    hasError = true;
+                } else {
+                    Optional<PartitionLog> log = topics.log(new TopicPartition(name.get(), p.partition()));
+                    if (log.isEmpty()) {
+                        pd.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                        hasError = true;
+                    } else {
+                        try {
+                            int limit = Math.min(remaining, p.partitionMaxBytes());
+                            ReadResult r = log.get().read(p.fetchOffset(), Math.max(limit, 0), total == 0);
+                            int size = r.records().sizeInBytes();
+                            total += size;
+                            remaining = Math.max(0, remaining - size);
+                            pd.setErrorCode(Errors.NONE.code())
+                                    .setHighWatermark(r.highWatermark())
+                                    .setLastStableOffset(r.highWatermark())
+                                    .setLogStartOffset(r.logStartOffset())
+                                    .setRecords(r.records());
+                            if (readCommitted) {
+                                pd.setAbortedTransactions(new ArrayList<>());
+                            }
+                        } catch (ApiException e) {
+                            pd.setErrorCode(Errors.forException(e).code());
+                            hasError = true;
+                        }
+                    }
+                }
+                topicResponse.partitions().add(pd);
+            }
+            out.responses().add(topicResponse);
+        }
+        return new Read(FetchResponse.of(out), total, hasError);
+    }
+}

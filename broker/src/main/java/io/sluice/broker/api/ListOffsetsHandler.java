@@ -1,0 +1,75 @@
+package io.sluice.broker.api;
+
+import io.sluice.broker.cluster.TopicRegistry;
+import io.sluice.broker.log.PartitionLog;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.ListOffsetsResponse;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/** ListOffsets: earliest, latest (the last stable offset under read_committed), max timestamp, by timestamp. */
+public final class ListOffsetsHandler implements ApiHandler {
+    private final TopicRegistry topics;
+
+    public ListOffsetsHandler(TopicRegistry topics) {
+        this.topics = topics;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(ApiRequest request) {
+        ListOffsetsRequest body = request.body(ListOffsetsRequest.class);
+        boolean readCommitted = body.isolationLevel() == IsolationLevel.READ_COMMITTED;
+        ListOffsetsResponseData out = new ListOffsetsResponseData();
+        for (ListOffsetsTopic topic : body.topics()) {
+            ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
+            for (ListOffsetsPartition p : topic.partitions()) {
+                topicResponse.partitions().add(lookup(new TopicPartition(topic.name(), p.partitionIndex()), p.timestamp(), readCommitted));
+            }
+            out.topics().add(topicResponse);
+        }
+        return CompletableFuture.completedFuture(new ListOffsetsResponse(out));
+    }
+
+    private ListOffsetsPartitionResponse lookup(TopicPartition tp, long timestamp, boolean readCommitted) {
+        ListOffsetsPartitionResponse out = new ListOffsetsPartitionResponse()
+                .setPartitionIndex(tp.partition())
+                .setTimestamp(ListOffsetsResponse.UNKNOWN_TIMESTAMP)
+                .setOffset(ListOffsetsResponse.UNKNOWN_OFFSET)
+                .setLeaderEpoch(RecordBatch.NO_PARTITION_LEADER_EPOCH);
+        Optional<PartitionLog> found = topics.log(tp);
+        if (found.isEmpty()) {
+            return out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        }
+        PartitionLog log = found.get();
+        out.setErrorCode(Errors.NONE.code());
+        if (timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
+            return out.setOffset(log.logStartOffset()).setLeaderEpoch(0);
+        }
+        if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP || timestamp == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
+            return out.setOffset(readCommitted ? log.lastStableOffset() : log.highWatermark()).setLeaderEpoch(0);
+        }
+        if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP) {
+            Optional<TimestampAndOffset> max = log.maxTimestampOffset();
+            return max.map(m -> out.setTimestamp(m.timestamp).setOffset(m.offset).setLeaderEpoch(m.leaderEpoch.orElse(0)))
+                    .orElse(out);
+        }
+        if (timestamp < 0) {
+            return out.setErrorCode(Errors.UNSUPPORTED_VERSION.code());
+        }
+        Optional<TimestampAndOffset> at = log.offsetForTimestamp(timestamp);
+        return at.map(m -> out.setTimestamp(m.timestamp).setOffset(m.offset).setLeaderEpoch(m.leaderEpoch.orElse(0)))
+                .orElse(out);
+    }
+}

@@ -1,0 +1,89 @@
+package io.sluice.broker.api;
+
+import io.sluice.broker.cluster.TopicInfo;
+import io.sluice.broker.cluster.TopicRegistry;
+import io.sluice.broker.log.AppendResult;
+import io.sluice.broker.log.PartitionLog;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/** Produce: validate and append each partition's batches; acks=0 gets no response. */
+public final class ProduceHandler implements ApiHandler {
+    private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
+
+    private final TopicRegistry topics;
+    private final FetchWaiters fetchWaiters;
+
+    public ProduceHandler(TopicRegistry topics, FetchWaiters fetchWaiters) {
+        this.topics = topics;
+        this.fetchWaiters = fetchWaiters;
+    }
+
+    @Override
+    public CompletableFuture<AbstractResponse> handle(ApiRequest request) {
+        ProduceRequestData data = request.body(ProduceRequest.class).data();
+        ProduceResponseData response = new ProduceResponseData();
+        for (ProduceRequestData.TopicProduceData topicData : data.topicData()) {
+            Optional<TopicInfo> topic = topicData.name() != null && !topicData.name().isEmpty()
+                    ? topics.get(topicData.name())
+                    : topics.get(topicData.topicId());
+            TopicProduceResponse topicResponse = new TopicProduceResponse()
+                    .setName(topicData.name())
+                    .setTopicId(topicData.topicId() == null ? Uuid.ZERO_UUID : topicData.topicId());
+            for (ProduceRequestData.PartitionProduceData partitionData : topicData.partitionData()) {
+                topicResponse.partitionResponses().add(append(topic, topicData, partitionData));
+            }
+            response.responses().add(topicResponse);
+        }
+        if (data.acks() == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.completedFuture(new ProduceResponse(response));
+    }
+
+    private PartitionProduceResponse append(Optional<TopicInfo> topic, ProduceRequestData.TopicProduceData topicData,
+                                            ProduceRequestData.PartitionProduceData partitionData) {
+        PartitionProduceResponse out = new PartitionProduceResponse()
+                .setIndex(partitionData.index())
+                .setBaseOffset(-1)
+                .setLogAppendTimeMs(-1)
+                .setLogStartOffset(-1);
+        if (topic.isEmpty()) {
+            boolean byId = topicData.name() == null || topicData.name().isEmpty();
+            return out.setErrorCode((byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+        }
+        TopicPartition tp = new TopicPartition(topic.get().name(), partitionData.index());
+        Optional<PartitionLog> partitionLog = topics.log(tp);
+        if (partitionLog.isEmpty()) {
+            return out.setErrorCode(partitionData.index() < topic.get().partitionCount()
+                    ? Errors.NOT_LEADER_OR_FOLLOWER.code() : Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+        }
+        try {
+            AppendResult result = partitionLog.get().append((MemoryRecords) partitionData.records(), 0);
+            fetchWaiters.wake(tp);
+            return out.setErrorCode(Errors.NONE.code())
+                    .setBaseOffset(result.firstOffset())
+                    .setLogAppendTimeMs(result.logAppendTime())
+                    .setLogStartOffset(result.logStartOffset());
+        } catch (ApiException e) {
+            Errors error = Errors.forException(e);
+            log.debug("Rejected produce to {}: {}", tp, e.getMessage());
+            return out.setErrorCode(error.code()).setErrorMessage(e.getMessage());
+        }
+    }
+}

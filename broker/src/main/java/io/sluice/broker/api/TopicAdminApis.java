@@ -1,0 +1,141 @@
+package io.sluice.broker.api;
+
+import io.sluice.broker.cluster.TopicInfo;
+import io.sluice.broker.cluster.TopicRegistry;
+import io.sluice.broker.config.BrokerConfig;
+import io.sluice.broker.log.LogConfig;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.TopicDeletionDisabledException;
+import org.apache.kafka.common.errors.UnknownTopicIdException;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ApiError;
+import org.apache.kafka.common.requests.CreatePartitionsRequest;
+import org.apache.kafka.common.requests.CreatePartitionsResponse;
+import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.CreateTopicsResponse;
+import org.apache.kafka.common.requests.DeleteTopicsRequest;
+import org.apache.kafka.common.requests.DeleteTopicsResponse;
+import org.apache.kafka.common.requests.DescribeConfigsResponse;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** CreateTopics, DeleteTopics, CreatePartitions. */
+public final class TopicAdminApis {
+    private final TopicRegistry topics;
+    private final BrokerConfig config;
+
+    public TopicAdminApis(TopicRegistry topics, BrokerConfig config) {
+        this.topics = topics;
+        this.config = config;
+    }
+
+    public void registerApis(ApiRouter router) {
+        router.register(ApiKeys.CREATE_TOPICS, this::createTopics);
+        router.register(ApiKeys.DELETE_TOPICS, this::deleteTopics);
+        router.register(ApiKeys.CREATE_PARTITIONS, this::createPartitions);
+    }
+
+    static ApiError error(RuntimeException e) {
+        if (e instanceof ConfigException) {
+            return new ApiError(Errors.INVALID_CONFIG, e.getMessage());
+        }
+        return ApiError.fromThrowable(e);
+    }
+
+    private CompletableFuture<org.apache.kafka.common.requests.AbstractResponse> createTopics(ApiRequest request) {
+        CreateTopicsRequestData data = request.body(CreateTopicsRequest.class).data();
+        CreateTopicsResponseData out = new CreateTopicsResponseData();
+        for (CreateTopicsRequestData.CreatableTopic t : data.topics()) {
+            CreatableTopicResult result = new CreatableTopicResult().setName(t.name());
+            try {
+                if (!t.assignments().isEmpty()) {
+                    throw new InvalidRequestException("Manual replica assignment is not supported yet; use replication factor");
+                }
+                Map<String, String> configs = new HashMap<>();
+                t.configs().forEach(c -> configs.put(c.name(), c.value()));
+                int partitions = t.numPartitions() == -1 ? config.getInt(BrokerConfig.NUM_PARTITIONS) : t.numPartitions();
+                short rf = t.replicationFactor() == -1 ? config.getShort(BrokerConfig.DEFAULT_REPLICATION_FACTOR) : t.replicationFactor();
+                TopicInfo created = topics.create(t.name(), partitions, rf, configs, data.validateOnly());
+                result.setErrorCode(Errors.NONE.code())
+                        .setTopicId(created.id())
+                        .setNumPartitions(partitions)
+                        .setReplicationFactor(rf);
+                LogConfig logConfig = LogConfig.of(config, configs);
+                logConfig.describe().forEach((k, v) -> result.configs().add(new CreatableTopicConfigs()
+                        .setName(k).setValue(v).setReadOnly(false)
+                        .setConfigSource((configs.containsKey(k)
+                                ? DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG
+                                : DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG).id())));
+            } catch (RuntimeException e) {
+                ApiError err = error(e);
+                result.setErrorCode(err.error().code()).setErrorMessage(err.message())
+                        .setNumPartitions(-1).setReplicationFactor((short) -1);
+            }
+            out.topics().add(result);
+        }
+        return CompletableFuture.completedFuture(new CreateTopicsResponse(out));
+    }
+
+    private CompletableFuture<org.apache.kafka.common.requests.AbstractResponse> deleteTopics(ApiRequest request) {
+        DeleteTopicsRequestData data = request.body(DeleteTopicsRequest.class).data();
+        DeleteTopicsResponseData out = new DeleteTopicsResponseData();
+        java.util.List<DeleteTopicsRequestData.DeleteTopicState> targets = new java.util.ArrayList<>(data.topics());
+        data.topicNames().forEach(n -> targets.add(new DeleteTopicsRequestData.DeleteTopicState().setName(n)));
+        for (DeleteTopicsRequestData.DeleteTopicState target : targets) {
+            DeletableTopicResult result = new DeletableTopicResult().setName(target.name()).setTopicId(target.topicId());
+            try {
+                if (!config.getBoolean(BrokerConfig.DELETE_TOPIC_ENABLE)) {
+                    throw new TopicDeletionDisabledException("Topic deletion is disabled (delete.topic.enable=false)");
+                }
+                String name = target.name();
+                if (name == null) {
+                    name = topics.get(target.topicId()).map(TopicInfo::name)
+                            .orElseThrow(() -> new UnknownTopicIdException("Topic id " + target.topicId() + " does not exist"));
+                    result.setName(name);
+                }
+                topics.get(name).ifPresent(t -> result.setTopicId(t.id()));
+                topics.delete(name);
+                result.setErrorCode(Errors.NONE.code());
+            } catch (ApiException e) {
+                result.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
+            }
+            out.responses().add(result);
+        }
+        return CompletableFuture.completedFuture(new DeleteTopicsResponse(out));
+    }
+
+    private CompletableFuture<org.apache.kafka.common.requests.AbstractResponse> createPartitions(ApiRequest request) {
+        CreatePartitionsRequestData data = request.body(CreatePartitionsRequest.class).data();
+        CreatePartitionsResponseData out = new CreatePartitionsResponseData();
+        for (CreatePartitionsRequestData.CreatePartitionsTopic t : data.topics()) {
+            CreatePartitionsResponseData.CreatePartitionsTopicResult result =
+                    new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(t.name());
+            try {
+                if (t.assignments() != null && !t.assignments().isEmpty()) {
+                    throw new InvalidRequestException("Manual replica assignment is not supported yet");
+                }
+                topics.addPartitions(t.name(), t.count(), data.validateOnly());
+                result.setErrorCode(Errors.NONE.code());
+            } catch (RuntimeException e) {
+                ApiError err = error(e);
+                result.setErrorCode(err.error().code()).setErrorMessage(err.message());
+            }
+            out.results().add(result);
+        }
+        return CompletableFuture.completedFuture(new CreatePartitionsResponse(out));
+    }
+}

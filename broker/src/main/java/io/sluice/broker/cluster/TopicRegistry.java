@@ -1,0 +1,190 @@
+package io.sluice.broker.cluster;
+
+import io.sluice.broker.config.BrokerConfig;
+import io.sluice.broker.log.LogConfig;
+import io.sluice.broker.log.LogManager;
+import io.sluice.broker.log.PartitionLog;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.internals.Topic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The topics this broker knows, kept in step with ZooKeeper, and the partition logs that back them.
+ * Every change is written to ZooKeeper first and applied locally once that write succeeded.
+ */
+public final class TopicRegistry {
+    private static final Logger log = LoggerFactory.getLogger(TopicRegistry.class);
+
+    private final ClusterStore store;
+    private final LogManager logs;
+    private final BrokerConfig brokerConfig;
+    private final int brokerId;
+    private final Map<String, TopicInfo> byName = new ConcurrentHashMap<>();
+    private final Map<Uuid, TopicInfo> byId = new ConcurrentHashMap<>();
+
+    public TopicRegistry(ClusterStore store, LogManager logs, BrokerConfig brokerConfig) {
+        this.store = store;
+        this.logs = logs;
+        this.brokerConfig = brokerConfig;
+        this.brokerId = brokerConfig.brokerId();
+    }
+
+    /** Loads topics from ZooKeeper, opens their local logs, and deletes logs of topics that are gone. */
+    public void load() {
+        store.loadTopics().values().forEach(this::apply);
+        for (TopicPartition tp : logs.partitionsOnDisk()) {
+            TopicInfo topic = byName.get(tp.topic());
+            if (topic == null || tp.partition() >= topic.partitionCount()) {
+                log.info("Deleting log {}: its topic no longer exists", tp);
+                logs.delete(tp);
+            }
+        }
+    }
+
+    public Optional<TopicInfo> get(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    public Optional<TopicInfo> get(Uuid id) {
+        return Optional.ofNullable(byId.get(id));
+    }
+
+    public Collection<TopicInfo> all() {
+        return byName.values();
+    }
+
+    public LogConfig logConfig(String topic) {
+        TopicInfo info = byName.get(topic);
+        return LogConfig.of(brokerConfig, info == null ? Map.of() : info.configs());
+    }
+
+    public Optional<PartitionLog> log(TopicPartition tp) {
+        return logs.get(tp);
+    }
+
+    /** Validates and creates a topic; with {@code validateOnly} nothing is written. */
+    public synchronized TopicInfo create(String name, int partitions, short replicationFactor,
+                                         Map<String, String> configs, boolean validateOnly) {
+        Topic.validate(name);
+        if (byName.containsKey(name) || store.readTopic(name).isPresent()) {
+            throw new TopicExistsException("Topic '" + name + "' already exists.");
+        }
+        if (partitions <= 0) {
+            throw new InvalidPartitionsException("Number of partitions must be larger than 0.");
+        }
+        LogConfig.validateOverrides(configs);
+        List<List<Integer>> replicas = assign(partitions, replicationFactor, 0);
+        TopicInfo topic = new TopicInfo(name, Uuid.randomUuid(), replicas, Map.copyOf(configs));
+        if (validateOnly) {
+            return topic;
+        }
+        if (!store.createTopic(topic)) {
+            throw new TopicExistsException("Topic '" + name + "' already exists.");
+        }
+        apply(topic);
+        log.info("Created topic {} ({} partitions, replication factor {}, configs {})", name, partitions,
+                replicationFactor, configs);
+        return topic;
+    }
+
+    public synchronized void delete(String name) {
+        TopicInfo topic = byName.get(name);
+        if (topic == null) {
+            throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
+        }
+        store.deleteTopic(name);
+        byName.remove(name);
+        byId.remove(topic.id());
+        for (int p = 0; p < topic.partitionCount(); p++) {
+            logs.delete(new TopicPartition(name, p));
+        }
+        log.info("Deleted topic {}", name);
+    }
+
+    public synchronized void addPartitions(String name, int totalCount, boolean validateOnly) {
+        TopicInfo topic = byName.get(name);
+        if (topic == null) {
+            throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
+        }
+        if (totalCount <= topic.partitionCount()) {
+            throw new InvalidPartitionsException("Topic currently has " + topic.partitionCount()
+                    + " partitions, which is higher than or equal to the requested " + totalCount + ".");
+        }
+        List<List<Integer>> replicas = new ArrayList<>(topic.replicas());
+        replicas.addAll(assign(totalCount - topic.partitionCount(), topic.replicationFactor(), topic.partitionCount()));
+        if (validateOnly) {
+            return;
+        }
+        TopicInfo updated = new TopicInfo(name, topic.id(), replicas, topic.configs());
+        store.updateTopic(updated);
+        apply(updated);
+        log.info("Topic {} now has {} partitions", name, totalCount);
+    }
+
+    /** Replaces the topic's config overrides with {@code configs}. */
+    public synchronized void setConfigs(String name, Map<String, String> configs, boolean validateOnly) {
+        TopicInfo topic = byName.get(name);
+        if (topic == null) {
+            throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
+        }
+        LogConfig.validateOverrides(configs);
+        if (validateOnly) {
+            return;
+        }
+        TopicInfo updated = new TopicInfo(name, topic.id(), topic.replicas(), Map.copyOf(configs));
+        store.updateTopic(updated);
+        apply(updated);
+        log.info("Topic {} configs are now {}", name, configs);
+    }
+
+    private void apply(TopicInfo topic) {
+        byName.put(topic.name(), topic);
+        byId.put(topic.id(), topic);
+        LogConfig config = LogConfig.of(brokerConfig, topic.configs());
+        for (int p = 0; p < topic.partitionCount(); p++) {
+            if (topic.replicas().get(p).contains(brokerId)) {
+                PartitionLog partitionLog = logs.getOrCreate(new TopicPartition(topic.name(), p), tp -> config);
+                partitionLog.updateConfig(config);
+            }
+        }
+    }
+
+    /** Round-robin over live brokers, starting at a partition-dependent broker as Kafka does. */
+    private List<List<Integer>> assign(int partitions, short replicationFactor, int firstPartition) {
+        List<Integer> brokers = store.liveBrokers().stream().map(ClusterStore.BrokerRegistration::id).sorted().toList();
+        if (brokers.isEmpty()) {
+            brokers = List.of(brokerId);
+        }
+        if (replicationFactor <= 0 || replicationFactor > brokers.size()) {
+            throw new InvalidReplicationFactorException("Replication factor: " + replicationFactor
+                    + " larger than available brokers: " + brokers.size() + ".");
+        }
+        List<List<Integer>> out = new ArrayList<>();
+        for (int p = firstPartition; p < firstPartition + partitions; p++) {
+            List<Integer> replicas = new ArrayList<>();
+            for (int r = 0; r < replicationFactor; r++) {
+                replicas.add(brokers.get((p + r) % brokers.size()));
+            }
+            out.add(List.copyOf(replicas));
+        }
+        return out;
+    }
+
+    public Map<String, TopicInfo> snapshot() {
+        return new HashMap<>(byName);
+    }
+}
