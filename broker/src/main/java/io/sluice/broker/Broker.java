@@ -116,7 +116,8 @@ public final class Broker implements AutoCloseable {
         new TopicAdminApis(topics, config).registerApis(router);
         new ConfigApis(topics, config).registerApis(router);
 
-        store.registerBroker(new ClusterStore.BrokerRegistration(config.brokerId(), advertisedHost, advertisedPort, null));
+        store.registerBroker(new ClusterStore.BrokerRegistration(config.brokerId(), advertisedHost, advertisedPort, null),
+                embeddedZooKeeper != null);
         closeInReverse.add(server);
         log.info("Sluice broker {} started in {} ms: cluster {}, listening on {}:{}, data in {}", config.brokerId(),
                 System.currentTimeMillis() - began, clusterId, advertisedHost, advertisedPort, config.logDirs());

@@ -97,13 +97,22 @@ public final class ClusterStore implements AutoCloseable {
         }
     }
 
-    public void registerBroker(BrokerRegistration registration) {
+    public void registerBroker(BrokerRegistration registration, boolean ownsZooKeeper) {
         String path = BROKERS + "/" + registration.id();
         try {
             byte[] data = json.writeValueAsBytes(registration);
             try {
                 zk.create().withMode(CreateMode.EPHEMERAL).forPath(path, data);
             } catch (KeeperException.NodeExistsException e) {
+                if (ownsZooKeeper) {
+                    // Only this broker uses its embedded ZooKeeper: the node is left over from our own
+                    // previous run (killed before its session expired) and can go at once.
+                    zk.delete().forPath(path);
+                    zk.create().withMode(CreateMode.EPHEMERAL).forPath(path, data);
+                    log.info("Registered broker {} at {}:{} (replaced the registration of a previous run)",
+                            registration.id(), registration.host(), registration.port());
+                    return;
+                }
                 // Our own node from a session that has not expired yet (fast restart): wait it out.
                 long deadline = System.currentTimeMillis() + 30_000;
                 while (zk.checkExists().forPath(path) != null) {
