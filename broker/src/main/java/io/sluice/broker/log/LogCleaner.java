@@ -68,7 +68,9 @@ public final class LogCleaner {
         List<LogSegment> cleanable = new ArrayList<>();
         for (int i = 0; i < all.size() - 1; i++) {
             LogSegment segment = all.get(i);
-            if (now - segment.largestTimestamp() < config.minCompactionLagMs()) {
+            // A segment without timestamps (emptied by an earlier pass, say) holds nothing the lag protects.
+            long newest = segment.maxTimestampSoFar();
+            if (newest != RecordBatch.NO_TIMESTAMP && now - newest < config.minCompactionLagMs()) {
                 break;
             }
             cleanable.add(segment);

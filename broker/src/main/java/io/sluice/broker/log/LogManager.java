@@ -340,7 +340,7 @@ public final class LogManager implements AutoCloseable {
         if (allClean) {
             for (Path dir : logDirs) {
                 try {
-                    Files.createFile(dir.resolve(CLEAN_SHUTDOWN_FILE));
+                    Files.write(dir.resolve(CLEAN_SHUTDOWN_FILE), new byte[0]);
                 } catch (IOException e) {
                     log.warn("Cannot write the clean shutdown marker in {}", dir, e);
                 }
