@@ -5,7 +5,6 @@ import io.sluice.broker.api.ApiRequest;
 import io.sluice.broker.api.ApiRouter;
 import io.sluice.broker.log.PartitionLog;
 import org.apache.kafka.common.Node;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
@@ -32,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -314,17 +312,5 @@ public final class GroupCoordinator implements AutoCloseable {
             }
         }
         return CompletableFuture.completedFuture(new ListGroupsResponse(response));
-    }
-
-    /** For tests and tools: the committed offset of a group's partition, or null. */
-    Long committedOffset(String groupId, TopicPartition tp) {
-        ClassicGroup group = registry.get(groupId);
-        if (group == null) {
-            return null;
-        }
-        synchronized (group) {
-            CommittedOffset o = group.offsets.get(tp);
-            return o == null ? null : o.offset();
-        }
     }
 }

@@ -29,8 +29,6 @@ final class GroupMember {
     CompletableFuture<JoinGroupResponseData> awaitingJoin;
     /** Parked SyncGroup, completed when the leader's assignment is stored. */
     CompletableFuture<SyncGroupResponseData> awaitingSync;
-    /** Joined during the current rebalance (not yet part of a generation). */
-    boolean isNew;
 
     /** System.nanoTime() after which the member is considered dead unless it heartbeats. */
     long heartbeatDeadlineNanos;

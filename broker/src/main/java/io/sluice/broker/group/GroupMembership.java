@@ -203,7 +203,6 @@ final class GroupMembership {
         GroupMember member = new GroupMember(memberId, p.groupInstanceId(), p.clientId(), p.clientHost(),
                 p.rebalanceTimeoutMs(), p.sessionTimeoutMs(), p.protocols());
         member.awaitingJoin = result;
-        member.isNew = true;
         group.pendingMembers.remove(memberId);
         group.add(member, p.protocolType());
         if (group.initialDelayRunning) {
@@ -424,7 +423,6 @@ final class GroupMembership {
             boolean leader = group.isLeader(m.memberId);
             complete(m.awaitingJoin, currentJoinResult(group, m, leader, group.leaderId, false));
             m.awaitingJoin = null;
-            m.isNew = false;
             touchHeartbeat(group, m, m.sessionTimeoutMs);
             group.pendingSyncMembers.add(m.memberId);
         }

@@ -312,6 +312,30 @@ class GroupMembershipTest {
     }
 
     @Test
+    void concurrentJoinsFromManyThreadsFormOneGeneration() throws Exception {
+        h = new GroupHarness(dir, GroupHarness.config(500));
+        int n = 8;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            List<java.util.concurrent.Future<JoinGroupResponse>> joins = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                joins.add(pool.submit(() -> await(h.joinNew("busy", 10_000, 5_000, SUB))));
+            }
+            List<JoinGroupResponse> responses = new java.util.ArrayList<>();
+            for (var j : joins) {
+                responses.add(j.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertThat(responses).allSatisfy(r -> assertThat(r.error()).isEqualTo(Errors.NONE));
+            assertThat(responses).extracting(r -> r.data().generationId()).containsOnly(1);
+            assertThat(responses).extracting(r -> r.data().leader()).containsOnly(responses.get(0).data().leader());
+            assertThat(responses.stream().filter(JoinGroupResponse::isLeader).findFirst().orElseThrow().data().members())
+                    .hasSize(n);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void groupStateMachineRefusesIllegalTransitions() {
         ClassicGroup g = new ClassicGroup("g", GroupState.EMPTY, 0);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> g.transitionTo(GroupState.STABLE, 1))
