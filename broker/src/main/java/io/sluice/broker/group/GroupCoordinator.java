@@ -194,6 +194,7 @@ public final class GroupCoordinator implements AutoCloseable {
     public void close() {
         timer.stop();
         executor.shutdownNow();
+        membership.shutdown();
     }
 
     // ------------------------------------------------------------------------------------ FindCoordinator

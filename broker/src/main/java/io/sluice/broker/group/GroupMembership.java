@@ -761,6 +761,32 @@ final class GroupMembership {
         }
     }
 
+    /**
+     * The coordinator is closing: timers stop, and parked requests are answered NOT_COORDINATOR so
+     * clients look for the coordinator again instead of waiting out their request timeout.
+     */
+    void shutdown() {
+        List<Runnable> answers = new ArrayList<>();
+        for (ClassicGroup group : registry.all()) {
+            synchronized (group) {
+                onGroupDead(group);
+                for (GroupMember m : group.members.values()) {
+                    CompletableFuture<JoinGroupResponseData> join = m.awaitingJoin;
+                    CompletableFuture<SyncGroupResponseData> sync = m.awaitingSync;
+                    m.awaitingJoin = null;
+                    m.awaitingSync = null;
+                    if (join != null) {
+                        answers.add(() -> join.complete(joinError(m.memberId, Errors.NOT_COORDINATOR)));
+                    }
+                    if (sync != null) {
+                        answers.add(() -> sync.complete(syncError(Errors.NOT_COORDINATOR)));
+                    }
+                }
+            }
+        }
+        answers.forEach(Runnable::run);
+    }
+
     private <T> void complete(CompletableFuture<T> future, T value) {
         executor.execute(() -> future.complete(value));
     }

@@ -336,6 +336,15 @@ class GroupMembershipTest {
     }
 
     @Test
+    void closingAnswersParkedJoinsWithNotCoordinator() {
+        h = new GroupHarness(dir, GroupHarness.config(60_000));
+        CompletableFuture<JoinGroupResponse> parked = h.joinNew("g", 10_000, 120_000, SUB);
+        assertThat(parked).isNotDone();
+        h.coordinator.close();
+        assertThat(await(parked).error()).isEqualTo(Errors.NOT_COORDINATOR);
+    }
+
+    @Test
     void groupStateMachineRefusesIllegalTransitions() {
         ClassicGroup g = new ClassicGroup("g", GroupState.EMPTY, 0);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> g.transitionTo(GroupState.STABLE, 1))
