@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A registry client over HTTP that remembers what it learned: schema → id per subject, id → schema, and (for
- * {@code latestTtlMs}) the latest version of a subject. Ids never change meaning, so the first two are cached
+ * {@code latestTtlMs}, if the client was built with one) the latest version of a subject. Ids never change meaning, so the first two are cached
  * without expiry. Several base URLs may be given (comma-separated); each call tries them in order until one
  * answers.
  */
@@ -43,11 +43,15 @@ public final class CachedSchemaRegistryClient implements SchemaRegistryClient {
     private record Latest(SchemaMetadata metadata, long fetchedAtMs) {
     }
 
+    /** A client that always asks the registry for a subject's latest version. */
     public CachedSchemaRegistryClient(String baseUrls, int capacity) {
-        this(baseUrls, capacity, -1);
+        this(baseUrls, capacity, 0);
     }
 
-    /** @param latestTtlMs how long a latest version stays cached; negative: until this client is dropped. */
+    /**
+     * @param latestTtlMs how long a subject's latest version stays cached: 0 not at all, negative until this client
+     *                    is dropped (what serializers with {@code use.latest.version} want by default)
+     */
     public CachedSchemaRegistryClient(String baseUrls, int capacity, long latestTtlMs) {
         List<String> urls = new ArrayList<>();
         for (String url : baseUrls.split(",")) {
@@ -146,7 +150,7 @@ public final class CachedSchemaRegistryClient implements SchemaRegistryClient {
     public SchemaMetadata getLatestSchemaMetadata(String subject) throws IOException, RestClientException {
         Latest latest = latestBySubject.get(subject);
         long now = System.currentTimeMillis();
-        if (latest != null && (latestTtlMs < 0 || now - latest.fetchedAtMs() < latestTtlMs)) {
+        if (latest != null && latestTtlMs != 0 && (latestTtlMs < 0 || now - latest.fetchedAtMs() < latestTtlMs)) {
             return latest.metadata();
         }
         SchemaMetadata metadata = metadata(send("GET", "/subjects/" + enc(subject) + "/versions/latest", null));
