@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class CachedSchemaRegistryClient implements SchemaRegistryClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    private static final int LEADERLESS_RETRIES = 6;
 
     private final List<String> baseUrls;
     private final int capacity;
@@ -248,7 +249,31 @@ public final class CachedSchemaRegistryClient implements SchemaRegistryClient {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
+    /**
+     * Sends one request, retrying a few times while the registry reports that it is between leaders (50003
+     * forwarding failed, 50004 unknown leader): an election takes a moment, and the write is safe to repeat
+     * (registering an already registered schema returns its id).
+     */
     private JsonNode send(String method, String path, String body) throws IOException, RestClientException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return sendOnce(method, path, body);
+            } catch (RestClientException e) {
+                boolean leaderless = e.errorCode() == 50003 || e.errorCode() == 50004;
+                if (!leaderless || attempt >= LEADERLESS_RETRIES) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private JsonNode sendOnce(String method, String path, String body) throws IOException, RestClientException {
         IOException last = null;
         for (String base : baseUrls) {
             HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
