@@ -54,6 +54,8 @@ public final class RestApi {
 
     public void routes(Javalin app) {
         app.get("/", ctx -> json(ctx, JSON.createObjectNode()));
+        // Confluent clients ask for schema contexts; this registry has only the default one.
+        app.get("/contexts", ctx -> json(ctx, List.of(".")));
 
         app.get("/subjects", ctx -> json(ctx, service.subjects(ctx.queryParam("subjectPrefix"), flag(ctx, "deleted"))));
         app.get("/subjects/{subject}/versions", ctx ->
