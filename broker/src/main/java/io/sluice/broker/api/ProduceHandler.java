@@ -22,7 +22,14 @@ import org.slf4j.LoggerFactory;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-/** Produce: validate and append each partition's batches; acks=0 gets no response. */
+/**
+ * Produce: validate and append each partition's batches; acks=0 gets no response. Errors are per
+ * partition: a producer's retry of batches already written is a success carrying the original base
+ * offset; sequence gaps, stale epochs and writes outside an open transaction come back as
+ * OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH and INVALID_TXN_STATE (Kafka answers a stale
+ * epoch with INVALID_PRODUCER_EPOCH rather than PRODUCER_FENCED since 2.7, so that a transactional
+ * client aborts and retries instead of failing fatally).
+ */
 public final class ProduceHandler implements ApiHandler {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
@@ -38,6 +45,7 @@ public final class ProduceHandler implements ApiHandler {
     public CompletableFuture<AbstractResponse> handle(ApiRequest request) {
         ProduceRequestData data = request.body(ProduceRequest.class).data();
         ProduceResponseData response = new ProduceResponseData();
+        boolean appended = false;
         for (ProduceRequestData.TopicProduceData topicData : data.topicData()) {
             Optional<TopicInfo> topic = topicData.name() != null && !topicData.name().isEmpty()
                     ? topics.get(topicData.name())
@@ -46,12 +54,19 @@ public final class ProduceHandler implements ApiHandler {
                     .setName(topicData.name())
                     .setTopicId(topicData.topicId() == null ? Uuid.ZERO_UUID : topicData.topicId());
             for (ProduceRequestData.PartitionProduceData partitionData : topicData.partitionData()) {
-                topicResponse.partitionResponses().add(append(topic, topicData, partitionData));
+                PartitionProduceResponse partitionResponse = append(topic, topicData, partitionData);
+                appended |= partitionResponse.errorCode() == Errors.NONE.code();
+                topicResponse.partitionResponses().add(partitionResponse);
             }
             response.responses().add(topicResponse);
         }
         if (data.acks() == 0) {
             return CompletableFuture.completedFuture(null);
+        }
+        if (appended && FaultInjection.takeProduceResponseDrop()) {
+            log.warn("Fault injection: dropping the response to produce request {} from {}",
+                    request.header().correlationId(), request.connectionId());
+            return new CompletableFuture<>();
         }
         return CompletableFuture.completedFuture(new ProduceResponse(response));
     }
@@ -75,7 +90,9 @@ public final class ProduceHandler implements ApiHandler {
         }
         try {
             AppendResult result = partitionLog.get().append((MemoryRecords) partitionData.records(), 0);
-            fetchWaiters.wake(tp);
+            if (!result.duplicate()) {
+                fetchWaiters.wake(tp);
+            }
             return out.setErrorCode(Errors.NONE.code())
                     .setBaseOffset(result.firstOffset())
                     .setLogAppendTimeMs(result.logAppendTime())

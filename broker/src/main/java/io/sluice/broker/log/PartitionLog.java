@@ -1,5 +1,7 @@
 package io.sluice.broker.log;
 
+import io.sluice.transactions.producer.CompletedTxn;
+import io.sluice.transactions.producer.ProducerStateTable;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
@@ -35,6 +37,13 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * looks past it, so it never sees a half-appended batch. Removed segments are renamed to
  * {@code .deleted} and their files closed later through {@link LogOptions#deferredDelete()}, so a
  * slice handed to the network layer stays readable while it is being sent.
+ *
+ * <p>Idempotent producers (KIP-98): batches with a producer id go through the partition's producer
+ * state ({@link ProducerStateManager}) before they are written. A retry of one of a producer's last
+ * five batches writes nothing and is answered with the original offsets; a sequence gap, a stale
+ * epoch or a non-transactional write inside an open transaction is refused. The state is snapshotted
+ * to {@code <offset>.snapshot} at every roll (at the new segment's base offset) and at close (at the
+ * log end), and rebuilt on open from the newest snapshot plus the batches after it.
  */
 public final class PartitionLog implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
@@ -48,6 +57,7 @@ public final class PartitionLog implements Closeable {
     private final LogOptions options;
     private final Time time;
     private final ConcurrentSkipListMap<Long, LogSegment> segments;
+    private final ProducerStateManager producerState;
     private volatile LogConfig config;
     private volatile LogOffsetMetadata logEnd;
     private volatile long logStartOffset;
@@ -67,6 +77,15 @@ public final class PartitionLog implements Closeable {
         this.recoveryPoint = loaded.recoveryPoint();
         LogSegment active = segments.lastEntry().getValue();
         this.logEnd = new LogOffsetMetadata(loaded.logEndOffset(), active.baseOffset(), active.size());
+        try {
+            this.producerState = ProducerStateManager.load(tp, dir, segments, loaded.logEndOffset(),
+                    time.milliseconds(), options.producerIdExpirationMs());
+        } catch (IOException | RuntimeException e) {
+            for (LogSegment segment : segments.values()) {
+                segment.close();
+            }
+            throw e;
+        }
     }
 
     /** Opens (recovering from scratch) or creates the log in {@code dir}. */
@@ -100,14 +119,29 @@ public final class PartitionLog implements Closeable {
 
     /**
      * Validates the batches (magic v2, CRC, size, keys on compacted topics), assigns offsets and, for
-     * LogAppendTime topics, stamps the broker time; then appends, rolling first if the active segment
-     * is full or old. Nothing is written if any batch is invalid.
+     * LogAppendTime topics, stamps the broker time; checks producer ids, epochs and sequences; then
+     * appends, rolling first if the active segment is full or old. Nothing is written if any batch is
+     * invalid, or if a batch is a producer's retry of a written one: then the result carries the
+     * original offsets and {@link AppendResult#duplicate()}.
+     *
+     * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   sequence gap or reorder
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException epoch older than the producer's
+     * @throws org.apache.kafka.common.errors.InvalidTxnStateException      non-transactional write while
+     *                                                                      the producer's transaction is open
      */
     public synchronized AppendResult append(MemoryRecords batches, int leaderEpoch) {
         ensureOpen();
         long now = time.milliseconds();
         LogValidator.Validated v = LogValidator.validateAndAssignOffsets(topicPartition, batches, logEnd.offset(),
                 leaderEpoch, config, now);
+        Optional<ProducerStateManager.Duplicate> duplicate = producerState.check(batches);
+        if (duplicate.isPresent()) {
+            ProducerStateManager.Duplicate original = duplicate.get();
+            log.debug("{}: duplicate of the batch at offset {}; nothing written", topicPartition,
+                    original.firstOffset());
+            return new AppendResult(original.firstOffset(), original.lastOffset(),
+                    config.logAppendTime() ? original.timestamp() : -1, logStartOffset, true, List.of());
+        }
         LogSegment segment = maybeRoll(batches.sizeInBytes(), v.maxTimestamp(), v.lastOffset(), now);
         try {
             segment.append(batches);
@@ -115,10 +149,25 @@ public final class PartitionLog implements Closeable {
             throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir, e);
         }
         logEnd = new LogOffsetMetadata(v.lastOffset() + 1, segment.baseOffset(), segment.size());
+        List<CompletedTxn> completed = producerState.recordAppended(batches);
         if (logEnd.offset() - recoveryPoint >= config.flushIntervalMessages()) {
             flush();
         }
-        return new AppendResult(v.firstOffset(), v.lastOffset(), config.logAppendTime() ? now : -1, logStartOffset);
+        return new AppendResult(v.firstOffset(), v.lastOffset(), config.logAppendTime() ? now : -1, logStartOffset,
+                false, completed);
+    }
+
+    /**
+     * The partition's idempotent/transactional producer state: for DescribeProducers, the last stable
+     * offset ({@link ProducerStateTable#firstUnstableOffset()}) and tests. Callers must not modify it.
+     */
+    public ProducerStateTable producerState() {
+        return producerState.table();
+    }
+
+    /** Forgets producers idle for longer than {@code producer.id.expiration.ms}. */
+    public void removeExpiredProducers() {
+        producerState.removeExpired(time.milliseconds());
     }
 
     private LogSegment maybeRoll(int incomingBytes, long incomingMaxTimestamp, long lastOffset, long now) {
@@ -148,6 +197,9 @@ public final class PartitionLog implements Closeable {
         LogSegment fresh = LogSegment.create(dir, newBase, config, time.milliseconds(), "");
         segments.put(newBase, fresh);
         logEnd = new LogOffsetMetadata(newBase, newBase, 0);
+        // Every batch below newBase has been recorded, none above: the snapshot lets recovery replay
+        // from here instead of from the start of the log.
+        producerState.takeSnapshot(newBase);
         return fresh;
     }
 
@@ -323,6 +375,8 @@ public final class PartitionLog implements Closeable {
         if (!doomed.isEmpty()) {
             logStartOffset = Math.max(logStartOffset, segments.firstKey());
             recoveryPoint = Math.max(recoveryPoint, logStartOffset);
+            // Every roll left a snapshot at a retained segment's base, so nothing newer is lost.
+            producerState.deleteSnapshotsBelow(segments.firstKey());
         }
         return doomed.size();
     }
@@ -413,6 +467,7 @@ public final class PartitionLog implements Closeable {
             return;
         }
         closed = true;
+        producerState.takeSnapshot(logEnd.offset());
         for (LogSegment segment : segments.values()) {
             segment.close();
         }
