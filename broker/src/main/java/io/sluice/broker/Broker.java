@@ -88,7 +88,8 @@ public final class Broker implements AutoCloseable {
         store.start();
         clusterId = store.clusterId(config.getString(BrokerConfig.CLUSTER_ID));
 
-        LogManager logs = new LogManager(config.logDirs());
+        LogManager logs = new LogManager(config.logDirs(), org.apache.kafka.common.utils.Time.SYSTEM,
+                config.getLong(BrokerConfig.PRODUCER_ID_EXPIRATION_MS));
         closeInReverse.add(logs);
         TopicRegistry topics = new TopicRegistry(store, logs, config);
         topics.load();

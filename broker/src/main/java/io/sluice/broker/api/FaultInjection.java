@@ -7,11 +7,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it, and an unarmed switch costs one volatile read.
  *
  * <p>{@link #dropProduceResponses(int)}: the next {@code n} produce requests (acks != 0) that append
- * something are appended and then never answered, which is what a client sees when the broker's
- * response is lost after the write. The request stays in its connection's queue, so nothing behind it
- * on that connection is served; the client gives up after {@code request.timeout.ms}, closes the
- * connection and retries the same batches with the same sequence numbers on a new one. (Closing the
- * connection at once would need a hook in the network layer; the timeout gives the same retry.)
+ * something are appended and then answered by closing the connection, which is what a client sees
+ * when the broker's response is lost after the write: it reconnects and retries the same batches
+ * with the same sequence numbers.
  * The switches are static, so they act on every broker in the JVM: tests that arm them must
  * {@link #reset()} afterwards.
  */

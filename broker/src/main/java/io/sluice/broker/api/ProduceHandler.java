@@ -66,7 +66,7 @@ public final class ProduceHandler implements ApiHandler {
         if (appended && FaultInjection.takeProduceResponseDrop()) {
             log.warn("Fault injection: dropping the response to produce request {} from {}",
                     request.header().correlationId(), request.connectionId());
-            return new CompletableFuture<>();
+            return CompletableFuture.failedFuture(new CloseConnection("fault injection: produce response dropped"));
         }
         return CompletableFuture.completedFuture(new ProduceResponse(response));
     }

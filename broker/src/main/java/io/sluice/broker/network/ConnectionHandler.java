@@ -7,6 +7,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.sluice.broker.api.ApiHandler;
 import io.sluice.broker.api.ApiRequest;
 import io.sluice.broker.api.ApiRouter;
+import io.sluice.broker.api.CloseConnection;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -141,6 +142,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (error != null) {
             Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                     ? error.getCause() : error;
+            if (cause instanceof CloseConnection) {
+                close(cause.getMessage());
+                return;
+            }
             log.error("Failed to serve {} from {}", request.header(), connectionId, cause);
             response = request.body().getErrorResponse(cause);
         }

@@ -49,7 +49,7 @@ class IdempotentProduceIT {
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5,
-                // A lost response costs one request timeout before the client reconnects and retries.
+                // A lost response closes the connection; the client reconnects and retries the batch.
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 1_500,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000,
                 ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 50,
