@@ -12,6 +12,9 @@ import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceRespo
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.InvalidRequiredAcksException;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
@@ -44,6 +47,10 @@ public final class ProduceHandler implements ApiHandler {
     @Override
     public CompletableFuture<AbstractResponse> handle(ApiRequest request) {
         ProduceRequestData data = request.body(ProduceRequest.class).data();
+        if (data.acks() != 0 && data.acks() != 1 && data.acks() != -1) {
+            return CompletableFuture.completedFuture(request.body().getErrorResponse(
+                    new InvalidRequiredAcksException("acks must be -1, 0 or 1, not " + data.acks())));
+        }
         ProduceResponseData response = new ProduceResponseData();
         boolean appended = false;
         for (ProduceRequestData.TopicProduceData topicData : data.topicData()) {
@@ -89,7 +96,14 @@ public final class ProduceHandler implements ApiHandler {
                     ? Errors.NOT_LEADER_OR_FOLLOWER.code() : Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         }
         try {
-            AppendResult result = partitionLog.get().append((MemoryRecords) partitionData.records(), 0);
+            MemoryRecords records = (MemoryRecords) partitionData.records();
+            for (MutableRecordBatch batch : records.batches()) {
+                if (batch.isControlBatch()) {
+                    // Markers are the transaction coordinator's to write, never a client's.
+                    throw new InvalidRecordException("Produce requests may not carry control batches");
+                }
+            }
+            AppendResult result = partitionLog.get().append(records, 0);
             if (!result.duplicate()) {
                 fetchWaiters.wake(tp);
             }
