@@ -23,12 +23,14 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The broker side of a partition's idempotent/transactional producer state: puts a log's batches
@@ -39,6 +41,11 @@ import java.util.Optional;
  * describes exactly the batches below its offset (snapshots above a recovery truncation point are
  * deleted before the table is loaded, and before anything new is appended). After {@link #load} the
  * table equals the table an uninterrupted run would have built, apart from producers expired since.
+ *
+ * <p>Aborted transactions go to the {@code .txnindex} of the segment holding their abort marker, with
+ * the last stable offset right after the marker (the oldest other open transaction's first offset, or
+ * the offset after the marker). Appends index them as they are recorded; {@link #load} re-indexes the
+ * segments recovery rebuilt, replaying their markers with the producer state at their start.
  *
  * <p>Not thread-safe on its own: the owning {@link PartitionLog} calls {@link #check} and
  * {@link #recordAppended} under its lock. The table itself is safe to read from any thread.
@@ -69,9 +76,15 @@ final class ProducerStateManager {
      * the log end (recovery truncated what they describe), loads the newest readable snapshot (a corrupt
      * one is deleted and an older one tried), then replays the producer batches from its offset to the
      * log end. Without any snapshot the whole log is replayed.
+     *
+     * <p>The transaction indexes of the segments in {@code rebuildTxnIndexes} (base offsets of segments
+     * whose indexes recovery emptied) are refilled during the replay; the snapshot is then taken at or
+     * below the first of them, so that the replay sees every marker in them with the producer state
+     * that preceded it.
      */
     static ProducerStateManager load(TopicPartition tp, Path dir, NavigableMap<Long, LogSegment> segments,
-                                     long logEndOffset, long now, long producerIdExpirationMs) throws IOException {
+                                     long logEndOffset, Set<Long> rebuildTxnIndexes, long now,
+                                     long producerIdExpirationMs) throws IOException {
         ProducerStateManager manager = new ProducerStateManager(tp, dir, producerIdExpirationMs);
         ProducerSnapshotFiles.deleteStrayTempFiles(dir);
         int stale = ProducerSnapshotFiles.deleteAbove(dir, logEndOffset);
@@ -79,7 +92,9 @@ final class ProducerStateManager {
             log.warn("Log {}: deleted {} producer snapshot(s) above the log end offset {}", tp, stale, logEndOffset);
         }
         List<Long> before = ProducerSnapshotFiles.list(dir);
-        Optional<ProducerStateSnapshot> snapshot = ProducerSnapshotFiles.loadLatest(dir, logEndOffset);
+        long replayNoLaterThan = rebuildTxnIndexes.isEmpty() ? logEndOffset
+                : Math.min(logEndOffset, Collections.min(rebuildTxnIndexes));
+        Optional<ProducerStateSnapshot> snapshot = ProducerSnapshotFiles.loadLatest(dir, replayNoLaterThan);
         List<Long> after = ProducerSnapshotFiles.list(dir);
         if (after.size() < before.size()) {
             log.warn("Log {}: deleted {} corrupt producer snapshot(s)", tp, before.size() - after.size());
@@ -89,7 +104,7 @@ final class ProducerStateManager {
             manager.table.reloadFrom(snapshot.get());
             from = Math.max(from, snapshot.get().offset());
         }
-        int replayed = manager.replay(segments, from);
+        int replayed = manager.replay(segments, from, rebuildTxnIndexes);
         manager.table.removeExpired(now, producerIdExpirationMs);
         if (snapshot.isPresent() || replayed > 0) {
             log.info("Log {}: producer state from {} plus {} replayed batch(es) up to {}: {} producer(s)", tp,
@@ -177,17 +192,19 @@ final class ProducerStateManager {
     }
 
     /**
-     * Records the producer batches of a request that was just written (offsets assigned).
+     * Records the producer batches of a request that was just written (offsets assigned) to
+     * {@code segment}, indexing the transactions its abort markers closed in the segment's
+     * {@code .txnindex}.
      *
-     * @return the transactions that commit/abort markers in it closed, for the transaction index
+     * @return the transactions that commit/abort markers in it closed
      */
-    List<CompletedTxn> recordAppended(MemoryRecords batches) {
+    List<CompletedTxn> recordAppended(MemoryRecords batches, LogSegment segment) {
         List<CompletedTxn> completed = List.of();
         for (RecordBatch batch : batches.batches()) {
             if (!batch.hasProducerId()) {
                 continue;
             }
-            Optional<CompletedTxn> closed = record(batch);
+            Optional<CompletedTxn> closed = record(batch, segment.txnIndex());
             if (closed.isPresent()) {
                 if (completed.isEmpty()) {
                     completed = new ArrayList<>();
@@ -198,7 +215,8 @@ final class ProducerStateManager {
         return completed;
     }
 
-    private Optional<CompletedTxn> record(RecordBatch batch) {
+    /** Records one batch; an abort it completes goes to {@code txnIndex} unless that is null. */
+    private Optional<CompletedTxn> record(RecordBatch batch, TransactionIndex txnIndex) {
         if (batch.isControlBatch()) {
             Iterator<Record> records = batch.iterator();
             if (!records.hasNext()) {
@@ -210,16 +228,26 @@ final class ProducerStateManager {
                 return Optional.empty();
             }
             EndTransactionMarker marker = EndTransactionMarker.deserialize(first);
-            return table.recordMarker(batch.producerId(), batch.producerEpoch(), batch.baseOffset(),
-                    marker.controlType() == ControlRecordType.COMMIT, batch.maxTimestamp());
+            Optional<CompletedTxn> completed = table.recordMarker(batch.producerId(), batch.producerEpoch(),
+                    batch.baseOffset(), marker.controlType() == ControlRecordType.COMMIT, batch.maxTimestamp());
+            if (txnIndex != null && completed.isPresent() && completed.get().aborted()) {
+                CompletedTxn txn = completed.get();
+                // The table already closed this transaction, so its oldest open one is the LSO Kafka records.
+                long lastStable = table.firstUnstableOffset().orElse(txn.lastOffset() + 1);
+                txnIndex.append(new AbortedTxn(txn.producerId(), txn.firstOffset(), txn.lastOffset(), lastStable));
+            }
+            return completed;
         }
         table.recordAppend(batch.producerId(), batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(),
                 batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp(), batch.isTransactional());
         return Optional.empty();
     }
 
-    /** Replays the producer batches from {@code from} to the end of the given segments; returns how many. */
-    private int replay(NavigableMap<Long, LogSegment> segments, long from) {
+    /**
+     * Replays the producer batches from {@code from} to the end of the given segments, indexing aborts in
+     * the segments named in {@code rebuildTxnIndexes}; returns how many batches.
+     */
+    private int replay(NavigableMap<Long, LogSegment> segments, long from, Set<Long> rebuildTxnIndexes) {
         Long floor = segments.floorKey(from);
         NavigableMap<Long, LogSegment> tail = floor == null ? segments : segments.tailMap(floor, true);
         int replayed = 0;
@@ -228,12 +256,13 @@ final class ProducerStateManager {
             if (start == null) {
                 continue;
             }
+            TransactionIndex txnIndex = rebuildTxnIndexes.contains(segment.baseOffset()) ? segment.txnIndex() : null;
             for (FileChannelRecordBatch batch : segment.log().batchesFrom(start.position)) {
                 if (batch.lastOffset() < from || !batch.hasProducerId()) {
                     continue;
                 }
                 try {
-                    record(batch);
+                    record(batch, txnIndex);
                     replayed++;
                 } catch (IllegalStateException e) {
                     // Written before a newer epoch was recorded (e.g. a zombie's batch from before an
