@@ -60,6 +60,7 @@ public final class BrokerConfig extends AbstractConfig {
     public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
     public static final String GROUP_MAX_SIZE = "group.max.size";
     public static final String CLUSTER_ID = "cluster.id";
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
 
     private static final ConfigDef DEFINITION = new ConfigDef()
             .define(BROKER_ID, Type.INT, 0, Range.atLeast(0), Importance.HIGH, "This broker's id in the cluster.")
@@ -130,6 +131,8 @@ public final class BrokerConfig extends AbstractConfig {
                     "Largest session timeout a member may ask for.")
             .define(GROUP_MAX_SIZE, Type.INT, Integer.MAX_VALUE, Range.atLeast(1), Importance.MEDIUM,
                     "Most members in one group.")
+            .define(PRODUCER_ID_EXPIRATION_MS, Type.LONG, 86_400_000L, Range.atLeast(1), Importance.LOW,
+                    "How long an idle producer's de-duplication state is kept.")
             .define(CLUSTER_ID, Type.STRING, null, Importance.LOW,
                     "Cluster id; generated and stored in ZooKeeper on first start when unset.");
 
