@@ -25,6 +25,14 @@ public final class BrokerCommand implements Callable<Integer> {
     @Option(names = {"-o", "--override"}, paramLabel = "KEY=VALUE", description = "Override one setting (repeatable).")
     List<String> overrides = List.of();
 
+    /** Runs just the broker command (the full CLI is {@code io.sluice.cli.Sluice}); used by child-JVM tests. */
+    public static void main(String[] args) {
+        int code = new picocli.CommandLine(new BrokerCommand()).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> values = new HashMap<>();

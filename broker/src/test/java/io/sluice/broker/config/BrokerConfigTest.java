@@ -1,6 +1,6 @@
 package io.sluice.broker.config;
 
-import io.sluice.broker.cli.SluiceCommand;
+import io.sluice.broker.cli.BrokerCommand;
 import io.sluice.broker.log.LogConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
@@ -58,13 +58,13 @@ class BrokerConfigTest {
     @Test
     void cliRefusesUnknownOverrideWithExitCode2() {
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new SluiceCommand());
+        CommandLine cli = new CommandLine(new BrokerCommand());
         java.io.PrintStream originalErr = System.err;
         java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
         System.setErr(new java.io.PrintStream(captured));
         try {
             cli.setErr(new PrintWriter(err));
-            int code = cli.execute("broker", "--override", "not.a.setting=1");
+            int code = cli.execute("--override", "not.a.setting=1");
             assertThat(code).isEqualTo(2);
         } finally {
             System.setErr(originalErr);

@@ -1,6 +1,6 @@
 package io.sluice.broker.testing;
 
-import io.sluice.broker.cli.SluiceCommand;
+import io.sluice.broker.cli.BrokerCommand;
 
 import java.io.File;
 import java.io.IOException;
@@ -38,7 +38,7 @@ public final class ChildBroker implements AutoCloseable {
     public void start() throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                SluiceCommand.class.getName(), "broker",
+                BrokerCommand.class.getName(),
                 "--override", "listeners=PLAINTEXT://127.0.0.1:" + port,
                 "--override", "log.dirs=" + dataDir,
                 "--override", "group.initial.rebalance.delay.ms=0",

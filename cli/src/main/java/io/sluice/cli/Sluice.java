@@ -1,0 +1,46 @@
+package io.sluice.cli;
+
+import io.sluice.broker.cli.BrokerCommand;
+import io.sluice.examples.enrich.EnrichCommand;
+import io.sluice.registry.cli.RegistryCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code sluice <subcommand>}: the one entry point users run ({@code bin/sluice}). */
+@Command(name = "sluice", mixinStandardHelpOptions = true, version = "Sluice 0.1.0",
+        description = "Sluice: an exactly-once streaming platform that speaks the Kafka protocol.",
+        subcommands = {BrokerCommand.class, RegistryCommand.class, Sluice.Example.class, CommandLine.HelpCommand.class})
+public final class Sluice implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** {@code sluice example <job>}: the runnable jobs in examples/. */
+    @Command(name = "example", mixinStandardHelpOptions = true, description = "Run an example job.",
+            subcommands = {EnrichCommand.class})
+    static final class Example implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(System.out);
+        }
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new Sluice());
+    }
+
+    public static void main(String[] args) {
+        int code = commandLine().execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.sluice.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SluiceTest {
+
+    @Test
+    void everyComponentIsASubcommand() {
+        assertThat(Sluice.commandLine().getSubcommands())
+                .containsKeys("broker", "registry", "example");
+        assertThat(Sluice.commandLine().getSubcommands().get("example").getSubcommands())
+                .containsKey("enrich-orders");
+    }
+
+    @Test
+    void unknownSubcommandIsAUsageError() {
+        StringWriter err = new StringWriter();
+        int code = Sluice.commandLine().setErr(new PrintWriter(err)).execute("brokre");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("brokre");
+    }
+}
