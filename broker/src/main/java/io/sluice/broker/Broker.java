@@ -20,6 +20,7 @@ import io.sluice.broker.cluster.ProducerIdBlocks;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.config.BrokerConfig;
 import io.sluice.broker.log.LogManager;
+import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.network.KafkaServer;
 import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.group.GroupConfig;
@@ -89,7 +90,8 @@ public final class Broker implements AutoCloseable {
         store.start();
         clusterId = store.clusterId(config.getString(BrokerConfig.CLUSTER_ID));
 
-        LogManager logs = new LogManager(config.logDirs());
+        LogManager logs = new LogManager(config.logDirs(), org.apache.kafka.common.utils.Time.SYSTEM,
+                config.getLong(BrokerConfig.PRODUCER_ID_EXPIRATION_MS));
         closeInReverse.add(logs);
         TopicRegistry topics = new TopicRegistry(store, logs, config);
         topics.load();
@@ -131,7 +133,7 @@ public final class Broker implements AutoCloseable {
         GroupCoordinator groups = startGroupCoordinator(topics);
         groups.registerApis(router);
         TransactionSystem transactions = TransactionSystem.start(config, topics, groups, router, () -> localNode,
-                producerIds, Clock.systemUTC()).afterMarkerAppend(fetchWaiters::wake);
+                producerIds, Clock.systemUTC()).describeProducersFrom(tp -> topics.log(tp).map(PartitionLog::producerState));
         closeInReverse.add(transactions);
         new ConfigApis(topics, config).registerApis(router);
 

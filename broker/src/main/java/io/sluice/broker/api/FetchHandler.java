@@ -2,6 +2,8 @@ package io.sluice.broker.api;
 
 import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
+import io.sluice.broker.log.AbortedTxn;
+import io.sluice.broker.log.FetchIsolation;
 import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.log.ReadResult;
 import org.apache.kafka.common.IsolationLevel;
@@ -22,20 +24,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * Fetch: reads each partition from its log (slices of segment files, sent zero-copy), honouring the
  * request's and each partition's byte limits; waits in {@link FetchWaiters} while fewer than
- * {@code min_bytes} are available. Fetch sessions (KIP-227) are not kept: every response has session
+ * {@code min_bytes} are available. {@code read_uncommitted} reads stop at the high watermark,
+ * {@code read_committed} ones at the last stable offset, with the aborted transactions in the range
+ * read. Fetch sessions (KIP-227) are not kept: every response has session
  * id 0, which clients treat as "send full fetch requests".
  */
 public final class FetchHandler implements ApiHandler {
     private final TopicRegistry topics;
     private final FetchWaiters waiters;
+    private final Consumer<TopicPartition> wake;
 
     public FetchHandler(TopicRegistry topics, FetchWaiters waiters) {
         this.topics = topics;
         this.waiters = waiters;
+        this.wake = waiters::wake;
     }
 
     @Override
@@ -51,7 +58,13 @@ public final class FetchHandler implements ApiHandler {
         for (FetchRequestData.FetchTopic t : data.topics()) {
             String name = name(t).orElse(null);
             if (name != null) {
-                t.partitions().forEach(p -> partitions.add(new TopicPartition(name, p.partition())));
+                for (FetchRequestData.FetchPartition p : t.partitions()) {
+                    TopicPartition tp = new TopicPartition(name, p.partition());
+                    partitions.add(tp);
+                    // Markers (written by the transaction coordinator, not through Produce) move the last
+                    // stable offset; hearing of every append covers them. A log keeps one copy of the hook.
+                    topics.log(tp).ifPresent(log -> log.addAppendListener(wake));
+                }
             }
         }
         waiters.park(deadline -> {
@@ -105,17 +118,23 @@ public final class FetchHandler implements ApiHandler {
                     } else {
                         try {
                             int limit = Math.min(remaining, p.partitionMaxBytes());
-                            ReadResult r = log.get().read(p.fetchOffset(), Math.max(limit, 0), total == 0);
+                            ReadResult r = log.get().read(p.fetchOffset(), Math.max(limit, 0), total == 0,
+                                    readCommitted ? FetchIsolation.TXN_COMMITTED : FetchIsolation.HIGH_WATERMARK);
                             int size = r.records().sizeInBytes();
                             total += size;
                             remaining = Math.max(0, remaining - size);
                             pd.setErrorCode(Errors.NONE.code())
                                     .setHighWatermark(r.highWatermark())
-                                    .setLastStableOffset(r.highWatermark())
+                                    .setLastStableOffset(r.lastStableOffset())
                                     .setLogStartOffset(r.logStartOffset())
                                     .setRecords(r.records());
-                            if (readCommitted) {
-                                pd.setAbortedTransactions(new ArrayList<>());
+                            if (r.abortedTransactions() != null) {
+                                List<FetchResponseData.AbortedTransaction> aborted =
+                                        new ArrayList<>(r.abortedTransactions().size());
+                                for (AbortedTxn txn : r.abortedTransactions()) {
+                                    aborted.add(txn.asAbortedTransaction());
+                                }
+                                pd.setAbortedTransactions(aborted);
                             }
                         } catch (ApiException e) {
                             pd.setErrorCode(Errors.forException(e).code());

@@ -12,6 +12,9 @@ import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceRespo
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.InvalidRequiredAcksException;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
@@ -22,7 +25,14 @@ import org.slf4j.LoggerFactory;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
-/** Produce: validate and append each partition's batches; acks=0 gets no response. */
+/**
+ * Produce: validate and append each partition's batches; acks=0 gets no response. Errors are per
+ * partition: a producer's retry of batches already written is a success carrying the original base
+ * offset; sequence gaps, stale epochs and writes outside an open transaction come back as
+ * OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH and INVALID_TXN_STATE (Kafka answers a stale
+ * epoch with INVALID_PRODUCER_EPOCH rather than PRODUCER_FENCED since 2.7, so that a transactional
+ * client aborts and retries instead of failing fatally).
+ */
 public final class ProduceHandler implements ApiHandler {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
@@ -37,7 +47,12 @@ public final class ProduceHandler implements ApiHandler {
     @Override
     public CompletableFuture<AbstractResponse> handle(ApiRequest request) {
         ProduceRequestData data = request.body(ProduceRequest.class).data();
+        if (data.acks() != 0 && data.acks() != 1 && data.acks() != -1) {
+            return CompletableFuture.completedFuture(request.body().getErrorResponse(
+                    new InvalidRequiredAcksException("acks must be -1, 0 or 1, not " + data.acks())));
+        }
         ProduceResponseData response = new ProduceResponseData();
+        boolean appended = false;
         for (ProduceRequestData.TopicProduceData topicData : data.topicData()) {
             Optional<TopicInfo> topic = topicData.name() != null && !topicData.name().isEmpty()
                     ? topics.get(topicData.name())
@@ -46,12 +61,19 @@ public final class ProduceHandler implements ApiHandler {
                     .setName(topicData.name())
                     .setTopicId(topicData.topicId() == null ? Uuid.ZERO_UUID : topicData.topicId());
             for (ProduceRequestData.PartitionProduceData partitionData : topicData.partitionData()) {
-                topicResponse.partitionResponses().add(append(topic, topicData, partitionData));
+                PartitionProduceResponse partitionResponse = append(topic, topicData, partitionData);
+                appended |= partitionResponse.errorCode() == Errors.NONE.code();
+                topicResponse.partitionResponses().add(partitionResponse);
             }
             response.responses().add(topicResponse);
         }
         if (data.acks() == 0) {
             return CompletableFuture.completedFuture(null);
+        }
+        if (appended && FaultInjection.takeProduceResponseDrop()) {
+            log.warn("Fault injection: dropping the response to produce request {} from {}",
+                    request.header().correlationId(), request.connectionId());
+            return CompletableFuture.failedFuture(new CloseConnection("fault injection: produce response dropped"));
         }
         return CompletableFuture.completedFuture(new ProduceResponse(response));
     }
@@ -74,8 +96,17 @@ public final class ProduceHandler implements ApiHandler {
                     ? Errors.NOT_LEADER_OR_FOLLOWER.code() : Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         }
         try {
-            AppendResult result = partitionLog.get().append((MemoryRecords) partitionData.records(), 0);
-            fetchWaiters.wake(tp);
+            MemoryRecords records = (MemoryRecords) partitionData.records();
+            for (MutableRecordBatch batch : records.batches()) {
+                if (batch.isControlBatch()) {
+                    // Markers are the transaction coordinator's to write, never a client's.
+                    throw new InvalidRecordException("Produce requests may not carry control batches");
+                }
+            }
+            AppendResult result = partitionLog.get().append(records, 0);
+            if (!result.duplicate()) {
+                fetchWaiters.wake(tp);
+            }
             return out.setErrorCode(Errors.NONE.code())
                     .setBaseOffset(result.firstOffset())
                     .setLogAppendTimeMs(result.logAppendTime())

@@ -66,6 +66,7 @@ public final class BrokerConfig extends AbstractConfig {
     public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
     public static final String TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS =
             "transaction.abort.timed.out.transaction.cleanup.interval.ms";
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
 
     private static final ConfigDef DEFINITION = new ConfigDef()
             .define(BROKER_ID, Type.INT, 0, Range.atLeast(0), Importance.HIGH, "This broker's id in the cluster.")
@@ -146,6 +147,8 @@ public final class BrokerConfig extends AbstractConfig {
                     "Largest transaction.timeout.ms a producer may ask for; larger ones get INVALID_TRANSACTION_TIMEOUT.")
             .define(TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS, Type.INT, 10_000, Range.atLeast(1),
                     Importance.LOW, "How often the coordinator looks for transactions past their timeout to abort.")
+            .define(PRODUCER_ID_EXPIRATION_MS, Type.LONG, 86_400_000L, Range.atLeast(1), Importance.LOW,
+                    "How long an idle producer's de-duplication state is kept.")
             .define(CLUSTER_ID, Type.STRING, null, Importance.LOW,
                     "Cluster id; generated and stored in ZooKeeper on first start when unset.");
 

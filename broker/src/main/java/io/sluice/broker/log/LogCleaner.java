@@ -25,7 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Compaction for logs with {@code cleanup.policy=compact}: keeps the latest record per key.
  *
  * <p>A pass takes the cleanable segments (every segment but the active one, oldest first, stopping at
- * the first whose newest record is younger than {@code min.compaction.lag.ms}), maps every key in them
+ * the first whose newest record is younger than {@code min.compaction.lag.ms} or that reaches past the
+ * last stable offset, so nothing of an open transaction is touched), maps every key in them
  * to its latest offset, and rewrites each segment through kafka-clients' {@code MemoryRecords.filterTo},
  * which keeps batches it does not change byte for byte and re-encodes the others with their original
  * offsets, so offsets never change (gaps appear). Each rewritten segment is swapped in through
@@ -37,7 +38,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code delete.retention.ms} of a tombstone being cleaned therefore still sees the delete.
  *
  * <p>Control batches and transactional batches are kept as they are, and transactional records do not
- * shadow older values of their key, since their transaction may have aborted.
+ * shadow older values of their key, since their transaction may have aborted. Kafka eventually drops
+ * aborted data and, after {@code delete.retention.ms}, the markers; Sluice keeps both for now, which
+ * costs space but never changes what a {@code read_committed} or {@code read_uncommitted} consumer
+ * sees. As every marker stays, a cleaned segment keeps its source's {@code .txnindex} entries.
  *
  * <p>One thread cleans at a time (the log manager's scheduler); appends continue meanwhile, as the
  * cleaner only reads segments that are no longer appended to.
@@ -66,8 +70,12 @@ public final class LogCleaner {
         long now = partitionLog.time().milliseconds();
         List<LogSegment> all = partitionLog.segmentsSnapshot();
         List<LogSegment> cleanable = new ArrayList<>();
+        long lastStable = partitionLog.lastStableOffset();
         for (int i = 0; i < all.size() - 1; i++) {
             LogSegment segment = all.get(i);
+            if (all.get(i + 1).baseOffset() > lastStable) {
+                break;
+            }
             // A segment without timestamps (emptied by an earlier pass, say) holds nothing the lag protects.
             long newest = segment.maxTimestampSoFar();
             if (newest != RecordBatch.NO_TIMESTAMP && now - newest < config.minCompactionLagMs()) {
@@ -164,6 +172,9 @@ public final class LogCleaner {
                     writeBuffer = output;
                 }
                 position = chunkEnd;
+            }
+            for (AbortedTxn txn : source.txnIndex().all()) {
+                cleaned.txnIndex().append(txn);
             }
             cleaned.onBecomeInactive();
             cleaned.flush();

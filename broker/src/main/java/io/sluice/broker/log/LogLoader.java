@@ -29,6 +29,8 @@ import java.util.stream.Stream;
  *   <li>derives the log end offset from the last segment and the log start offset from the
  *       checkpoint and the first segment.</li>
  * </ol>
+ * Every segment it recovers has an empty {@code .txnindex} afterwards; {@link LoadedLog#txnIndexesToRebuild()}
+ * names them, and {@link ProducerStateManager#load} refills them.
  */
 final class LogLoader {
     private static final Logger log = LoggerFactory.getLogger(LogLoader.class);
@@ -36,7 +38,7 @@ final class LogLoader {
     private static final Pattern SWAP_LOG = Pattern.compile("(\\d{20})\\.log\\.swap");
 
     record LoadedLog(ConcurrentSkipListMap<Long, LogSegment> segments, long logStartOffset, long recoveryPoint,
-                     long logEndOffset) {
+                     long logEndOffset, Set<Long> txnIndexesToRebuild) {
     }
 
     private LogLoader() {
@@ -106,7 +108,13 @@ final class LogLoader {
             logEndOffset = logStartOffset;
         }
         // Recovered segments were just flushed, and after a clean shutdown everything was.
-        return new LoadedLog(segments, logStartOffset, logEndOffset, logEndOffset);
+        Set<Long> rebuild = new HashSet<>();
+        for (LogSegment segment : recovered) {
+            if (segments.get(segment.baseOffset()) == segment) {
+                rebuild.add(segment.baseOffset());
+            }
+        }
+        return new LoadedLog(segments, logStartOffset, logEndOffset, logEndOffset, rebuild);
     }
 
     private static void recoverFrom(TopicPartition tp, ConcurrentSkipListMap<Long, LogSegment> segments,
@@ -164,7 +172,8 @@ final class LogLoader {
             if (name.endsWith(LogSegment.CLEANED) || name.endsWith(LogSegment.DELETED)) {
                 Files.deleteIfExists(dir.resolve(name));
             } else if (name.endsWith(LogSegment.INDEX + LogSegment.SWAP)
-                    || name.endsWith(LogSegment.TIME_INDEX + LogSegment.SWAP)) {
+                    || name.endsWith(LogSegment.TIME_INDEX + LogSegment.SWAP)
+                    || name.endsWith(LogSegment.TXN_INDEX + LogSegment.SWAP)) {
                 Files.deleteIfExists(dir.resolve(name));
             }
         }
@@ -174,6 +183,7 @@ final class LogLoader {
                 long base = Long.parseLong(m.group(1));
                 Files.deleteIfExists(LogSegment.file(dir, base, LogSegment.INDEX).toPath());
                 Files.deleteIfExists(LogSegment.file(dir, base, LogSegment.TIME_INDEX).toPath());
+                Files.deleteIfExists(LogSegment.file(dir, base, LogSegment.TXN_INDEX).toPath());
                 Files.move(dir.resolve(name), LogSegment.file(dir, base, LogSegment.LOG).toPath(),
                         java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                         java.nio.file.StandardCopyOption.ATOMIC_MOVE);

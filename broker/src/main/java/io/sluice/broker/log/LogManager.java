@@ -46,10 +46,13 @@ public final class LogManager implements AutoCloseable {
     static final long FILE_DELETE_DELAY_MS = 60_000L;
     static final long DEFAULT_FLUSH_CHECKPOINT_INTERVAL_MS = 60_000L;
     static final long DEFAULT_CLEANER_BACKOFF_MS = 15_000L;
+    /** Kafka's {@code producer.id.expiration.check.interval.ms} default. */
+    static final long PRODUCER_EXPIRATION_CHECK_INTERVAL_MS = 600_000L;
     private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]+");
 
     private final List<Path> logDirs;
     private final Time time;
+    private final long producerIdExpirationMs;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     private final Map<Path, Boolean> cleanShutdown = new HashMap<>();
     private final Map<TopicPartition, Long> recoveryPoints = new ConcurrentHashMap<>();
@@ -64,8 +67,17 @@ public final class LogManager implements AutoCloseable {
     }
 
     public LogManager(List<Path> logDirs, Time time) {
+        this(logDirs, time, ProducerStateManager.DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+    }
+
+    /**
+     * @param producerIdExpirationMs the broker's {@code producer.id.expiration.ms}: idle producers'
+     *                               de-duplication state is dropped after this long
+     */
+    public LogManager(List<Path> logDirs, Time time, long producerIdExpirationMs) {
         this.logDirs = List.copyOf(logDirs);
         this.time = time;
+        this.producerIdExpirationMs = producerIdExpirationMs;
         for (Path dir : logDirs) {
             try {
                 Files.createDirectories(dir);
@@ -141,7 +153,7 @@ public final class LogManager implements AutoCloseable {
             Path dir = existing.orElseGet(() -> leastLoadedDir().resolve(p.topic() + "-" + p.partition()));
             boolean clean = existing.isEmpty() || cleanShutdown.getOrDefault(dir.getParent(), false);
             LogOptions options = new LogOptions(recoveryPoints.getOrDefault(p, 0L),
-                    logStartOffsets.getOrDefault(p, 0L), clean, time, this::deleteLater);
+                    logStartOffsets.getOrDefault(p, 0L), clean, time, this::deleteLater, producerIdExpirationMs);
             PartitionLog opened = PartitionLog.open(dir, p, config.apply(p), options);
             log.info("Opened log {} at {} (log start offset {}, log end offset {})", p, dir,
                     opened.logStartOffset(), opened.logEndOffset());
@@ -198,7 +210,7 @@ public final class LogManager implements AutoCloseable {
 
     /**
      * Schedules retention every {@code retentionCheckIntervalMs} ({@code log.retention.check.interval.ms}),
-     * compaction every 15 s and flush + checkpoints every 60 s.
+     * compaction every 15 s, flush + checkpoints every 60 s and producer-id expiry every 10 minutes.
      */
     public void startBackgroundTasks(long retentionCheckIntervalMs) {
         startBackgroundTasks(retentionCheckIntervalMs, DEFAULT_CLEANER_BACKOFF_MS, DEFAULT_FLUSH_CHECKPOINT_INTERVAL_MS);
@@ -220,6 +232,8 @@ public final class LogManager implements AutoCloseable {
                 cleanerBackoffMs, TimeUnit.MILLISECONDS);
         executor.scheduleWithFixedDelay(guarded("flush", this::checkpoint), flushCheckpointIntervalMs,
                 flushCheckpointIntervalMs, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(guarded("producer expiry", this::removeExpiredProducers),
+                PRODUCER_EXPIRATION_CHECK_INTERVAL_MS, PRODUCER_EXPIRATION_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
         scheduler = executor;
     }
 
@@ -254,6 +268,11 @@ public final class LogManager implements AutoCloseable {
             }
         }
         return rewritten;
+    }
+
+    /** Forgets, in every log, producers idle for longer than {@code producer.id.expiration.ms}. */
+    public void removeExpiredProducers() {
+        logs.values().forEach(PartitionLog::removeExpiredProducers);
     }
 
     /** Flushes every log and writes both checkpoint files of every log dir. */

@@ -7,16 +7,24 @@ import java.util.function.Consumer;
 /**
  * What a {@link PartitionLog} needs from its owner when it is opened.
  *
- * @param recoveryPoint  offset below which the log is known to be flushed (from the recovery-point
- *                       checkpoint); recovery after an unclean shutdown starts at its segment
- * @param logStartOffset checkpointed log start offset (0 when unknown: the first segment decides)
- * @param cleanShutdown  the log dir carried a clean-shutdown marker, so the files can be trusted
- * @param time           clock for rolling, retention and compaction
- * @param deferredDelete runs the deletion of a removed segment's files, later if it likes: reads that
- *                       already hold a slice of the segment may still be sending it
+ * @param recoveryPoint          offset below which the log is known to be flushed (from the recovery-point
+ *                               checkpoint); recovery after an unclean shutdown starts at its segment
+ * @param logStartOffset         checkpointed log start offset (0 when unknown: the first segment decides)
+ * @param cleanShutdown          the log dir carried a clean-shutdown marker, so the files can be trusted
+ * @param time                   clock for rolling, retention, compaction and producer expiry
+ * @param deferredDelete         runs the deletion of a removed segment's files, later if it likes: reads
+ *                               that already hold a slice of the segment may still be sending it
+ * @param producerIdExpirationMs the broker's {@code producer.id.expiration.ms}: how long a producer may be
+ *                               idle before its de-duplication state is forgotten
  */
 public record LogOptions(long recoveryPoint, long logStartOffset, boolean cleanShutdown, Time time,
-                         Consumer<Runnable> deferredDelete) {
+                         Consumer<Runnable> deferredDelete, long producerIdExpirationMs) {
+
+    public LogOptions(long recoveryPoint, long logStartOffset, boolean cleanShutdown, Time time,
+                      Consumer<Runnable> deferredDelete) {
+        this(recoveryPoint, logStartOffset, cleanShutdown, time, deferredDelete,
+                ProducerStateManager.DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+    }
 
     /** A log opened on its own: full recovery, system clock, files deleted at once. */
     public static LogOptions defaults() {
@@ -24,14 +32,19 @@ public record LogOptions(long recoveryPoint, long logStartOffset, boolean cleanS
     }
 
     public LogOptions withTime(Time newTime) {
-        return new LogOptions(recoveryPoint, logStartOffset, cleanShutdown, newTime, deferredDelete);
+        return new LogOptions(recoveryPoint, logStartOffset, cleanShutdown, newTime, deferredDelete,
+                producerIdExpirationMs);
     }
 
     public LogOptions withCleanShutdown(boolean clean) {
-        return new LogOptions(recoveryPoint, logStartOffset, clean, time, deferredDelete);
+        return new LogOptions(recoveryPoint, logStartOffset, clean, time, deferredDelete, producerIdExpirationMs);
     }
 
     public LogOptions withRecoveryPoint(long offset) {
-        return new LogOptions(offset, logStartOffset, cleanShutdown, time, deferredDelete);
+        return new LogOptions(offset, logStartOffset, cleanShutdown, time, deferredDelete, producerIdExpirationMs);
+    }
+
+    public LogOptions withProducerIdExpirationMs(long ms) {
+        return new LogOptions(recoveryPoint, logStartOffset, cleanShutdown, time, deferredDelete, ms);
     }
 }

@@ -26,7 +26,9 @@ import java.util.Optional;
  *   <li>{@code <base>.log}: record batches (magic v2) exactly as stored by {@link PartitionLog#append},
  *       back to back, offsets increasing (compaction may leave gaps);</li>
  *   <li>{@code <base>.index}: {@link OffsetIndex}, an entry about every {@code index.interval.bytes};</li>
- *   <li>{@code <base>.timeindex}: {@link TimeIndex}.</li>
+ *   <li>{@code <base>.timeindex}: {@link TimeIndex};</li>
+ *   <li>{@code <base>.txnindex}: {@link TransactionIndex}, the transactions aborted by markers in this
+ *       segment (only present once there is one).</li>
  * </ul>
  * A suffix after the extension marks files in transit: {@code .cleaned} (being written by the
  * cleaner), {@code .swap} (cleaned and committed, replacing the segment of the same base offset) and
@@ -34,13 +36,15 @@ import java.util.Optional;
  *
  * <p>Only the last segment of a log (the active one) is appended to; its indexes are preallocated.
  * Every other segment is immutable except for being replaced whole by the cleaner, and its index
- * files are trimmed to their entries. Everything in the indexes can be rebuilt from the {@code .log}
- * ({@link #recover()}).
+ * files are trimmed to their entries. Everything in the offset and time indexes can be rebuilt from
+ * the {@code .log} ({@link #recover()}); the transaction index also needs the producer state at the
+ * segment's start, so {@link #recover()} empties it and {@link ProducerStateManager#load} refills it.
  */
 final class LogSegment implements Closeable {
     static final String LOG = ".log";
     static final String INDEX = ".index";
     static final String TIME_INDEX = ".timeindex";
+    static final String TXN_INDEX = ".txnindex";
     static final String CLEANED = ".cleaned";
     static final String SWAP = ".swap";
     static final String DELETED = ".deleted";
@@ -49,6 +53,7 @@ final class LogSegment implements Closeable {
     private final FileRecords log;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
+    private final TransactionIndex txnIndex;
     private final int indexIntervalBytes;
     private final long created;
     private final boolean indexesWereMissing;
@@ -67,6 +72,7 @@ final class LogSegment implements Closeable {
         this.log = FileRecords.open(file(dir, baseOffset, LOG + suffix));
         this.offsetIndex = new OffsetIndex(indexFile, baseOffset, config.maxIndexSize());
         this.timeIndex = new TimeIndex(timeIndexFile, baseOffset, config.maxIndexSize());
+        this.txnIndex = new TransactionIndex(file(dir, baseOffset, TXN_INDEX + suffix), baseOffset);
         this.offsetOfMaxTimestampSoFar = baseOffset;
         TimeIndex.TimestampOffset last = timeIndex.lastEntry();
         if (!indexesWereMissing && last.timestamp() != RecordBatch.NO_TIMESTAMP) {
@@ -95,7 +101,7 @@ final class LogSegment implements Closeable {
     /** Creates a new, empty segment, discarding any stale files of the same name. */
     static LogSegment create(Path dir, long baseOffset, LogConfig config, long now, String suffix) {
         try {
-            for (String ext : new String[] {LOG, INDEX, TIME_INDEX}) {
+            for (String ext : new String[] {LOG, INDEX, TIME_INDEX, TXN_INDEX}) {
                 Files.deleteIfExists(file(dir, baseOffset, ext + suffix).toPath());
             }
         } catch (IOException e) {
@@ -130,6 +136,10 @@ final class LogSegment implements Closeable {
 
     TimeIndex timeIndex() {
         return timeIndex;
+    }
+
+    TransactionIndex txnIndex() {
+        return txnIndex;
     }
 
     boolean indexesWereMissing() {
@@ -199,13 +209,26 @@ final class LogSegment implements Closeable {
      * Up to {@code maxSize} bytes of whole-or-partial batches from the batch holding {@code startOffset},
      * never past {@code maxPosition}; null when the segment holds nothing at or after the offset.
      */
-    FileRecords read(long startOffset, int maxSize, int maxPosition, boolean minOneBatch) {
+    Slice read(long startOffset, int maxSize, int maxPosition, boolean minOneBatch) {
         LogOffsetPosition start = translateOffset(startOffset);
         if (start == null || start.position >= maxPosition) {
             return null;
         }
         int wanted = minOneBatch ? Math.max(maxSize, start.size) : maxSize;
-        return log.slice(start.position, Math.min(maxPosition - start.position, wanted));
+        return new Slice(log.slice(start.position, Math.min(maxPosition - start.position, wanted)), start.position);
+    }
+
+    /** A read: the bytes, and where in the file they start. */
+    record Slice(FileRecords records, int position) {
+    }
+
+    /**
+     * An offset above every batch of a read of {@code fetchSize} bytes from {@code startPosition}: the
+     * first indexed batch starting at or after the read's end, or empty when the index has none (then
+     * the next segment's base offset bounds the read).
+     */
+    java.util.OptionalLong fetchUpperBoundOffset(int startPosition, int fetchSize) {
+        return offsetIndex.firstOffsetAtOrAfterPosition((long) startPosition + fetchSize);
     }
 
     /** First record at or after {@code startingOffset} with a timestamp &gt;= {@code timestamp}. */
@@ -255,6 +278,7 @@ final class LogSegment implements Closeable {
     RecoveryResult recover() throws IOException {
         offsetIndex.reset();
         timeIndex.reset();
+        txnIndex.reset();
         bytesSinceLastIndexEntry = 0;
         maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
         offsetOfMaxTimestampSoFar = baseOffset;
@@ -335,6 +359,7 @@ final class LogSegment implements Closeable {
     void sanityCheckIndexes() {
         offsetIndex.sanityCheck();
         timeIndex.sanityCheck();
+        txnIndex.sanityCheck();
         if (offsetIndex.lastEntry().position() > log.sizeInBytes()) {
             throw new AbstractIndex.CorruptIndexException("Offset index " + offsetIndex.file()
                     + " points past the end of " + log.file());
@@ -357,15 +382,17 @@ final class LogSegment implements Closeable {
         log.flush();
         offsetIndex.flush();
         timeIndex.flush();
+        txnIndex.flush();
     }
 
     /**
-     * Renames the three files from {@code from} suffix to {@code to} suffix. The .log goes last: its
+     * Renames the files from {@code from} suffix to {@code to} suffix. The .log goes last: its
      * name decides what recovery does, so it is the commit point.
      */
     void changeSuffix(String from, String to) throws IOException {
         offsetIndex.renameTo(renamed(offsetIndex.file(), from, to));
         timeIndex.renameTo(renamed(timeIndex.file(), from, to));
+        txnIndex.renameTo(renamed(txnIndex.file(), from, to));
         log.renameTo(renamed(log.file(), from, to));
     }
 
@@ -386,6 +413,7 @@ final class LogSegment implements Closeable {
         }
         offsetIndex.close();
         timeIndex.close();
+        txnIndex.close();
         try {
             log.close();
         } catch (IOException e) {
@@ -399,6 +427,8 @@ final class LogSegment implements Closeable {
             log.deleteIfExists();
             offsetIndex.deleteIfExists();
             timeIndex.deleteIfExists();
+            txnIndex.close();
+            txnIndex.deleteIfExists();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot delete segment " + log.file(), e);
         }

@@ -78,6 +78,24 @@ final class OffsetIndex extends AbstractIndex {
         return new OffsetPosition(baseOffset + buffer.getInt(slot * ENTRY_SIZE), buffer.getInt(slot * ENTRY_SIZE + 4));
     }
 
+    /** Offset of the first entry whose position is at or after {@code position}, if any. */
+    java.util.OptionalLong firstOffsetAtOrAfterPosition(long position) {
+        ByteBuffer buffer = view();
+        int count = entryCount();
+        int lo = 0;
+        int hi = count;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (buffer.getInt(mid * ENTRY_SIZE + 4) < position) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo < count ? java.util.OptionalLong.of(baseOffset + buffer.getInt(lo * ENTRY_SIZE))
+                : java.util.OptionalLong.empty();
+    }
+
     /** Removes entries for offsets at or above {@code offset}. */
     void truncateTo(long offset) {
         ByteBuffer buffer = view();

@@ -1,9 +1,11 @@
 package io.sluice.broker.log;
 
+import io.sluice.transactions.producer.CompletedTxn;
+import io.sluice.transactions.producer.ProducerStateTable;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
-import org.apache.kafka.common.record.internal.FileRecords;
+import org.apache.kafka.common.record.internal.FileRecords.LogOffsetPosition;
 import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -20,7 +22,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.function.Consumer;
 
 /**
  * The log of one partition: a directory {@code <topic>-<partition>/} of {@link LogSegment}s, record
@@ -35,6 +41,20 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * looks past it, so it never sees a half-appended batch. Removed segments are renamed to
  * {@code .deleted} and their files closed later through {@link LogOptions#deferredDelete()}, so a
  * slice handed to the network layer stays readable while it is being sent.
+ *
+ * <p>Idempotent producers (KIP-98): batches with a producer id go through the partition's producer
+ * state ({@link ProducerStateManager}) before they are written. A retry of one of a producer's last
+ * five batches writes nothing and is answered with the original offsets; a sequence gap, a stale
+ * epoch or a non-transactional write inside an open transaction is refused. The state is snapshotted
+ * to {@code <offset>.snapshot} at every roll (at the new segment's base offset) and at close (at the
+ * log end), and rebuilt on open from the newest snapshot plus the batches after it.
+ *
+ * <p>Transactions (KIP-98): the last stable offset is the first offset of the oldest open transaction,
+ * bounded by the high watermark; {@code read_committed} reads ({@link FetchIsolation#TXN_COMMITTED})
+ * stop there and carry the aborted transactions from the segments' {@code .txnindex} files, which are
+ * written as abort markers are appended and rebuilt with the producer state on recovery. Listeners
+ * registered with {@link #addAppendListener} hear of every append, markers included, so that
+ * long-polling fetches waiting for the last stable offset to move wake up.
  */
 public final class PartitionLog implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
@@ -48,11 +68,13 @@ public final class PartitionLog implements Closeable {
     private final LogOptions options;
     private final Time time;
     private final ConcurrentSkipListMap<Long, LogSegment> segments;
+    private final ProducerStateManager producerState;
     private volatile LogConfig config;
     private volatile LogOffsetMetadata logEnd;
     private volatile long logStartOffset;
     private volatile long recoveryPoint;
     private volatile long highWatermark = -1;
+    private final Set<Consumer<TopicPartition>> appendListeners = new CopyOnWriteArraySet<>();
     private boolean closed;
 
     private PartitionLog(TopicPartition tp, Path dir, LogConfig config, LogOptions options) throws IOException {
@@ -67,6 +89,15 @@ public final class PartitionLog implements Closeable {
         this.recoveryPoint = loaded.recoveryPoint();
         LogSegment active = segments.lastEntry().getValue();
         this.logEnd = new LogOffsetMetadata(loaded.logEndOffset(), active.baseOffset(), active.size());
+        try {
+            this.producerState = ProducerStateManager.load(tp, dir, segments, loaded.logEndOffset(),
+                    loaded.txnIndexesToRebuild(), time.milliseconds(), options.producerIdExpirationMs());
+        } catch (IOException | RuntimeException e) {
+            for (LogSegment segment : segments.values()) {
+                segment.close();
+            }
+            throw e;
+        }
     }
 
     /** Opens (recovering from scratch) or creates the log in {@code dir}. */
@@ -100,14 +131,58 @@ public final class PartitionLog implements Closeable {
 
     /**
      * Validates the batches (magic v2, CRC, size, keys on compacted topics), assigns offsets and, for
-     * LogAppendTime topics, stamps the broker time; then appends, rolling first if the active segment
-     * is full or old. Nothing is written if any batch is invalid.
+     * LogAppendTime topics, stamps the broker time; checks producer ids, epochs and sequences; then
+     * appends, rolling first if the active segment is full or old. Nothing is written if any batch is
+     * invalid, or if a batch is a producer's retry of a written one: then the result carries the
+     * original offsets and {@link AppendResult#duplicate()}.
+     *
+     * @throws org.apache.kafka.common.errors.OutOfOrderSequenceException   sequence gap or reorder
+     * @throws org.apache.kafka.common.errors.InvalidProducerEpochException epoch older than the producer's
+     * @throws org.apache.kafka.common.errors.InvalidTxnStateException      non-transactional write while
+     *                                                                      the producer's transaction is open
      */
-    public synchronized AppendResult append(MemoryRecords batches, int leaderEpoch) {
+    public AppendResult append(MemoryRecords batches, int leaderEpoch) {
+        AppendResult result;
+        synchronized (this) {
+            result = appendLocked(batches, leaderEpoch);
+        }
+        if (!result.duplicate()) {
+            for (Consumer<TopicPartition> listener : appendListeners) {
+                try {
+                    listener.accept(topicPartition);
+                } catch (RuntimeException e) {
+                    log.warn("{}: append listener failed", topicPartition, e);
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Calls {@code listener} with this partition after every append that wrote something (data or
+     * markers), outside the log's lock. Adding a listener that is already registered does nothing.
+     */
+    public void addAppendListener(Consumer<TopicPartition> listener) {
+        appendListeners.add(listener);
+    }
+
+    public void removeAppendListener(Consumer<TopicPartition> listener) {
+        appendListeners.remove(listener);
+    }
+
+    private AppendResult appendLocked(MemoryRecords batches, int leaderEpoch) {
         ensureOpen();
         long now = time.milliseconds();
         LogValidator.Validated v = LogValidator.validateAndAssignOffsets(topicPartition, batches, logEnd.offset(),
                 leaderEpoch, config, now);
+        Optional<ProducerStateManager.Duplicate> duplicate = producerState.check(batches);
+        if (duplicate.isPresent()) {
+            ProducerStateManager.Duplicate original = duplicate.get();
+            log.debug("{}: duplicate of the batch at offset {}; nothing written", topicPartition,
+                    original.firstOffset());
+            return new AppendResult(original.firstOffset(), original.lastOffset(),
+                    config.logAppendTime() ? original.timestamp() : -1, logStartOffset, true, List.of());
+        }
         LogSegment segment = maybeRoll(batches.sizeInBytes(), v.maxTimestamp(), v.lastOffset(), now);
         try {
             segment.append(batches);
@@ -115,10 +190,25 @@ public final class PartitionLog implements Closeable {
             throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir, e);
         }
         logEnd = new LogOffsetMetadata(v.lastOffset() + 1, segment.baseOffset(), segment.size());
+        List<CompletedTxn> completed = producerState.recordAppended(batches, segment);
         if (logEnd.offset() - recoveryPoint >= config.flushIntervalMessages()) {
             flush();
         }
-        return new AppendResult(v.firstOffset(), v.lastOffset(), config.logAppendTime() ? now : -1, logStartOffset);
+        return new AppendResult(v.firstOffset(), v.lastOffset(), config.logAppendTime() ? now : -1, logStartOffset,
+                false, completed);
+    }
+
+    /**
+     * The partition's idempotent/transactional producer state: for DescribeProducers, the last stable
+     * offset ({@link ProducerStateTable#firstUnstableOffset()}) and tests. Callers must not modify it.
+     */
+    public ProducerStateTable producerState() {
+        return producerState.table();
+    }
+
+    /** Forgets producers idle for longer than {@code producer.id.expiration.ms}. */
+    public void removeExpiredProducers() {
+        producerState.removeExpired(time.milliseconds());
     }
 
     private LogSegment maybeRoll(int incomingBytes, long incomingMaxTimestamp, long lastOffset, long now) {
@@ -148,39 +238,103 @@ public final class PartitionLog implements Closeable {
         LogSegment fresh = LogSegment.create(dir, newBase, config, time.milliseconds(), "");
         segments.put(newBase, fresh);
         logEnd = new LogOffsetMetadata(newBase, newBase, 0);
+        // Every batch below newBase has been recorded, none above: the snapshot lets recovery replay
+        // from here instead of from the start of the log.
+        producerState.takeSnapshot(newBase);
         return fresh;
     }
 
-    /**
-     * Reads up to {@code maxBytes} from {@code fetchOffset}, as a slice of one segment; with
-     * {@code minOneBatch} the first batch is returned whole even when it is larger than
-     * {@code maxBytes}, so a consumer can always make progress.
-     */
+    /** Reads up to the log end; see {@link #read(long, int, boolean, FetchIsolation)}. */
     public ReadResult read(long fetchOffset, int maxBytes, boolean minOneBatch) {
+        return read(fetchOffset, maxBytes, minOneBatch, FetchIsolation.LOG_END);
+    }
+
+    /**
+     * Reads up to {@code maxBytes} from {@code fetchOffset}, as a slice of one segment, never reaching
+     * the batch that holds the isolation's bound (log end, high watermark or last stable offset); with
+     * {@code minOneBatch} the first batch is returned whole even when it is larger than
+     * {@code maxBytes}, so a consumer can always make progress. A fetch offset between the bound and
+     * the log end reads nothing.
+     */
+    public ReadResult read(long fetchOffset, int maxBytes, boolean minOneBatch, FetchIsolation isolation) {
         LogOffsetMetadata end = logEnd;
         long start = logStartOffset;
-        long hw = highWatermark();
+        long hw = highWatermark(end);
+        long lso = lastStableOffset(hw, start);
         if (fetchOffset < start || fetchOffset > end.offset()) {
             throw new OffsetOutOfRangeException("Offset " + fetchOffset + " is out of range for " + topicPartition
                     + " [" + start + ", " + end.offset() + "]");
         }
-        if (fetchOffset < end.offset()) {
+        long maxOffset = switch (isolation) {
+            case LOG_END -> end.offset();
+            case HIGH_WATERMARK -> hw;
+            case TXN_COMMITTED -> lso;
+        };
+        if (fetchOffset < maxOffset) {
+            LogOffsetMetadata bound = positionOf(maxOffset, end);
             Map.Entry<Long, LogSegment> entry = segments.floorEntry(fetchOffset);
             if (entry == null) {
                 entry = segments.firstEntry();
             }
-            while (entry != null && entry.getKey() <= end.segmentBaseOffset()) {
+            while (entry != null && entry.getKey() <= bound.segmentBaseOffset()) {
                 LogSegment segment = entry.getValue();
-                int maxPosition = segment.baseOffset() == end.segmentBaseOffset() ? end.position() : segment.size();
-                FileRecords slice = segment.read(fetchOffset, maxBytes, maxPosition, minOneBatch);
+                int maxPosition = segment.baseOffset() == bound.segmentBaseOffset() ? bound.position() : segment.size();
+                LogSegment.Slice slice = segment.read(fetchOffset, maxBytes, maxPosition, minOneBatch);
                 if (slice != null) {
-                    return new ReadResult(slice, hw, start, end.offset());
+                    List<AbortedTxn> aborted = null;
+                    if (isolation == FetchIsolation.TXN_COMMITTED) {
+                        long upperBound = segment.fetchUpperBoundOffset(slice.position(), slice.records().sizeInBytes())
+                                .orElseGet(() -> {
+                                    Long next = segments.higherKey(segment.baseOffset());
+                                    return next == null ? end.offset() : next;
+                                });
+                        aborted = abortedTransactions(fetchOffset, Math.min(upperBound, maxOffset));
+                    }
+                    return new ReadResult(slice.records(), hw, lso, start, end.offset(), aborted);
                 }
                 // Compaction can leave a segment without any batch at or after the offset.
                 entry = segments.higherEntry(entry.getKey());
             }
         }
-        return new ReadResult(MemoryRecords.EMPTY, hw, start, end.offset());
+        return new ReadResult(MemoryRecords.EMPTY, hw, lso, start, end.offset(),
+                isolation == FetchIsolation.TXN_COMMITTED ? List.of() : null);
+    }
+
+    /** Where {@code offset} (at most the log end) falls: the start of the batch holding it. */
+    private LogOffsetMetadata positionOf(long offset, LogOffsetMetadata end) {
+        if (offset >= end.offset()) {
+            return end;
+        }
+        Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
+        if (entry == null) {
+            entry = segments.firstEntry();
+        }
+        LogSegment segment = entry.getValue();
+        LogOffsetPosition found = segment.translateOffset(offset);
+        int position = found == null ? segment.size() : found.position;
+        if (segment.baseOffset() == end.segmentBaseOffset()) {
+            position = Math.min(position, end.position());
+        }
+        return new LogOffsetMetadata(offset, segment.baseOffset(), position);
+    }
+
+    /**
+     * The aborted transactions overlapping {@code [fetchOffset, upperBoundOffset)} (Kafka's
+     * {@code collectAbortedTransactions}): from the {@code .txnindex} of the segment holding
+     * {@code fetchOffset} onwards, until an index entry shows that later aborts started at or above
+     * {@code upperBoundOffset}. Oldest marker first.
+     */
+    List<AbortedTxn> abortedTransactions(long fetchOffset, long upperBoundOffset) {
+        List<AbortedTxn> found = new ArrayList<>();
+        Long floor = segments.floorKey(fetchOffset);
+        for (LogSegment segment : (floor == null ? segments : segments.tailMap(floor, true)).values()) {
+            TransactionIndex.SearchResult result = segment.txnIndex().collectAbortedTxns(fetchOffset, upperBoundOffset);
+            found.addAll(result.abortedTxns());
+            if (result.complete()) {
+                break;
+            }
+        }
+        return found;
     }
 
     public long logStartOffset() {
@@ -201,14 +355,26 @@ public final class PartitionLog implements Closeable {
      * {@link #updateHighWatermark(long)}; never above the log end offset.
      */
     public long highWatermark() {
-        long hw = highWatermark;
-        long end = logEnd.offset();
-        return hw < 0 ? end : Math.min(hw, end);
+        return highWatermark(logEnd);
     }
 
-    /** Offsets below this are not part of any open transaction; equals the high watermark until transactions exist. */
+    private long highWatermark(LogOffsetMetadata end) {
+        long hw = highWatermark;
+        return hw < 0 ? end.offset() : Math.min(hw, end.offset());
+    }
+
+    /**
+     * The last stable offset: the first offset of the oldest open transaction, or the high watermark if
+     * that is lower (never below the log start offset). Everything below it is committed, aborted or
+     * non-transactional; {@code read_committed} consumers see nothing at or above it.
+     */
     public long lastStableOffset() {
-        return highWatermark();
+        return lastStableOffset(highWatermark(), logStartOffset);
+    }
+
+    private long lastStableOffset(long hw, long start) {
+        OptionalLong firstUnstable = producerState.table().firstUnstableOffset();
+        return firstUnstable.isPresent() ? Math.min(hw, Math.max(firstUnstable.getAsLong(), start)) : hw;
     }
 
     /** Sets the high watermark (clamped to [log start, log end]); from now on it no longer follows the log end. */
@@ -281,7 +447,8 @@ public final class PartitionLog implements Closeable {
     /**
      * Retention: deletes the oldest segments while they are wholly below the log start offset or, with
      * {@code cleanup.policy=delete}, older than {@code retention.ms} (by their largest timestamp) or
-     * pushing the log over {@code retention.bytes}. The active segment is never deleted. Moves the log
+     * pushing the log over {@code retention.bytes}. The active segment is never deleted, nor a segment
+     * reaching past the high watermark. Moves the log
      * start offset up to the new first segment.
      *
      * @return how many segments were deleted
@@ -293,12 +460,17 @@ public final class PartitionLog implements Closeable {
         LogConfig cfg = config;
         long now = time.milliseconds();
         long excessBytes = cfg.delete() && cfg.retentionBytes() >= 0 ? size() - cfg.retentionBytes() : -1;
+        long hw = highWatermark();
         List<LogSegment> candidates = new ArrayList<>(segments.values());
         List<LogSegment> doomed = new ArrayList<>();
         List<String> reasons = new ArrayList<>();
         for (int i = 0; i < candidates.size() - 1; i++) {
             LogSegment segment = candidates.get(i);
             long nextBase = candidates.get(i + 1).baseOffset();
+            if (nextBase > hw) {
+                // As in Kafka: what consumers cannot read yet is not deleted.
+                break;
+            }
             String reason = null;
             if (nextBase <= logStartOffset) {
                 reason = "below log start offset " + logStartOffset;
@@ -323,6 +495,8 @@ public final class PartitionLog implements Closeable {
         if (!doomed.isEmpty()) {
             logStartOffset = Math.max(logStartOffset, segments.firstKey());
             recoveryPoint = Math.max(recoveryPoint, logStartOffset);
+            // Every roll left a snapshot at a retained segment's base, so nothing newer is lost.
+            producerState.deleteSnapshotsBelow(segments.firstKey());
         }
         return doomed.size();
     }
@@ -413,6 +587,7 @@ public final class PartitionLog implements Closeable {
             return;
         }
         closed = true;
+        producerState.takeSnapshot(logEnd.offset());
         for (LogSegment segment : segments.values()) {
             segment.close();
         }

@@ -7,6 +7,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.sluice.broker.api.ApiHandler;
 import io.sluice.broker.api.ApiRequest;
 import io.sluice.broker.api.ApiRouter;
+import io.sluice.broker.api.CloseConnection;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -37,7 +38,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private final ApiRouter router;
     private final Executor requestPool;
-    private final ArrayDeque<ApiRequest> queue = new ArrayDeque<>();
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private boolean serving;
     private String connectionId;
     private ChannelHandlerContext ctx;
@@ -57,25 +58,36 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
-        ByteBuffer buffer;
+        ApiRequest request;
         try {
-            // Copied out of the pooled frame: a parsed request (its records in particular) keeps
-            // pointing into this buffer long after the frame would have been recycled.
-            byte[] bytes = new byte[frame.readableBytes()];
-            frame.readBytes(bytes);
-            buffer = ByteBuffer.wrap(bytes);
-        } finally {
+            request = decode(frame.nioBuffer());
+        } catch (RuntimeException e) {
             frame.release();
+            throw e;
         }
-        ApiRequest request = decode(buffer);
         if (request == null) {
+            frame.release();
             return;
         }
-        queue.add(request);
+        // The frame stays alive until the response is out: a parsed request's records point into it,
+        // so a produce goes from the socket buffer to the segment file without another copy.
+        queue.add(new Pending(request, frame));
         if (queue.size() >= MAX_QUEUED) {
             ctx.channel().config().setAutoRead(false);
         }
         serveNext();
+    }
+
+    private record Pending(ApiRequest request, ByteBuf frame) {
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        // The request being served releases its own frame when it finishes; the rest were never started.
+        while (queue.size() > (serving ? 1 : 0)) {
+            queue.pollLast().frame().release();
+        }
+        ctx.fireChannelInactive();
     }
 
     private ApiRequest decode(ByteBuffer buffer) {
@@ -128,24 +140,34 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         serving = true;
-        ApiRequest request = queue.peek();
+        Pending pending = queue.peek();
+        ApiRequest request = pending.request();
         ApiHandler handler = router.handler(request.header().apiKey());
         CompletableFuture.supplyAsync(() -> handler.handle(request), requestPool)
                 .thenCompose(f -> f)
-                .whenComplete((response, error) -> ctx.executor().execute(() -> finish(request, response, error)));
+                .whenComplete((response, error) -> ctx.executor().execute(() -> finish(pending, response, error)));
     }
 
-    private void finish(ApiRequest request, AbstractResponse response, Throwable error) {
+    private void finish(Pending pending, AbstractResponse response, Throwable error) {
+        ApiRequest request = pending.request();
         queue.poll();
         serving = false;
-        if (error != null) {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
-            log.error("Failed to serve {} from {}", request.header(), connectionId, cause);
-            response = request.body().getErrorResponse(cause);
-        }
-        if (response != null) {
-            write(request.header(), response);
+        try {
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                if (cause instanceof CloseConnection) {
+                    close(cause.getMessage());
+                    return;
+                }
+                log.error("Failed to serve {} from {}", request.header(), connectionId, cause);
+                response = request.body().getErrorResponse(cause);
+            }
+            if (response != null && ctx.channel().isActive()) {
+                write(request.header(), response);
+            }
+        } finally {
+            pending.frame().release();
         }
         if (queue.size() < MAX_QUEUED && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);

@@ -138,6 +138,10 @@ class KillDuringProduceIT {
                 await().atMost(Duration.ofSeconds(30)).until(() -> member.poll(Duration.ofMillis(100)).records(p0)
                         .stream().findFirst().map(r -> r.offset() == 1234L).orElse(false));
             }
+            // The idempotent producer's retries across the kill stored nothing twice.
+            assertThat(acked).hasSize(total);
+            assertThat(stored).hasSize(total);
+            assertThat(new java.util.HashSet<>(stored.values())).hasSize(total);
             for (Map.Entry<Integer, String> e : acked.entrySet()) {
                 assertThat(stored.get(e.getValue())).as("record %d acknowledged at %s", e.getKey(), e.getValue())
                         .isEqualTo(e.getKey());

@@ -143,6 +143,34 @@ class BadInputIT {
         }
     }
 
+    private static short produceError(MemoryRecords records, short acks) throws Exception {
+        ProduceRequestData data = new ProduceRequestData().setAcks(acks).setTimeoutMs(5000);
+        data.topicData().add(new ProduceRequestData.TopicProduceData().setName("victim")
+                .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records))));
+        short version = 11;
+        try (RawConnection raw = RawConnection.to(broker)) {
+            RequestHeader header = new RequestHeader(ApiKeys.PRODUCE, version, "c", 11);
+            ProduceResponse response = (ProduceResponse) raw.send(header, new ProduceRequest.Builder(version, version, data).build(version));
+            return response.data().responses().iterator().next().partitionResponses().get(0).errorCode();
+        }
+    }
+
+    @Test
+    void controlBatchFromAClientIsRefused() throws Exception {
+        MemoryRecords marker = MemoryRecords.withEndTransactionMarker(0L, System.currentTimeMillis(), 0, 1000L, (short) 0,
+                new org.apache.kafka.common.record.internal.EndTransactionMarker(
+                        org.apache.kafka.common.record.internal.ControlRecordType.COMMIT, 0));
+        assertThat(produceError(marker, (short) -1)).isEqualTo(Errors.INVALID_RECORD.code());
+        assertBrokerStillServes();
+    }
+
+    @Test
+    void invalidAcksIsRefused() throws Exception {
+        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord("v".getBytes()));
+        assertThat(produceError(records, (short) 2)).isEqualTo(Errors.INVALID_REQUIRED_ACKS.code());
+        assertBrokerStillServes();
+    }
+
     @Test
     void batchWithWrongCrcGetsCorruptMessageAndIsNotStored() throws Exception {
         MemoryRecords records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord("key".getBytes(), "value".getBytes()));
