@@ -58,6 +58,7 @@ public final class Broker implements AutoCloseable {
     private Node localNode;
     private String clusterId;
     private EmbeddedZooKeeper embeddedZooKeeper;
+    private TopicRegistry topics;
 
     private Broker(BrokerConfig config) {
         this.config = config;
@@ -93,7 +94,7 @@ public final class Broker implements AutoCloseable {
         LogManager logs = new LogManager(config.logDirs(), org.apache.kafka.common.utils.Time.SYSTEM,
                 config.getLong(BrokerConfig.PRODUCER_ID_EXPIRATION_MS));
         closeInReverse.add(logs);
-        TopicRegistry topics = new TopicRegistry(store, logs, config);
+        topics = new TopicRegistry(store, logs, config);
         topics.load();
         logs.startBackgroundTasks(config.getLong(BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS),
                 config.getLong(BrokerConfig.LOG_CLEANER_BACKOFF_MS), 60_000L);
@@ -142,6 +143,11 @@ public final class Broker implements AutoCloseable {
         closeInReverse.add(server);
         log.info("Sluice broker {} started in {} ms: cluster {}, listening on {}:{}, data in {}", config.brokerId(),
                 System.currentTimeMillis() - began, clusterId, advertisedHost, advertisedPort, config.logDirs());
+    }
+
+    /** A hosted partition's log, for in-process tools and tests (the transaction coordinator writes markers the same way). */
+    public java.util.Optional<io.sluice.broker.log.PartitionLog> partitionLog(TopicPartition tp) {
+        return topics == null ? java.util.Optional.empty() : topics.log(tp);
     }
 
     private GroupCoordinator startGroupCoordinator(TopicRegistry topics) {

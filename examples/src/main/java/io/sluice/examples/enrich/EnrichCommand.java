@@ -1,0 +1,55 @@
+package io.sluice.examples.enrich;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code enrich-orders}: runs {@link OrderEnrichmentJob} until interrupted. */
+@Command(name = "enrich-orders", mixinStandardHelpOptions = true,
+        description = "Exactly-once consume-process-produce job: enriches orders with their total.")
+public final class EnrichCommand implements Callable<Integer> {
+    @Option(names = "--bootstrap-server", defaultValue = "127.0.0.1:9092", description = "Broker to connect to.")
+    String bootstrap;
+
+    @Option(names = "--input", defaultValue = "orders", description = "Topic to read orders from.")
+    String input;
+
+    @Option(names = "--output", defaultValue = "orders-enriched", description = "Topic to write enriched orders to.")
+    String output;
+
+    @Option(names = "--group", defaultValue = "order-enrichment", description = "Consumer group id.")
+    String group;
+
+    @Option(names = "--transactional-id", defaultValue = "order-enrichment-1",
+            description = "Transactional id; a restarted instance must reuse it.")
+    String transactionalId;
+
+    @Override
+    public Integer call() throws Exception {
+        OrderEnrichmentJob job = new OrderEnrichmentJob(new OrderEnrichmentJob.Settings(bootstrap, input, output, group,
+                transactionalId));
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            job.stop();
+            try {
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        try {
+            job.run();
+        } finally {
+            job.close();
+            done.countDown();
+        }
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new EnrichCommand()).execute(args));
+    }
+}

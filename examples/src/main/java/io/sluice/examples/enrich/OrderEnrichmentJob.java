@@ -1,0 +1,147 @@
+package io.sluice.examples.enrich;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * A transactional consume-process-produce job: reads orders ({@code key = order id}, {@code value =
+ * "item,quantity,unitPriceCents"}), writes each one enriched with its total, and commits the consumed
+ * offsets in the same transaction. Killed at any moment and restarted with the same
+ * {@code transactional.id}, it neither loses nor duplicates an order in what read_committed readers see:
+ * the restart fences the old instance and aborts its open transaction, and consumption resumes from
+ * the offsets committed with the last committed output.
+ */
+public final class OrderEnrichmentJob implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(OrderEnrichmentJob.class);
+
+    public record Settings(String bootstrapServers, String inputTopic, String outputTopic, String groupId,
+                           String transactionalId) {
+    }
+
+    private final Settings settings;
+    private final KafkaConsumer<String, String> consumer;
+    private final KafkaProducer<String, String> producer;
+    private volatile boolean stopping;
+    private long committedRecords;
+
+    public OrderEnrichmentJob(Settings settings) {
+        this.settings = settings;
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "200");
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        consumer = new KafkaConsumer<>(c);
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        producer = new KafkaProducer<>(p);
+    }
+
+    /** The business logic: one enriched order per input order. */
+    static String enrich(ConsumerRecord<String, String> order) {
+        String[] fields = order.value().split(",");
+        long quantity = Long.parseLong(fields[1].trim());
+        long unitPrice = Long.parseLong(fields[2].trim());
+        return order.value() + ",total=" + (quantity * unitPrice) + ",source=" + order.partition() + ":" + order.offset();
+    }
+
+    /** Runs until {@link #stop()}; throws if this instance was fenced by a newer one. */
+    public void run() {
+        producer.initTransactions();
+        consumer.subscribe(List.of(settings.inputTopic()));
+        log.info("Enriching {} into {} as transactional id {}", settings.inputTopic(), settings.outputTopic(),
+                settings.transactionalId());
+        while (!stopping) {
+            ConsumerRecords<String, String> records;
+            try {
+                records = consumer.poll(Duration.ofMillis(200));
+            } catch (WakeupException e) {
+                break;
+            }
+            if (records.isEmpty()) {
+                continue;
+            }
+            producer.beginTransaction();
+            try {
+                Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+                for (ConsumerRecord<String, String> order : records) {
+                    producer.send(new ProducerRecord<>(settings.outputTopic(), order.key(), enrich(order)));
+                    next.put(new TopicPartition(order.topic(), order.partition()), new OffsetAndMetadata(order.offset() + 1));
+                }
+                producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
+                producer.commitTransaction();
+                long before = committedRecords;
+                committedRecords += records.count();
+                if (before / 1000 != committedRecords / 1000) {
+                    log.info("Committed {} enriched orders so far", committedRecords);
+                }
+            } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
+                // Another instance took over this transactional id: this one must stop, not retry.
+                throw e;
+            } catch (KafkaException e) {
+                log.warn("Transaction failed, aborting and re-reading from the last commit: {}", e.toString());
+                producer.abortTransaction();
+                rewind();
+            }
+        }
+    }
+
+    /** After an abort, go back to the committed offsets so the aborted batch is processed again. */
+    private void rewind() {
+        Set<TopicPartition> assigned = consumer.assignment();
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
+        for (TopicPartition tp : assigned) {
+            OffsetAndMetadata offset = committed.get(tp);
+            if (offset == null) {
+                consumer.seekToBeginning(List.of(tp));
+            } else {
+                consumer.seek(tp, offset.offset());
+            }
+        }
+    }
+
+    public long committedRecords() {
+        return committedRecords;
+    }
+
+    public void stop() {
+        stopping = true;
+        consumer.wakeup();
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+        producer.close();
+    }
+}
