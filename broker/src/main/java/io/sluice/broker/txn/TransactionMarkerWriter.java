@@ -9,14 +9,14 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 
 import java.time.Clock;
 import java.util.Optional;
-import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * Writes a transaction's commit/abort marker (a control batch of the producer) to one partition. All
  * partitions are local on a single node, so markers are appended directly instead of being sent with
  * WriteTxnMarkers. After a marker lands in {@code __consumer_offsets} the group coordinator is told, so
- * that the transaction's offsets become visible or are dropped.
+ * that the transaction's offsets become visible or are dropped. Fetches parked on the partition are
+ * woken by the log's own append listeners.
  */
 final class TransactionMarkerWriter {
     /** Coordinator epoch in markers: the leader epoch of the __transaction_state partition, 0 until leadership exists. */
@@ -31,17 +31,12 @@ final class TransactionMarkerWriter {
     private final Function<TopicPartition, Optional<PartitionLog>> logs;
     private final OffsetsMarkerListener offsetsListener;
     private final Clock clock;
-    private volatile Consumer<TopicPartition> afterAppend = tp -> { };
 
     TransactionMarkerWriter(Function<TopicPartition, Optional<PartitionLog>> logs, OffsetsMarkerListener offsetsListener,
                             Clock clock) {
         this.logs = logs;
         this.offsetsListener = offsetsListener;
         this.clock = clock;
-    }
-
-    void afterAppend(Consumer<TopicPartition> callback) {
-        this.afterAppend = callback;
     }
 
     /**
@@ -60,7 +55,6 @@ final class TransactionMarkerWriter {
         if (Topic.GROUP_METADATA_TOPIC_NAME.equals(tp.topic())) {
             offsetsListener.onTxnMarker(tp.partition(), producerId, commit);
         }
-        afterAppend.accept(tp);
         return true;
     }
 }

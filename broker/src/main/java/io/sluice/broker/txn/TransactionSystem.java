@@ -15,7 +15,6 @@ import org.apache.kafka.common.internals.Topic;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -83,12 +82,6 @@ public final class TransactionSystem implements AutoCloseable {
      */
     public TransactionSystem describeProducersFrom(Function<TopicPartition, Optional<ProducerStateTable>> states) {
         apis.registerDescribeProducers(router, states);
-        return this;
-    }
-
-    /** Called with each partition a marker was appended to, e.g. to wake fetches waiting on it. */
-    public TransactionSystem afterMarkerAppend(Consumer<TopicPartition> callback) {
-        markers.afterAppend(callback);
         return this;
     }
 

@@ -5,6 +5,7 @@ import io.sluice.broker.testing.TestBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;
+import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.admin.TransactionState;
@@ -98,8 +99,13 @@ class TransactionsIT {
     }
 
     static List<ConsumerRecord<String, String>> readAll(String topic, int expected) {
+        return readAll(topic, expected, "read_uncommitted");
+    }
+
+    static List<ConsumerRecord<String, String>> readAll(String topic, int expected, String isolation) {
         List<ConsumerRecord<String, String>> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = broker.consumer(null, Map.of())) {
+        try (KafkaConsumer<String, String> consumer = broker.consumer(null,
+                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation))) {
             consumer.assign(List.of(new TopicPartition(topic, 0)));
             consumer.seekToBeginning(consumer.assignment());
             long deadline = System.currentTimeMillis() + 10_000;
@@ -167,8 +173,9 @@ class TransactionsIT {
         assertThat(markers(new TopicPartition("abort", 0))).containsExactly(
                 new Marker(2, pid, (short) 0, ControlRecordType.ABORT),
                 new Marker(4, pid, (short) 0, ControlRecordType.COMMIT));
-        // Until read_committed exists a plain consumer still sees aborted data, around the marker offsets.
+        // read_uncommitted sees the aborted data too, around the marker offsets; read_committed does not.
         assertThat(readAll("abort", 3)).extracting(ConsumerRecord::offset).containsExactly(0L, 1L, 3L);
+        assertThat(readAll("abort", 1, "read_committed")).extracting(ConsumerRecord::value).containsExactly("committed");
     }
 
     @Test
@@ -272,7 +279,7 @@ class TransactionsIT {
     }
 
     @Test
-    void listTransactionsFiltersByStateAndProducer() throws Exception {
+    void listTransactionsFiltersAndDescribeProducersShowsTheOpenTransaction() throws Exception {
         broker.createTopic("listed", 1, Map.of());
         try (KafkaProducer<String, String> producer = txnProducer("t-listed", Map.of());
              Admin admin = broker.admin()) {
@@ -288,7 +295,14 @@ class TransactionsIT {
                     .all().get()).extracting(TransactionListing::transactionalId).containsExactly("t-listed");
             assertThat(admin.listTransactions(new ListTransactionsOptions().filterOnDuration(3_600_000))
                     .all().get()).extracting(TransactionListing::transactionalId).doesNotContain("t-listed");
+            ProducerState state = admin.describeProducers(List.of(new TopicPartition("listed", 0)))
+                    .partitionResult(new TopicPartition("listed", 0)).get().activeProducers().get(0);
+            assertThat(state.producerId()).isEqualTo(pid);
+            assertThat(state.currentTransactionStartOffset()).hasValue(0);
             producer.commitTransaction();
+            assertThat(admin.describeProducers(List.of(new TopicPartition("listed", 0)))
+                    .partitionResult(new TopicPartition("listed", 0)).get().activeProducers().get(0)
+                    .currentTransactionStartOffset()).isEmpty();
             assertThat(admin.listTransactions(new ListTransactionsOptions()
                     .filterStates(List.of(TransactionState.ONGOING))).all().get())
                     .extracting(TransactionListing::transactionalId).doesNotContain("t-listed");
