@@ -20,11 +20,13 @@ import io.sluice.broker.cluster.ProducerIdBlocks;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.config.BrokerConfig;
 import io.sluice.broker.log.LogManager;
+import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.network.KafkaServer;
 import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.group.GroupConfig;
 import io.sluice.broker.group.GroupCoordinator;
 import io.sluice.broker.group.TopicIdResolver;
+import io.sluice.broker.txn.TransactionSystem;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -119,6 +121,7 @@ public final class Broker implements AutoCloseable {
         ClusterView cluster = new ClusterView(store, clusterId, localNode);
         closeInReverse.add(cluster);
 
+        ProducerIdBlocks producerIds = new ProducerIdBlocks(store.curator());
         router.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(router))
                 .register(ApiKeys.METADATA, new MetadataHandler(cluster, topics, config))
                 .register(ApiKeys.PRODUCE, new ProduceHandler(topics, fetchWaiters))
@@ -126,10 +129,13 @@ public final class Broker implements AutoCloseable {
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics))
                 .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(topics))
                 .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(cluster))
-                .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIdBlocks(store.curator())));
+                .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds));
         new TopicAdminApis(topics, config).registerApis(router);
         GroupCoordinator groups = startGroupCoordinator(topics);
         groups.registerApis(router);
+        TransactionSystem transactions = TransactionSystem.start(config, topics, groups, router, () -> localNode,
+                producerIds, Clock.systemUTC()).describeProducersFrom(tp -> topics.log(tp).map(PartitionLog::producerState));
+        closeInReverse.add(transactions);
         new ConfigApis(topics, config).registerApis(router);
 
         store.registerBroker(new ClusterStore.BrokerRegistration(config.brokerId(), advertisedHost, advertisedPort, null),

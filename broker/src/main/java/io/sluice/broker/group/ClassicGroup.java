@@ -44,6 +44,11 @@ final class ClassicGroup {
     Timeout syncTimer;
 
     final Map<TopicPartition, CommittedOffset> offsets = new HashMap<>();
+    /**
+     * TxnOffsetCommit offsets per producer id, written to the log but invisible until the producer's
+     * commit marker moves them into {@link #offsets} (an abort marker drops them).
+     */
+    final Map<Long, Map<TopicPartition, CommittedOffset>> pendingTxnOffsets = new HashMap<>();
 
     ClassicGroup(String groupId, GroupState initialState, long now) {
         this.groupId = groupId;
@@ -77,6 +82,23 @@ final class ClassicGroup {
 
     int size() {
         return members.size();
+    }
+
+    boolean hasPendingTxnOffset(TopicPartition tp) {
+        for (Map<TopicPartition, CommittedOffset> pending : pendingTxnOffsets.values()) {
+            if (pending.containsKey(tp)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Applies a transaction's end to this group's pending offsets of that producer. */
+    void completeTxn(long producerId, boolean commit) {
+        Map<TopicPartition, CommittedOffset> pending = pendingTxnOffsets.remove(producerId);
+        if (commit && pending != null) {
+            offsets.putAll(pending);
+        }
     }
 
     boolean isLeader(String memberId) {

@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -64,6 +65,7 @@ public final class GroupCoordinator implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private final GroupMembership membership;
     private final GroupOffsets offsets;
+    private volatile BooleanSupplier transactionCoordinatorPresent = () -> false;
 
     /** Without topic ids: OffsetCommit and OffsetFetch are offered up to v9. */
     public GroupCoordinator(GroupConfig config, IntFunction<PartitionLog> offsetsTopicLogs, Supplier<Node> node,
@@ -169,6 +171,7 @@ public final class GroupCoordinator implements AutoCloseable {
             }
         }
         group.offsets.putAll(loaded.offsets);
+        group.pendingTxnOffsets.putAll(loaded.pendingTxnOffsets);
         return group;
     }
 
@@ -183,6 +186,28 @@ public final class GroupCoordinator implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("Offset expiry failed", e);
         }
+    }
+
+    /**
+     * TxnOffsetCommit; registered by the transaction coordinator's wiring (not by {@link #registerApis})
+     * so that it is only advertised when transactions can be completed.
+     */
+    public CompletableFuture<AbstractResponse> txnOffsetCommit(ApiRequest request) {
+        return offsets.txnOffsetCommit(request);
+    }
+
+    /**
+     * The transaction coordinator wrote a commit/abort marker of {@code producerId} to
+     * {@code __consumer_offsets} partition {@code partition}: pending transactional offsets there
+     * become visible (commit) or are dropped (abort).
+     */
+    public void onTxnMarker(int partition, long producerId, boolean commit) {
+        offsets.completeTxn(partition, producerId, commit);
+    }
+
+    /** Makes FindCoordinator answer key type TRANSACTION with this broker while {@code present} says so. */
+    public void transactionCoordinatorPresent(BooleanSupplier present) {
+        this.transactionCoordinatorPresent = present;
     }
 
     /** The {@code __consumer_offsets} partition that holds this group. */
@@ -217,7 +242,8 @@ public final class GroupCoordinator implements AutoCloseable {
     private FindCoordinatorResponseData.Coordinator coordinatorFor(byte keyType, String key) {
         Errors error = switch (keyType) {
             case KEY_TYPE_GROUP -> key == null || key.isEmpty() ? Errors.INVALID_GROUP_ID : Errors.NONE;
-            case KEY_TYPE_TRANSACTION -> Errors.COORDINATOR_NOT_AVAILABLE;
+            case KEY_TYPE_TRANSACTION -> key == null || key.isEmpty() ? Errors.INVALID_REQUEST
+                    : transactionCoordinatorPresent.getAsBoolean() ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
             default -> Errors.INVALID_REQUEST;
         };
         Node n = error == Errors.NONE ? node.get() : Node.noNode();

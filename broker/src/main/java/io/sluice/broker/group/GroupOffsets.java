@@ -3,6 +3,7 @@ package io.sluice.broker.group;
 import io.sluice.broker.api.ApiRequest;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
@@ -17,6 +18,8 @@ import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.requests.AbstractResponse;
@@ -28,11 +31,14 @@ import org.apache.kafka.common.requests.OffsetDeleteRequest;
 import org.apache.kafka.common.requests.OffsetDeleteResponse;
 import org.apache.kafka.common.requests.OffsetFetchRequest;
 import org.apache.kafka.common.requests.OffsetFetchResponse;
+import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
+import org.apache.kafka.common.requests.TxnOffsetCommitResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -168,6 +174,102 @@ final class GroupOffsets {
         }
     }
 
+    // ----------------------------------------------------------------------------------- TxnOffsetCommit
+
+    /**
+     * TxnOffsetCommit (KIP-98, KIP-447 group checks): the offsets are written as a transactional batch
+     * of the producer and stay pending, invisible to OffsetFetch, until {@link #completeTxn} sees the
+     * transaction's marker.
+     */
+    CompletableFuture<AbstractResponse> txnOffsetCommit(ApiRequest request) {
+        TxnOffsetCommitRequestData d = request.body(TxnOffsetCommitRequest.class).data();
+        long now = registry.now();
+        Map<TopicPartition, CommittedOffset> toCommit = new LinkedHashMap<>();
+        Map<TopicPartition, Errors> errors = new HashMap<>();
+        for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic t : d.topics()) {
+            for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition p : t.partitions()) {
+                TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
+                String metadata = p.committedMetadata() == null ? "" : p.committedMetadata();
+                if (metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES) {
+                    errors.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
+                } else {
+                    toCommit.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), metadata, now, -1));
+                }
+            }
+        }
+        Errors error = txnCommit(d, toCommit, now);
+        if (error != Errors.NONE) {
+            toCommit.keySet().forEach(tp -> errors.put(tp, error));
+        }
+        TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
+        for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic t : d.topics()) {
+            TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic rt =
+                    new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(t.name());
+            for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition p : t.partitions()) {
+                rt.partitions().add(new TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
+                        .setPartitionIndex(p.partitionIndex())
+                        .setErrorCode(errors.getOrDefault(new TopicPartition(t.name(), p.partitionIndex()), Errors.NONE).code()));
+            }
+            response.topics().add(rt);
+        }
+        return CompletableFuture.completedFuture(new TxnOffsetCommitResponse(response));
+    }
+
+    private Errors txnCommit(TxnOffsetCommitRequestData d, Map<TopicPartition, CommittedOffset> offsets, long now) {
+        Errors error = registry.check(d.groupId());
+        if (error != Errors.NONE) {
+            return error;
+        }
+        ClassicGroup group = registry.getOrCreate(d.groupId());
+        synchronized (group) {
+            if (group.is(GroupState.DEAD)) {
+                return Errors.COORDINATOR_NOT_AVAILABLE;
+            }
+            if (group.isStaticMemberFenced(d.groupInstanceId(), d.memberId())) {
+                return Errors.FENCED_INSTANCE_ID;
+            }
+            if (d.memberId() != null && !d.memberId().isEmpty() && !group.has(d.memberId())) {
+                return Errors.UNKNOWN_MEMBER_ID;
+            }
+            if (d.generationIdOrMemberEpoch() >= 0 && d.generationIdOrMemberEpoch() != group.generationId) {
+                return Errors.ILLEGAL_GENERATION;
+            }
+            if (offsets.isEmpty()) {
+                return Errors.NONE;
+            }
+            List<SimpleRecord> records = new ArrayList<>();
+            offsets.forEach((tp, o) -> records.add(GroupStore.offsetRecord(d.groupId(), tp, o, now)));
+            try {
+                registry.store.appendTransactional(d.groupId(), d.producerId(), d.producerEpoch(), records);
+            } catch (ApiException e) {
+                log.info("Transactional offsets of group {} from producer {} epoch {} refused: {}", d.groupId(),
+                        d.producerId(), d.producerEpoch(), e.getMessage());
+                Errors refused = Errors.forException(e);
+                return refused == Errors.UNKNOWN_SERVER_ERROR ? storeError(e) : refused;
+            } catch (RuntimeException e) {
+                log.error("Could not store transactional offsets of group {}", d.groupId(), e);
+                return storeError(e);
+            }
+            group.pendingTxnOffsets.computeIfAbsent(d.producerId(), p -> new HashMap<>()).putAll(offsets);
+            return Errors.NONE;
+        }
+    }
+
+    /**
+     * A commit or abort marker of {@code producerId} was written to offsets partition
+     * {@code partition}: its pending offsets in that partition's groups become committed, or are dropped.
+     */
+    void completeTxn(int partition, long producerId, boolean commit) {
+        for (ClassicGroup group : List.copyOf(registry.all())) {
+            if (registry.store.partitionFor(group.groupId) != partition) {
+                continue;
+            }
+            synchronized (group) {
+                group.completeTxn(producerId, commit);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------- OffsetFetch
 
     CompletableFuture<AbstractResponse> offsetFetch(ApiRequest request) {
@@ -177,7 +279,7 @@ final class GroupOffsets {
         OffsetFetchResponseData response = new OffsetFetchResponseData();
         if (version >= 8) {
             for (OffsetFetchRequestGroup g : d.groups()) {
-                response.groups().add(fetchGroup(g.groupId(), g.topics(), useIds));
+                response.groups().add(fetchGroup(g.groupId(), g.topics(), useIds, d.requireStable()));
             }
             return CompletableFuture.completedFuture(new OffsetFetchResponse(response, version));
         }
@@ -188,7 +290,7 @@ final class GroupOffsets {
                 topics.add(new OffsetFetchRequestTopics().setName(t.name()).setPartitionIndexes(t.partitionIndexes()));
             }
         }
-        OffsetFetchResponseGroup g = fetchGroup(d.groupId(), topics, false);
+        OffsetFetchResponseGroup g = fetchGroup(d.groupId(), topics, false, version >= 7 && d.requireStable());
         Errors groupError = Errors.forCode(g.errorCode());
         response.setErrorCode(g.errorCode());
         for (OffsetFetchResponseTopics t : g.topics()) {
@@ -208,7 +310,12 @@ final class GroupOffsets {
         return CompletableFuture.completedFuture(new OffsetFetchResponse(response, version));
     }
 
-    private OffsetFetchResponseGroup fetchGroup(String groupId, List<OffsetFetchRequestTopics> topics, boolean useIds) {
+    /**
+     * With {@code requireStable} (KIP-447), a partition with a transactional offset still waiting for
+     * its marker is answered UNSTABLE_OFFSET_COMMIT, which the consumer retries.
+     */
+    private OffsetFetchResponseGroup fetchGroup(String groupId, List<OffsetFetchRequestTopics> topics, boolean useIds,
+                                                boolean requireStable) {
         OffsetFetchResponseGroup out = new OffsetFetchResponseGroup().setGroupId(groupId);
         Errors error = registry.check(groupId);
         if (error != Errors.NONE) {
@@ -224,6 +331,7 @@ final class GroupOffsets {
             return out;
         }
         Map<TopicPartition, CommittedOffset> offsets = snapshot(groupId);
+        Set<TopicPartition> unstable = requireStable ? pendingTxnPartitions(groupId) : Set.of();
         if (topics == null) {
             Map<String, List<Map.Entry<TopicPartition, CommittedOffset>>> byTopic = new TreeMap<>();
             offsets.entrySet().forEach(e -> byTopic.computeIfAbsent(e.getKey().topic(), t -> new ArrayList<>()).add(e));
@@ -237,7 +345,9 @@ final class GroupOffsets {
                     rt.setTopicId(id);
                 }
                 entries.sort(Map.Entry.comparingByKey((a, b) -> Integer.compare(a.partition(), b.partition())));
-                entries.forEach(e -> rt.partitions().add(offset(e.getKey().partition(), e.getValue())));
+                entries.forEach(e -> rt.partitions().add(unstable.contains(e.getKey())
+                        ? noOffset(e.getKey().partition(), Errors.UNSTABLE_OFFSET_COMMIT)
+                        : offset(e.getKey().partition(), e.getValue())));
                 out.topics().add(rt);
             });
             return out;
@@ -246,13 +356,27 @@ final class GroupOffsets {
             OffsetFetchResponseTopics rt = new OffsetFetchResponseTopics().setName(t.name()).setTopicId(t.topicId());
             String name = useIds ? topicIds.name(t.topicId()) : t.name();
             for (int partition : t.partitionIndexes()) {
-                CommittedOffset o = name == null ? null : offsets.get(new TopicPartition(name, partition));
+                TopicPartition tp = new TopicPartition(name == null ? "" : name, partition);
+                CommittedOffset o = name == null ? null : offsets.get(tp);
                 rt.partitions().add(name == null ? noOffset(partition, Errors.UNKNOWN_TOPIC_ID)
+                        : unstable.contains(tp) ? noOffset(partition, Errors.UNSTABLE_OFFSET_COMMIT)
                         : o == null ? noOffset(partition, Errors.NONE) : offset(partition, o));
             }
             out.topics().add(rt);
         }
         return out;
+    }
+
+    private Set<TopicPartition> pendingTxnPartitions(String groupId) {
+        ClassicGroup group = registry.get(groupId);
+        if (group == null) {
+            return Set.of();
+        }
+        synchronized (group) {
+            Set<TopicPartition> out = new HashSet<>();
+            group.pendingTxnOffsets.values().forEach(m -> out.addAll(m.keySet()));
+            return out;
+        }
     }
 
     private Map<TopicPartition, CommittedOffset> snapshot(String groupId) {
@@ -445,7 +569,8 @@ final class GroupOffsets {
                         gone.add(tp);
                     }
                 });
-                boolean deleteGroup = group.is(GroupState.EMPTY) && group.offsets.size() == gone.size();
+                boolean deleteGroup = group.is(GroupState.EMPTY) && group.offsets.size() == gone.size()
+                        && group.pendingTxnOffsets.isEmpty();
                 if (removeOffsets(group, gone, deleteGroup) == Errors.NONE) {
                     expired += gone.size();
                     if (!gone.isEmpty()) {

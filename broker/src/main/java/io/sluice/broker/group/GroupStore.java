@@ -4,6 +4,7 @@ import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.log.ReadResult;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -11,14 +12,21 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.utils.Utils;
 
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
 
 /**
  * Writes group and offset records to the group's {@code __consumer_offsets} partition and reads a
  * partition back into groups. A group lives in partition {@code abs(groupId.hashCode()) % partitions},
  * so all of its records are in one log, in the order they were written.
+ *
+ * <p>TxnOffsetCommit offsets are written as transactional batches of the committing producer and
+ * only count once the producer's commit marker follows them in the same partition; an abort marker
+ * discards them. Such batches carry sequence numbers continuing the producer's last batch in this
+ * partition (epoch change: from 0), so that the partition's idempotent-producer checks accept them.
  */
 final class GroupStore {
     /** Epoch stamped on our batches until partition leadership of {@code __consumer_offsets} is wired in. */
@@ -29,10 +37,18 @@ final class GroupStore {
     static final class LoadedGroup {
         GroupRecords.GroupValue metadata;
         final Map<TopicPartition, CommittedOffset> offsets = new HashMap<>();
+        /** Transactional offsets whose transaction had no marker yet in the log, per producer id. */
+        final Map<Long, Map<TopicPartition, CommittedOffset>> pendingTxnOffsets = new HashMap<>();
+    }
+
+    /** A producer's last transactional batch written here: its epoch and last sequence. */
+    private record ProducerSequence(short epoch, int lastSequence) {
     }
 
     private final int numPartitions;
     private final IntFunction<PartitionLog> logs;
+    /** Per offsets partition, per producer id: where its transactional offset batches have got to. */
+    private final Map<Integer, Map<Long, ProducerSequence>> sequences = new ConcurrentHashMap<>();
 
     GroupStore(int numPartitions, IntFunction<PartitionLog> logs) {
         this.numPartitions = numPartitions;
@@ -69,10 +85,42 @@ final class GroupStore {
         logs.apply(partitionFor(groupId)).append(batch, LEADER_EPOCH);
     }
 
-    /** Replays a partition's log: the latest metadata and offsets of every group it holds. */
+    /**
+     * Appends TxnOffsetCommit records as one transactional batch of {@code producerId}; throws if the
+     * log refuses them (e.g. a fenced epoch).
+     */
+    void appendTransactional(String groupId, long producerId, short producerEpoch, List<SimpleRecord> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        int partition = partitionFor(groupId);
+        PartitionLog log = logs.apply(partition);
+        Map<Long, ProducerSequence> producers = sequences.computeIfAbsent(partition, p -> new ConcurrentHashMap<>());
+        // The log lock orders sequence assignment with the append, across groups of this partition.
+        synchronized (log) {
+            ProducerSequence last = producers.get(producerId);
+            int baseSequence = last == null || last.epoch() != producerEpoch ? 0 : nextSequence(last.lastSequence());
+            MemoryRecords batch = MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, producerEpoch,
+                    baseSequence, records.toArray(new SimpleRecord[0]));
+            log.append(batch, LEADER_EPOCH);
+            // Sequences wrap from Integer.MAX_VALUE to 0, as the producer state expects.
+            int lastSequence = (int) ((baseSequence + (long) records.size() - 1) % (1L << 31));
+            producers.put(producerId, new ProducerSequence(producerEpoch, lastSequence));
+        }
+    }
+
+    private static int nextSequence(int last) {
+        return last == Integer.MAX_VALUE ? 0 : last + 1;
+    }
+
+    /**
+     * Replays a partition's log: the latest metadata and offsets of every group it holds, and the
+     * transactional offsets still waiting for their marker.
+     */
     Map<String, LoadedGroup> load(int partition) {
         PartitionLog log = logs.apply(partition);
         Map<String, LoadedGroup> groups = new HashMap<>();
+        Map<Long, ProducerSequence> producers = new ConcurrentHashMap<>();
         long next = log.logStartOffset();
         long end = log.logEndOffset();
         while (next < end) {
@@ -82,7 +130,16 @@ final class GroupStore {
                 if (batch.nextOffset() <= next) {
                     continue;
                 }
-                if (!batch.isControlBatch()) {
+                if (batch.isControlBatch()) {
+                    applyMarker(groups, batch);
+                } else if (batch.isTransactional()) {
+                    producers.put(batch.producerId(), new ProducerSequence(batch.producerEpoch(), batch.lastSequence()));
+                    for (Record record : batch) {
+                        if (record.offset() >= next) {
+                            applyPending(groups, batch.producerId(), record);
+                        }
+                    }
+                } else {
                     for (Record record : batch) {
                         if (record.offset() >= next) {
                             apply(groups, record);
@@ -95,8 +152,38 @@ final class GroupStore {
                 break;
             }
         }
-        groups.values().removeIf(g -> g.metadata == null && g.offsets.isEmpty());
+        sequences.put(partition, producers);
+        groups.values().removeIf(g -> g.metadata == null && g.offsets.isEmpty() && g.pendingTxnOffsets.isEmpty());
         return groups;
+    }
+
+    private static void applyMarker(Map<String, LoadedGroup> groups, RecordBatch batch) {
+        Iterator<Record> records = batch.iterator();
+        if (!records.hasNext()) {
+            return;
+        }
+        ControlRecordType type = ControlRecordType.parse(records.next().key());
+        if (type != ControlRecordType.COMMIT && type != ControlRecordType.ABORT) {
+            return;
+        }
+        for (LoadedGroup group : groups.values()) {
+            Map<TopicPartition, CommittedOffset> pending = group.pendingTxnOffsets.remove(batch.producerId());
+            if (pending != null && type == ControlRecordType.COMMIT) {
+                group.offsets.putAll(pending);
+            }
+        }
+    }
+
+    private static void applyPending(Map<String, LoadedGroup> groups, long producerId, Record record) {
+        if (!record.hasKey()) {
+            return;
+        }
+        GroupRecords.Key key = GroupRecords.readKey(record.key());
+        if (key instanceof GroupRecords.OffsetKey k && record.hasValue()) {
+            groups.computeIfAbsent(k.groupId(), g -> new LoadedGroup()).pendingTxnOffsets
+                    .computeIfAbsent(producerId, p -> new HashMap<>())
+                    .put(new TopicPartition(k.topic(), k.partition()), GroupRecords.readOffsetValue(record.value()));
+        }
     }
 
     private static void apply(Map<String, LoadedGroup> groups, Record record) {

@@ -1,0 +1,110 @@
+package io.sluice.broker.txn;
+
+import io.sluice.broker.log.PartitionLog;
+import io.sluice.broker.log.ReadResult;
+import io.sluice.transactions.coordinator.TransactionLogRecords;
+import io.sluice.transactions.coordinator.TransactionMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Reads and writes {@code __transaction_state}: one record per change of a transactional id, in the
+ * partition {@link TransactionLogRecords#partitionFor} picks, so an id's history is one ordered log.
+ */
+final class TransactionStateStore {
+    private static final Logger log = LoggerFactory.getLogger(TransactionStateStore.class);
+    /** Epoch stamped on our batches until partition leadership of {@code __transaction_state} is wired in. */
+    private static final int LEADER_EPOCH = 0;
+    private static final int READ_CHUNK_BYTES = 1 << 20;
+
+    private final int numPartitions;
+    private final Function<TopicPartition, Optional<PartitionLog>> logs;
+
+    TransactionStateStore(int numPartitions, Function<TopicPartition, Optional<PartitionLog>> logs) {
+        this.numPartitions = numPartitions;
+        this.logs = logs;
+    }
+
+    int numPartitions() {
+        return numPartitions;
+    }
+
+    int partitionFor(String transactionalId) {
+        return TransactionLogRecords.partitionFor(transactionalId, numPartitions);
+    }
+
+    /** Whether this broker holds the partition's log, i.e. coordinates its transactional ids. */
+    boolean isLocal(int partition) {
+        return logs.apply(tp(partition)).isPresent();
+    }
+
+    private static TopicPartition tp(int partition) {
+        return new TopicPartition(Topic.TRANSACTION_STATE_TOPIC_NAME, partition);
+    }
+
+    /** Appends the id's new metadata; throws if the log refuses it. Callers install it only afterwards. */
+    void append(TransactionMetadata txn) {
+        PartitionLog partitionLog = logs.apply(tp(partitionFor(txn.transactionalId())))
+                .orElseThrow(() -> new org.apache.kafka.common.errors.NotCoordinatorException(
+                        "No local log for the transactional id " + txn.transactionalId()));
+        SimpleRecord record = new SimpleRecord(txn.txnLastUpdateTimestamp(),
+                TransactionLogRecords.key(txn.transactionalId()), TransactionLogRecords.value(txn));
+        partitionLog.append(MemoryRecords.withRecords(Compression.NONE, record), LEADER_EPOCH);
+    }
+
+    /** Replays a partition: the latest metadata of every transactional id in it (tombstones remove). */
+    Map<String, TransactionMetadata> load(int partition) {
+        PartitionLog partitionLog = logs.apply(tp(partition)).orElseThrow();
+        Map<String, TransactionMetadata> out = new HashMap<>();
+        long next = partitionLog.logStartOffset();
+        long end = partitionLog.logEndOffset();
+        while (next < end) {
+            ReadResult read = partitionLog.read(next, READ_CHUNK_BYTES, true);
+            long before = next;
+            for (RecordBatch batch : read.records().batches()) {
+                if (batch.nextOffset() <= next) {
+                    continue;
+                }
+                if (!batch.isControlBatch()) {
+                    for (Record record : batch) {
+                        if (record.offset() >= next && record.hasKey()) {
+                            apply(out, record, partition);
+                        }
+                    }
+                }
+                next = batch.nextOffset();
+            }
+            if (next == before) {
+                break;
+            }
+        }
+        return out;
+    }
+
+    private static void apply(Map<String, TransactionMetadata> out, Record record, int partition) {
+        try {
+            String id = TransactionLogRecords.readKey(record.key());
+            if (record.hasValue()) {
+                out.put(id, TransactionLogRecords.readValue(id, record.value()));
+            } else {
+                out.remove(id);
+            }
+        } catch (IllegalArgumentException e) {
+            // A record we cannot read must not stop the coordinator from loading every other id.
+            log.error("Skipping unreadable record at offset {} of {}-{}: {}", record.offset(),
+                    Topic.TRANSACTION_STATE_TOPIC_NAME, partition, e.getMessage());
+        }
+    }
+}
