@@ -82,6 +82,8 @@ public final class Broker implements AutoCloseable {
         closeInReverse.add(logs);
         TopicRegistry topics = new TopicRegistry(store, logs, config);
         topics.load();
+        logs.startBackgroundTasks(config.getLong(BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS),
+                config.getLong(BrokerConfig.LOG_CLEANER_BACKOFF_MS), 60_000L);
 
         ExecutorService requestPool = requestPool(config.getInt(BrokerConfig.NUM_IO_THREADS));
         closeInReverse.add(() -> {

@@ -61,7 +61,7 @@ public final class ListOffsetsHandler implements ApiHandler {
             return out.setOffset(readCommitted ? log.lastStableOffset() : log.highWatermark()).setLeaderEpoch(0);
         }
         if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP) {
-            Optional<TimestampAndOffset> max = log.maxTimestampOffset();
+            Optional<TimestampAndOffset> max = log.offsetForMaxTimestamp();
             return max.map(m -> out.setTimestamp(m.timestamp).setOffset(m.offset).setLeaderEpoch(m.leaderEpoch.orElse(0)))
                     .orElse(out);
         }

@@ -101,6 +101,16 @@ public final class TopicRegistry {
         return topic;
     }
 
+    /** Creates an internal topic on first start; an existing one is left as it is. */
+    public synchronized TopicInfo ensureTopic(String name, int partitions, short replicationFactor, Map<String, String> configs) {
+        Optional<TopicInfo> existing = get(name);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        short rf = (short) Math.min(replicationFactor, Math.max(1, store.liveBrokers().size()));
+        return create(name, partitions, rf, configs, false);
+    }
+
     public synchronized void delete(String name) {
         TopicInfo topic = byName.get(name);
         if (topic == null) {

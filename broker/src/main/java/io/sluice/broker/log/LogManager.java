@@ -1,6 +1,7 @@
 package io.sluice.broker.log;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,31 +12,82 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Owns every partition log on this broker. Partition directories are {@code <log.dir>/<topic>-<partition>};
  * a new partition goes to the log dir holding the fewest partitions.
+ *
+ * <p>Per log dir it keeps, in Kafka's formats:
+ * <ul>
+ *   <li>{@code recovery-point-offset-checkpoint} and {@code log-start-offset-checkpoint}
+ *       ({@link OffsetCheckpointFile}), written periodically and at close;</li>
+ *   <li>{@code .kafka_cleanshutdown}, written after every log was flushed and closed, and removed at
+ *       start-up: its presence tells the next start that the files can be trusted without recovery.</li>
+ * </ul>
+ * Background tasks ({@link #startBackgroundTasks}) run on one thread, so retention and compaction
+ * never run concurrently on a log.
  */
 public final class LogManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogManager.class);
+    static final String CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
+    /** Kafka's {@code file.delete.delay.ms}: long enough for in-flight fetches of a removed segment. */
+    static final long FILE_DELETE_DELAY_MS = 60_000L;
+    static final long DEFAULT_FLUSH_CHECKPOINT_INTERVAL_MS = 60_000L;
+    static final long DEFAULT_CLEANER_BACKOFF_MS = 15_000L;
+    private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]+");
 
     private final List<Path> logDirs;
+    private final Time time;
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
+    private final Map<Path, Boolean> cleanShutdown = new HashMap<>();
+    private final Map<TopicPartition, Long> recoveryPoints = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, Long> logStartOffsets = new ConcurrentHashMap<>();
+    private final LogCleaner cleaner = new LogCleaner();
+    private final Set<Runnable> pendingDeletes = ConcurrentHashMap.newKeySet();
+    private volatile ScheduledExecutorService scheduler;
+    private volatile boolean closed;
 
     public LogManager(List<Path> logDirs) {
+        this(logDirs, Time.SYSTEM);
+    }
+
+    public LogManager(List<Path> logDirs, Time time) {
         this.logDirs = List.copyOf(logDirs);
+        this.time = time;
         for (Path dir : logDirs) {
             try {
                 Files.createDirectories(dir);
+                Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
+                boolean clean = Files.exists(marker);
+                cleanShutdown.put(dir, clean);
+                // From now on a crash must look unclean to the next start.
+                Files.deleteIfExists(marker);
+                readCheckpoint(dir.resolve(OffsetCheckpointFile.RECOVERY_POINT), recoveryPoints);
+                readCheckpoint(dir.resolve(OffsetCheckpointFile.LOG_START_OFFSET), logStartOffsets);
+                log.info("Log dir {}: {} shutdown", dir, clean ? "clean" : "unclean");
             } catch (IOException e) {
-                throw new UncheckedIOException("Cannot create log dir " + dir, e);
+                throw new UncheckedIOException("Cannot prepare log dir " + dir, e);
             }
+        }
+    }
+
+    private static void readCheckpoint(Path file, Map<TopicPartition, Long> into) {
+        try {
+            into.putAll(new OffsetCheckpointFile(file).read());
+        } catch (IOException e) {
+            log.warn("Ignoring unreadable checkpoint {}: {}", file, e.getMessage());
         }
     }
 
@@ -44,7 +96,9 @@ public final class LogManager implements AutoCloseable {
         List<TopicPartition> found = new ArrayList<>();
         for (Path dir : logDirs) {
             try (Stream<Path> children = Files.list(dir)) {
-                children.filter(Files::isDirectory).forEach(child -> parse(child.getFileName().toString()).ifPresent(found::add));
+                children.filter(Files::isDirectory)
+                        .filter(LogManager::holdsSegments)
+                        .forEach(child -> parse(child.getFileName().toString()).ifPresent(found::add));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -52,13 +106,30 @@ public final class LogManager implements AutoCloseable {
         return found;
     }
 
+    /** Other things may live in a log dir (an embedded ZooKeeper's data, say); a partition has segments. */
+    private static boolean holdsSegments(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(f -> {
+                String name = f.getFileName().toString();
+                return name.endsWith(LogSegment.LOG) || name.endsWith(LogSegment.LOG + LogSegment.SWAP);
+            });
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static Optional<TopicPartition> parse(String dirName) {
         int dash = dirName.lastIndexOf('-');
         if (dash <= 0 || dash == dirName.length() - 1) {
             return Optional.empty();
         }
+        String topic = dirName.substring(0, dash);
+        if (!LEGAL_TOPIC.matcher(topic).matches()) {
+            return Optional.empty();
+        }
         try {
-            return Optional.of(new TopicPartition(dirName.substring(0, dash), Integer.parseInt(dirName.substring(dash + 1))));
+            int partition = Integer.parseInt(dirName.substring(dash + 1));
+            return partition < 0 ? Optional.empty() : Optional.of(new TopicPartition(topic, partition));
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
@@ -66,9 +137,14 @@ public final class LogManager implements AutoCloseable {
 
     public PartitionLog getOrCreate(TopicPartition tp, Function<TopicPartition, LogConfig> config) {
         return logs.computeIfAbsent(tp, p -> {
-            Path dir = existingDir(p).orElseGet(() -> leastLoadedDir().resolve(p.topic() + "-" + p.partition()));
-            PartitionLog opened = PartitionLog.open(dir, p, config.apply(p));
-            log.info("Opened log {} at {} (log end offset {})", p, dir, opened.logEndOffset());
+            Optional<Path> existing = existingDir(p);
+            Path dir = existing.orElseGet(() -> leastLoadedDir().resolve(p.topic() + "-" + p.partition()));
+            boolean clean = existing.isEmpty() || cleanShutdown.getOrDefault(dir.getParent(), false);
+            LogOptions options = new LogOptions(recoveryPoints.getOrDefault(p, 0L),
+                    logStartOffsets.getOrDefault(p, 0L), clean, time, this::deleteLater);
+            PartitionLog opened = PartitionLog.open(dir, p, config.apply(p), options);
+            log.info("Opened log {} at {} (log start offset {}, log end offset {})", p, dir,
+                    opened.logStartOffset(), opened.logEndOffset());
             return opened;
         });
     }
@@ -86,8 +162,11 @@ public final class LogManager implements AutoCloseable {
         PartitionLog removed = logs.remove(tp);
         Optional<Path> dir = removed != null ? Optional.of(removed.dir()) : existingDir(tp);
         if (removed != null) {
+            cleaner.forget(removed);
             removed.close();
         }
+        recoveryPoints.remove(tp);
+        logStartOffsets.remove(tp);
         dir.ifPresent(LogManager::deleteRecursively);
         log.info("Deleted log {}", tp);
     }
@@ -117,20 +196,155 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Schedules retention every {@code retentionCheckIntervalMs} ({@code log.retention.check.interval.ms}),
+     * compaction every 15 s and flush + checkpoints every 60 s.
+     */
+    public void startBackgroundTasks(long retentionCheckIntervalMs) {
+        startBackgroundTasks(retentionCheckIntervalMs, DEFAULT_CLEANER_BACKOFF_MS, DEFAULT_FLUSH_CHECKPOINT_INTERVAL_MS);
+    }
+
+    public synchronized void startBackgroundTasks(long retentionCheckIntervalMs, long cleanerBackoffMs,
+                                                  long flushCheckpointIntervalMs) {
+        if (scheduler != null) {
+            throw new IllegalStateException("Background tasks already started");
+        }
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-log-manager");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.scheduleWithFixedDelay(guarded("retention", this::cleanupLogs), retentionCheckIntervalMs,
+                retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(guarded("compaction", this::compactLogs), cleanerBackoffMs,
+                cleanerBackoffMs, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(guarded("flush", this::checkpoint), flushCheckpointIntervalMs,
+                flushCheckpointIntervalMs, TimeUnit.MILLISECONDS);
+        scheduler = executor;
+    }
+
+    private static Runnable guarded(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                // A failing pass must not cancel the periodic task.
+                log.error("Log {} pass failed", what, e);
+            }
+        };
+    }
+
+    /** Retention on every log; returns the number of segments deleted. */
+    public int cleanupLogs() {
+        int deleted = 0;
+        for (PartitionLog l : logs.values()) {
+            deleted += l.deleteOldSegments();
+        }
+        return deleted;
+    }
+
+    /** One compaction pass over every compacted log; returns the number of segments rewritten. */
+    public int compactLogs() {
+        int rewritten = 0;
+        for (PartitionLog l : logs.values()) {
+            try {
+                rewritten += cleaner.clean(l);
+            } catch (IOException e) {
+                log.error("Cannot compact {}", l.topicPartition(), e);
+            }
+        }
+        return rewritten;
+    }
+
+    /** Flushes every log and writes both checkpoint files of every log dir. */
+    public void checkpoint() {
+        flushAll();
+        writeCheckpoints();
+    }
+
+    private void deleteLater(Runnable deletion) {
+        ScheduledExecutorService executor = scheduler;
+        if (executor == null || closed) {
+            deletion.run();
+            return;
+        }
+        Runnable once = new Runnable() {
+            @Override
+            public void run() {
+                if (pendingDeletes.remove(this)) {
+                    deletion.run();
+                }
+            }
+        };
+        pendingDeletes.add(once);
+        executor.schedule(once, FILE_DELETE_DELAY_MS, TimeUnit.MILLISECONDS);
+    }
+
     public void flushAll() {
         logs.values().forEach(PartitionLog::flush);
     }
 
+    private void writeCheckpoints() {
+        for (Path dir : logDirs) {
+            Map<TopicPartition, Long> recovery = new HashMap<>();
+            Map<TopicPartition, Long> start = new HashMap<>();
+            for (PartitionLog l : logs.values()) {
+                if (l.dir().getParent().equals(dir)) {
+                    recovery.put(l.topicPartition(), l.recoveryPoint());
+                    start.put(l.topicPartition(), l.logStartOffset());
+                }
+            }
+            try {
+                new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.RECOVERY_POINT)).write(recovery);
+                new OffsetCheckpointFile(dir.resolve(OffsetCheckpointFile.LOG_START_OFFSET)).write(start);
+            } catch (IOException e) {
+                log.error("Cannot write checkpoints in {}", dir, e);
+            }
+        }
+    }
+
     @Override
     public void close() {
+        closed = true;
+        ScheduledExecutorService executor = scheduler;
+        if (executor != null) {
+            executor.shutdownNow();
+            try {
+                executor.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (Runnable deletion : List.copyOf(pendingDeletes)) {
+            deletion.run();
+        }
+        boolean allClean = true;
         for (PartitionLog l : logs.values()) {
             try {
                 l.flush();
+            } catch (RuntimeException e) {
+                allClean = false;
+                log.warn("Failed to flush log {}", l.topicPartition(), e);
+            }
+        }
+        writeCheckpoints();
+        for (PartitionLog l : logs.values()) {
+            try {
                 l.close();
             } catch (RuntimeException e) {
+                allClean = false;
                 log.warn("Failed to close log {}", l.topicPartition(), e);
             }
         }
         logs.clear();
+        if (allClean) {
+            for (Path dir : logDirs) {
+                try {
+                    Files.write(dir.resolve(CLEAN_SHUTDOWN_FILE), new byte[0]);
+                } catch (IOException e) {
+                    log.warn("Cannot write the clean shutdown marker in {}", dir, e);
+                }
+            }
+        }
     }
 }

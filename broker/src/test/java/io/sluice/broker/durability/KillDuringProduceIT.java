@@ -100,8 +100,10 @@ class KillDuringProduceIT {
                         new TopicPartition(topic, 2));
                 consumer.assign(tps);
                 consumer.seekToBeginning(tps);
+                Map<TopicPartition, Long> end = consumer.endOffsets(tps);
                 long deadline = System.currentTimeMillis() + 60_000;
-                while (stored.size() < acked.size() && System.currentTimeMillis() < deadline) {
+                while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))
+                        && System.currentTimeMillis() < deadline) {
                     for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
                         Integer previous = stored.put(r.partition() + ":" + r.offset(), Integer.parseInt(r.value().substring(7)));
                         assertThat(previous).as("offset read twice").isNull();

@@ -1,0 +1,74 @@
+package io.sluice.broker.config;
+
+import io.sluice.broker.cli.SluiceCommand;
+import io.sluice.broker.log.LogConfig;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BrokerConfigTest {
+
+    @Test
+    void noConfigMeansLoopback9092AndLocalDataDir() {
+        BrokerConfig config = BrokerConfig.of(Map.of());
+        assertThat(config.listeners()).containsExactly("PLAINTEXT://127.0.0.1:9092");
+        assertThat(config.logDirs()).containsExactly(Path.of("./data"));
+        assertThat(config.zookeeperConnect()).isNull();
+        assertThat(config.brokerId()).isZero();
+    }
+
+    @Test
+    void unknownKeyIsRejectedByName() {
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("log.retention.hourz", "5")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("log.retention.hourz");
+    }
+
+    @Test
+    void invalidValueIsRejectedByName() {
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("log.segment.bytes", "lots")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("log.segment.bytes");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("num.partitions", "0")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("num.partitions");
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("log.cleanup.policy", "shred")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("log.cleanup.policy");
+    }
+
+    @Test
+    void topicOverridesWinOverBrokerDefaults() {
+        BrokerConfig broker = BrokerConfig.of(Map.of("log.retention.ms", "1000", "log.segment.bytes", "4096"));
+        LogConfig topic = LogConfig.of(broker, Map.of("retention.ms", "5000"));
+        assertThat(topic.retentionMs()).isEqualTo(5000);
+        assertThat(topic.segmentBytes()).isEqualTo(4096);
+        assertThatThrownBy(() -> LogConfig.of(broker, Map.of("retention.mss", "1")))
+                .hasMessageContaining("retention.mss");
+    }
+
+    @Test
+    void cliRefusesUnknownOverrideWithExitCode2() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new SluiceCommand());
+        java.io.PrintStream originalErr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured));
+        try {
+            cli.setErr(new PrintWriter(err));
+            int code = cli.execute("broker", "--override", "not.a.setting=1");
+            assertThat(code).isEqualTo(2);
+        } finally {
+            System.setErr(originalErr);
+        }
+        assertThat(captured.toString()).contains("not.a.setting");
+    }
+}
