@@ -21,7 +21,17 @@ import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.config.BrokerConfig;
 import io.sluice.broker.log.LogManager;
 import io.sluice.broker.network.KafkaServer;
+import io.sluice.broker.cluster.TopicInfo;
+import io.sluice.broker.group.GroupConfig;
+import io.sluice.broker.group.GroupCoordinator;
+import io.sluice.broker.group.TopicIdResolver;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.internals.Topic;
+import java.time.Clock;
+import java.util.Map;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,6 +126,8 @@ public final class Broker implements AutoCloseable {
                 .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(cluster))
                 .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIdBlocks(store.curator())));
         new TopicAdminApis(topics, config).registerApis(router);
+        GroupCoordinator groups = startGroupCoordinator(topics);
+        groups.registerApis(router);
         new ConfigApis(topics, config).registerApis(router);
 
         store.registerBroker(new ClusterStore.BrokerRegistration(config.brokerId(), advertisedHost, advertisedPort, null),
@@ -123,6 +135,31 @@ public final class Broker implements AutoCloseable {
         closeInReverse.add(server);
         log.info("Sluice broker {} started in {} ms: cluster {}, listening on {}:{}, data in {}", config.brokerId(),
                 System.currentTimeMillis() - began, clusterId, advertisedHost, advertisedPort, config.logDirs());
+    }
+
+    private GroupCoordinator startGroupCoordinator(TopicRegistry topics) {
+        GroupConfig groupConfig = GroupConfig.from(config);
+        topics.ensureTopic(Topic.GROUP_METADATA_TOPIC_NAME, groupConfig.offsetsTopicNumPartitions(),
+                config.getShort(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR), Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                        TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(config.getInt(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES))));
+        TopicIdResolver ids = new TopicIdResolver() {
+            @Override
+            public String name(Uuid topicId) {
+                return topics.get(topicId).map(TopicInfo::name).orElse(null);
+            }
+
+            @Override
+            public Uuid id(String topicName) {
+                return topics.get(topicName).map(TopicInfo::id).orElse(Uuid.ZERO_UUID);
+            }
+        };
+        GroupCoordinator groups = new GroupCoordinator(groupConfig,
+                p -> topics.log(new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, p)).orElseThrow(),
+                () -> localNode, Clock.systemUTC(), ids);
+        closeInReverse.add(groups);
+        groups.start();
+        return groups;
     }
 
     private static ExecutorService requestPool(int threads) {

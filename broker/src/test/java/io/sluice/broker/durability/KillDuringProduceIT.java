@@ -21,6 +21,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,9 +33,22 @@ import static org.awaitility.Awaitility.await;
 /**
  * A broker in a child JVM is SIGKILLed while a producer (acks=all) is writing; after a restart over
  * the same data every acknowledged record is readable at the offset it was acknowledged with, and
- * the same producer carries on.
+ * the same producer carries on; offsets a group committed before the kill are intact.
  */
 class KillDuringProduceIT {
+
+    private static void commitOffsets(ChildBroker broker, Map<TopicPartition, Long> offsets) {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, "survivor");
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c)) {
+            Map<TopicPartition, OffsetAndMetadata> commit = new java.util.HashMap<>();
+            offsets.forEach((tp, o) -> commit.put(tp, new OffsetAndMetadata(o)));
+            consumer.commitSync(commit);
+        }
+    }
 
     @Test
     void acknowledgedRecordsSurviveSigkill(@TempDir Path tmp) throws Exception {
@@ -81,6 +96,7 @@ class KillDuringProduceIT {
                 });
                 writer.start();
                 await().atMost(Duration.ofSeconds(60)).until(() -> acked.size() > 15_000);
+                commitOffsets(broker, Map.of(new TopicPartition(topic, 0), 1234L, new TopicPartition(topic, 2), 77L));
                 broker.kill();
                 int ackedAtKill = acked.size();
                 broker.start();
@@ -109,6 +125,18 @@ class KillDuringProduceIT {
                         assertThat(previous).as("offset read twice").isNull();
                     }
                 }
+            }
+            // Offsets committed before the kill are intact, and a group member resumes from them.
+            c.put(ConsumerConfig.GROUP_ID_CONFIG, "survivor");
+            try (KafkaConsumer<String, String> member = new KafkaConsumer<>(c)) {
+                TopicPartition p0 = new TopicPartition(topic, 0);
+                TopicPartition p2 = new TopicPartition(topic, 2);
+                Map<TopicPartition, OffsetAndMetadata> committed = member.committed(Set.of(p0, p2));
+                assertThat(committed.get(p0).offset()).isEqualTo(1234L);
+                assertThat(committed.get(p2).offset()).isEqualTo(77L);
+                member.subscribe(List.of(topic));
+                await().atMost(Duration.ofSeconds(30)).until(() -> member.poll(Duration.ofMillis(100)).records(p0)
+                        .stream().findFirst().map(r -> r.offset() == 1234L).orElse(false));
             }
             for (Map.Entry<Integer, String> e : acked.entrySet()) {
                 assertThat(stored.get(e.getValue())).as("record %d acknowledged at %s", e.getKey(), e.getValue())

@@ -82,6 +82,8 @@ class MillionRecordsGroupIT {
         AtomicLong duplicates = new AtomicLong();
         AtomicBoolean orderViolated = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong revocations = new AtomicLong();
+        Map<Integer, Boolean> membersAssigned = new ConcurrentHashMap<>();
         List<Thread> members = new ArrayList<>();
         AtomicReference<Throwable> memberFailure = new AtomicReference<>();
         for (int m = 0; m < 3; m++) {
@@ -89,7 +91,7 @@ class MillionRecordsGroupIT {
             Thread t = new Thread(() -> {
                 try (KafkaConsumer<String, String> consumer = broker.consumer("million-group", Map.of(
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000",
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500",
                         ConsumerConfig.CLIENT_ID_CONFIG, "member-" + member))) {
                     Map<TopicPartition, Long> lastOffset = new HashMap<>();
                     consumer.subscribe(List.of(TOPIC), new ConsumerRebalanceListener() {
@@ -97,10 +99,16 @@ class MillionRecordsGroupIT {
                         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                             consumer.commitSync();
                             partitions.forEach(lastOffset::remove);
+                            if (!partitions.isEmpty()) {
+                                revocations.incrementAndGet();
+                            }
                         }
 
                         @Override
                         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                            if (!partitions.isEmpty()) {
+                                membersAssigned.put(member, true);
+                            }
                         }
                     });
                     while (!stop.get()) {
@@ -117,6 +125,8 @@ class MillionRecordsGroupIT {
                             }
                         }
                         consumer.commitAsync();
+                        // Pace the members so that the later joins land while data is still flowing.
+                        Thread.sleep(5);
                     }
                     consumer.commitSync();
                 } catch (Throwable e) {
@@ -141,6 +151,9 @@ class MillionRecordsGroupIT {
             t.join(30_000);
         }
         assertThat(memberFailure.get()).isNull();
+        // Partitions really moved: the first member gave some up twice, and every member got some.
+        assertThat(revocations.get()).isGreaterThanOrEqualTo(2);
+        assertThat(membersAssigned).containsOnlyKeys(0, 1, 2);
         assertThat(seen).hasSize(RECORDS);
         assertThat(orderViolated).isFalse();
         assertThat(consumedChecksum.get()).isEqualTo(producedChecksum);

@@ -75,6 +75,29 @@ class KafkaToolsIT {
     }
 
     @Test
+    void consumerGroupCommandListsDescribesResetsAndDeletes() throws Exception {
+        String cg = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
+        tool("org.apache.kafka.tools.TopicCommand", null, "--create", "--topic", "grouped", "--partitions", "2");
+        String lines = IntStream.range(0, 40).mapToObj(i -> "m" + i).collect(Collectors.joining("\n")) + "\n";
+        tool("org.apache.kafka.tools.ConsoleProducer", lines, "--topic", "grouped");
+        tool("org.apache.kafka.tools.consumer.ConsoleConsumer", null, "--topic", "grouped", "--group", "tools-group",
+                "--from-beginning", "--max-messages", "40", "--timeout-ms", "30000");
+        assertThat(tool(cg, null, "--list").output()).contains("tools-group");
+        String described = tool(cg, null, "--describe", "--group", "tools-group").output();
+        assertThat(described).contains("grouped");
+        long committed = described.lines().filter(l -> l.contains("grouped"))
+                .mapToLong(l -> Long.parseLong(l.trim().split("\\s+")[3])).sum();
+        assertThat(committed).isEqualTo(40);
+        tool(cg, null, "--reset-offsets", "--group", "tools-group", "--topic", "grouped", "--to-earliest", "--execute");
+        String reset = tool(cg, null, "--describe", "--group", "tools-group").output();
+        long afterReset = reset.lines().filter(l -> l.contains("grouped"))
+                .mapToLong(l -> Long.parseLong(l.trim().split("\\s+")[3])).sum();
+        assertThat(afterReset).isZero();
+        tool(cg, null, "--delete", "--group", "tools-group");
+        assertThat(tool(cg, null, "--list").output()).doesNotContain("tools-group");
+    }
+
+    @Test
     void consoleProducerThenConsoleConsumerRoundTrip() throws Exception {
         tool("org.apache.kafka.tools.TopicCommand", null, "--create", "--topic", "console", "--partitions", "1");
         String lines = IntStream.range(0, 50).mapToObj(i -> "key" + i + ":line " + i).collect(Collectors.joining("\n")) + "\n";
