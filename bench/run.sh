@@ -79,6 +79,20 @@ await_group() {
   done
 }
 
+# CPU seconds (user + system) used so far by the broker JVM, the java process in our broker's group.
+CLK_TCK="$(getconf CLK_TCK)"
+broker_cpu() {
+  local pid
+  pid="$(pgrep -g "$BROKER_PGID" -x java 2>/dev/null | head -1)"
+  [[ -n "$pid" && -r "/proc/$pid/stat" ]] || { echo ""; return; }
+  # fields after the ")" of the command name: state is 1st, utime 12th, stime 13th
+  sed -E 's/^.*\) //' "/proc/$pid/stat" | awk -v hz="$CLK_TCK" '{ printf "%.2f", ($12 + $13) / hz }'
+}
+cpu_delta() { # cpu_delta BEFORE -> seconds since BEFORE, or "failed"
+  local now; now="$(broker_cpu)"
+  if [[ -n "$1" && -n "$now" ]]; then awk -v a="$1" -v b="$now" 'BEGIN { printf "%.2f", b - a }'; else echo failed; fi
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
   local p
@@ -197,16 +211,18 @@ create_topic() { # create_topic BROKER TOPIC PARTITIONS
 produce() { # produce BROKER NAME TOPIC
   local b="$1" n="$2" topic="$3" f="$RUN/$1-$2$RS.log" line
   log "$b: $n — ProducerPerformance $RECORDS x $RECORD_SIZE B, acks=all, topic $topic"
+  local cpu0; cpu0="$(broker_cpu)"
   tool "$STEP_TIMEOUT" org.apache.kafka.tools.ProducerPerformance --bootstrap-server "127.0.0.1:$PORT" \
       --topic "$topic" --num-records "$RECORDS" --record-size "$RECORD_SIZE" --throughput -1 \
       --command-property acks=all >"$f" 2>&1
   local rc=$?
+  R[$b.$n.cpu]="$(cpu_delta "$cpu0")"
   # final line: "N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p50 ms 50th, p95 ms 95th, p99 ms 99th, p999 ms 99.9th."
   line="$(grep -E '^[0-9]+ records sent, .* 99\.9th' "$f" | tail -1)"
   if [[ $rc -ne 0 || -z "$line" || "$(awk '{print $1}' <<<"$line")" != "$RECORDS" ]]; then
     log "$b: $n failed (exit $rc), see $f"; tail -5 "$f" >&2
     note_failure "$b" "$n" "$f" "$rc"
-    fail "$b" "$n.mbs" "$n.rps" "$n.p99"; return 0
+    fail "$b" "$n.mbs" "$n.rps" "$n.p99" "$n.cpu"; return 0
   fi
   R[$b.$n.rps]="$(sed -E 's/^[0-9]+ records sent, ([0-9.]+) records\/sec.*/\1/' <<<"$line")"
   R[$b.$n.mbs]="$(sed -E 's/.*\(([0-9.]+) MB\/sec\).*/\1/' <<<"$line")"
@@ -217,9 +233,11 @@ produce() { # produce BROKER NAME TOPIC
 consume() { # consume BROKER NAME TOPIC
   local b="$1" n="$2" topic="$3" f="$RUN/$1-$2$RS.log" line
   log "$b: $n — ConsumerPerformance $RECORDS records, topic $topic, group bench-$b-$n$RS-$STAMP"
+  local cpu0; cpu0="$(broker_cpu)"
   tool "$STEP_TIMEOUT" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "127.0.0.1:$PORT" \
       --topic "$topic" --num-records "$RECORDS" --group "bench-$b-$n$RS-$STAMP" --timeout 60000 >"$f" 2>&1
   local rc=$?
+  R[$b.$n.cpu]="$(cpu_delta "$cpu0")"
   # header: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
   #         rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
   line="$(grep -A1 '^start.time, end.time' "$f" | tail -1)"
@@ -227,7 +245,7 @@ consume() { # consume BROKER NAME TOPIC
   if [[ $rc -ne 0 || -z "$line" || "$nmsg" != "$RECORDS" ]]; then
     log "$b: $n failed (exit $rc, consumed '${nmsg:-0}' of $RECORDS), see $f"; tail -5 "$f" >&2
     note_failure "$b" "$n (consumed ${nmsg:-0} of $RECORDS)" "$f" "$rc"
-    fail "$b" "$n.mbs" "$n.rps" "$n.reb"; return 0
+    fail "$b" "$n.mbs" "$n.rps" "$n.reb" "$n.cpu"; return 0
   fi
   R[$b.$n.mbs]="$(awk -F', ' '{print $4}' <<<"$line")"
   R[$b.$n.rps]="$(awk -F', ' '{print $6}' <<<"$line")"
@@ -238,16 +256,18 @@ consume() { # consume BROKER NAME TOPIC
 e2e() { # e2e BROKER TOPIC
   local b="$1" topic="$2" f="$RUN/$1-e2e$RS.log"
   log "$b: e2e — EndToEndLatency $E2E_RECORDS x $RECORD_SIZE B, acks=all, topic $topic"
+  local cpu0; cpu0="$(broker_cpu)"
   tool "$STEP_TIMEOUT" org.apache.kafka.tools.EndToEndLatency --bootstrap-server "127.0.0.1:$PORT" \
       --topic "$topic" --num-records "$E2E_RECORDS" --producer-acks all --record-size "$RECORD_SIZE" >"$f" 2>&1
   local rc=$? avg pct
+  R[$b.e2e.cpu]="$(cpu_delta "$cpu0")"
   # "Avg latency: 1.2345 ms" and "Percentiles: 50th = 1, 99th = 2, 99.9th = 3"
   avg="$(grep -E '^Avg latency:' "$f" | sed -E 's/^Avg latency: ([0-9.]+) ms.*/\1/')"
   pct="$(grep -E '^Percentiles:' "$f" | tail -1)"
   if [[ -z "$avg" || -z "$pct" ]]; then
     log "$b: e2e failed (exit $rc), see $f"; tail -5 "$f" >&2
     note_failure "$b" "e2e$RS" "$f" "$rc"
-    fail "$b" e2e.avg e2e.p50 e2e.p99 e2e.p999; return 0
+    fail "$b" e2e.avg e2e.p50 e2e.p99 e2e.p999 e2e.cpu; return 0
   fi
   if [[ $rc -ne 0 ]]; then
     # EndToEndLatency prints its numbers, then commits offsets and closes: an error there leaves the
@@ -263,9 +283,11 @@ e2e() { # e2e BROKER TOPIC
   log "$b: e2e: avg $avg ms; $pct"
 }
 
-ALL_METRICS=(produce_p1.mbs produce_p1.rps produce_p1.p99 produce_pN.mbs produce_pN.rps produce_pN.p99
-             consume_p1.mbs consume_p1.rps consume_p1.reb consume_pN.mbs consume_pN.rps consume_pN.reb
-             e2e.avg e2e.p50 e2e.p99 e2e.p999)
+ALL_METRICS=(produce_p1.mbs produce_p1.rps produce_p1.p99 produce_p1.cpu
+             produce_pN.mbs produce_pN.rps produce_pN.p99 produce_pN.cpu
+             consume_p1.mbs consume_p1.rps consume_p1.reb consume_p1.cpu
+             consume_pN.mbs consume_pN.rps consume_pN.reb consume_pN.cpu
+             e2e.avg e2e.p50 e2e.p99 e2e.p999 e2e.cpu)
 
 run_workloads() { # run_workloads BROKER
   local b="$1" t1="bench-p1$RS" tN="bench-p$PARTITIONS_MANY$RS" te="bench-e2e$RS"
@@ -343,6 +365,7 @@ P="$PARTITIONS_MANY"
   echo "Producer workloads: $REC_LABEL records x $SIZE_LABEL, acks=all, unthrottled, default producer settings otherwise."
   echo "Consumer workloads read those records back with a fresh group. EndToEndLatency: $E2E_RECORDS records x $SIZE_LABEL, acks=all, 1 partition."
   (( REPEATS > 1 )) && echo "Every workload ran $REPEATS times per broker (fresh topics each time); the table shows medians."
+  echo "Broker CPU s = user + system CPU seconds the broker JVM used during the workload (2 cores shared with the tool JVM)."
   echo "MB = 2^20 bytes (the tools' unit). Ratio = Sluice / Kafka: above 1 is better for throughput, below 1 is better for latency."
   echo
   echo "| workload | unit | Kafka | Sluice | Sluice/Kafka | better |"
@@ -350,19 +373,24 @@ P="$PARTITIONS_MANY"
   row "produce, 1 partition" "MB/s" produce_p1.mbs higher
   row "produce, 1 partition" "records/s" produce_p1.rps higher
   row "produce, 1 partition" "p99 send latency ms" produce_p1.p99 lower
+  row "produce, 1 partition" "broker CPU s" produce_p1.cpu lower
   row "produce, $P partitions" "MB/s" produce_pN.mbs higher
   row "produce, $P partitions" "records/s" produce_pN.rps higher
   row "produce, $P partitions" "p99 send latency ms" produce_pN.p99 lower
+  row "produce, $P partitions" "broker CPU s" produce_pN.cpu lower
   row "consume, 1 partition" "MB/s" consume_p1.mbs higher
   row "consume, 1 partition" "records/s" consume_p1.rps higher
   row "consume, 1 partition" "group join ms" consume_p1.reb lower
+  row "consume, 1 partition" "broker CPU s" consume_p1.cpu lower
   row "consume, $P partitions" "MB/s" consume_pN.mbs higher
   row "consume, $P partitions" "records/s" consume_pN.rps higher
   row "consume, $P partitions" "group join ms" consume_pN.reb lower
+  row "consume, $P partitions" "broker CPU s" consume_pN.cpu lower
   row "end-to-end latency" "avg ms" e2e.avg lower
   row "end-to-end latency" "p50 ms" e2e.p50 lower
   row "end-to-end latency" "p99 ms" e2e.p99 lower
   row "end-to-end latency" "p99.9 ms" e2e.p999 lower
+  row "end-to-end latency" "broker CPU s" e2e.cpu lower
   if (( ${#NOTES[@]} > 0 )); then
     echo
     echo "Failed workloads:"
