@@ -37,18 +37,23 @@ START_TIMEOUT="${START_TIMEOUT:-180}"    # seconds, broker start-up
 BUILD_TIMEOUT="${BUILD_TIMEOUT:-1200}"   # seconds, Maven fetch / Sluice build
 BROKER_LIFETIME="${BROKER_LIFETIME:-7200}" # hard cap on a broker process, should the trap miss it
 KEEP_DATA="${KEEP_DATA:-0}"              # 1: keep the brokers' data dirs after the run
+QUIET_LOAD="${QUIET_LOAD:-}"             # e.g. 0.5: before each broker, wait until the 1-min load average is below it
+QUIET_TIMEOUT="${QUIET_TIMEOUT:-600}"    # seconds, at most, for that wait
 
 STAMP="$(date -u +%Y%m%d-%H%M%S)"
 RUN="$WORK/runs/$STAMP"
 mkdir -p "$RUN" "$BENCH/results"
 
-log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+exec 9>&2   # the script's stderr, for log lines written while a tool's output is redirected
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&9; }
 
 declare -A R=()        # results: R[broker.metric]=value | failed | skipped
 declare -A V=()        # values of each repeat: V[broker.metric]="v1 v2 ..."
 declare -A STAR=()     # STAR[broker.metric]=1: measured, but the tool then exited with an error
 REP=1; RS=""           # current repeat and its suffix for topic/log names ("" when REPEATS=1)
 BROKER_PGID=""         # process group of the running broker (started with setsid)
+TOOL_PID=""            # the running tool (`timeout ... java`), killed on exit
+declare -a LOADS=()    # load averages seen around each broker's run, for the report
 
 # ---- process handling ----------------------------------------------------------------------
 stop_broker() {
@@ -65,7 +70,10 @@ stop_broker() {
   fi
   wait 2>/dev/null || true
 }
-cleanup() { stop_broker; }
+cleanup() {
+  [[ -n "$TOOL_PID" ]] && kill -TERM "$TOOL_PID" 2>/dev/null
+  stop_broker
+}
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
@@ -119,10 +127,25 @@ KCP="$(ls -d "$KAFKA_LIBS"/*.jar | tr '\n' ':')"
 LOG4J="-Dlog4j2.configurationFile=$BENCH/log4j2.properties"
 
 # Runs a Kafka tool main class, bounded in time. Usage: tool TIMEOUT MAIN ARGS...
+# Runs in the background and is waited for, so that a signal to this script acts at once.
 tool() {
-  local t="$1"; shift
+  local t="$1" rc; shift
   # shellcheck disable=SC2086
-  timeout -k 10 "$t" java $TOOL_JVM_OPTS "$LOG4J" -Dbench.log.level=WARN -cp "$KCP" "$@"
+  timeout -k 10 "$t" java $TOOL_JVM_OPTS "$LOG4J" -Dbench.log.level=WARN -cp "$KCP" "$@" &
+  TOOL_PID=$!
+  wait "$TOOL_PID"; rc=$?
+  TOOL_PID=""
+  return $rc
+}
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+await_quiet() { # optional: wait for other work on the machine to calm down
+  [[ -z "$QUIET_LOAD" ]] && return 0
+  local deadline=$(( SECONDS + QUIET_TIMEOUT ))
+  while awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v q="$QUIET_LOAD" 'BEGIN { exit !(l >= q) }'; do
+    if (( SECONDS >= deadline )); then log "load average still $(loadavg) after ${QUIET_TIMEOUT}s; going on"; return 0; fi
+    sleep 5
+  done
 }
 
 # ---- broker start-up -----------------------------------------------------------------------
@@ -310,6 +333,8 @@ for b in $BROKERS; do
   esac
   for m in "${ALL_METRICS[@]}"; do R[$b.$m]=failed; done
   DATA_DIR=""
+  await_quiet
+  load_before="$(loadavg)"
   if $starter; then
     for REP in $(seq 1 "$REPEATS"); do
       RS=""; (( REPEATS > 1 )) && RS="-r$REP" && log "$b: repeat $REP of $REPEATS"
@@ -331,6 +356,7 @@ for b in $BROKERS; do
     log "$b: broker did not start; all its workloads are marked failed"
   fi
   stop_broker
+  LOADS+=("$b: $load_before before, $(loadavg) after")
   [[ "$KEEP_DATA" == 1 || -z "$DATA_DIR" ]] || rm -rf "$DATA_DIR"
   sync
 done
@@ -365,6 +391,7 @@ P="$PARTITIONS_MANY"
   echo "Producer workloads: $REC_LABEL records x $SIZE_LABEL, acks=all, unthrottled, default producer settings otherwise."
   echo "Consumer workloads read those records back with a fresh group. EndToEndLatency: $E2E_RECORDS records x $SIZE_LABEL, acks=all, 1 partition."
   (( REPEATS > 1 )) && echo "Every workload ran $REPEATS times per broker (fresh topics each time); the table shows medians."
+  echo "Load average (1/5/15 min) around each broker's run — other work on the machine skews the numbers: $(printf '%s; ' "${LOADS[@]}" | sed 's/; $//')."
   echo "Broker CPU s = user + system CPU seconds the broker JVM used during the workload (2 cores shared with the tool JVM)."
   echo "MB = 2^20 bytes (the tools' unit). Ratio = Sluice / Kafka: above 1 is better for throughput, below 1 is better for latency."
   echo
