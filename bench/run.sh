@@ -373,10 +373,17 @@ ratio() { # ratio KAFKA SLUICE -> Sluice/Kafka
     awk -v k="$1" -v s="$2" 'BEGIN { printf "%.2f", s / k }'
   else printf 'n/a'; fi
 }
+range() { # range BROKER METRIC -> "min–max" over the repeats, or ""
+  local v="${V[$1.$2]:-}"
+  [[ -z "${v// /}" ]] && return 0
+  tr ' ' '\n' <<<"$v" | grep . | sort -g | sed -n '1p;$p' | while read -r x; do fmt "$x"; echo; done | paste -sd'-' | sed 's/-/–/'
+}
 row() { # row LABEL UNIT METRIC BETTER
   local k="${R[kafka.$3]}" s="${R[sluice.$3]}"
-  printf '| %s | %s | %s%s | %s%s | %s | %s |\n' "$1" "$2" "$(fmt "$k")" "${STAR[kafka.$3]:+*}" \
+  printf '| %s | %s | %s%s | %s%s | %s | %s |' "$1" "$2" "$(fmt "$k")" "${STAR[kafka.$3]:+*}" \
       "$(fmt "$s")" "${STAR[sluice.$3]:+*}" "$(ratio "$k" "$s")" "$4"
+  (( REPEATS > 1 )) && printf ' %s | %s |' "$(range kafka "$3")" "$(range sluice "$3")"
+  echo
 }
 
 SIZE_LABEL="$(awk -v n="$RECORD_SIZE" 'BEGIN { if (n % 1024 == 0) printf "%d KiB", n / 1024; else printf "%d B", n }')"
@@ -395,8 +402,13 @@ P="$PARTITIONS_MANY"
   echo "Broker CPU s = user + system CPU seconds the broker JVM used during the workload (2 cores shared with the tool JVM)."
   echo "MB = 2^20 bytes (the tools' unit). Ratio = Sluice / Kafka: above 1 is better for throughput, below 1 is better for latency."
   echo
-  echo "| workload | unit | Kafka | Sluice | Sluice/Kafka | better |"
-  echo "| --- | --- | ---: | ---: | ---: | --- |"
+  if (( REPEATS > 1 )); then
+    echo "| workload | unit | Kafka | Sluice | Sluice/Kafka | better | Kafka min–max | Sluice min–max |"
+    echo "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |"
+  else
+    echo "| workload | unit | Kafka | Sluice | Sluice/Kafka | better |"
+    echo "| --- | --- | ---: | ---: | ---: | --- |"
+  fi
   row "produce, 1 partition" "MB/s" produce_p1.mbs higher
   row "produce, 1 partition" "records/s" produce_p1.rps higher
   row "produce, 1 partition" "p99 send latency ms" produce_p1.p99 lower
