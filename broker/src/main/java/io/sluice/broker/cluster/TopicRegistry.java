@@ -45,6 +45,7 @@ public final class TopicRegistry {
 
     /** Loads topics from ZooKeeper, opens their local logs, and deletes logs of topics that are gone. */
     public void load() {
+        long began = System.currentTimeMillis();
         store.loadTopics().values().forEach(this::apply);
         for (TopicPartition tp : logs.partitionsOnDisk()) {
             TopicInfo topic = byName.get(tp.topic());
@@ -53,6 +54,8 @@ public final class TopicRegistry {
                 logs.delete(tp);
             }
         }
+        log.info("Loaded {} topics and {} local partition logs in {} ms", byName.size(), logs.all().size(),
+                System.currentTimeMillis() - began);
     }
 
     public Optional<TopicInfo> get(String name) {

@@ -88,7 +88,8 @@ public final class LogManager implements AutoCloseable {
                 Files.deleteIfExists(marker);
                 readCheckpoint(dir.resolve(OffsetCheckpointFile.RECOVERY_POINT), recoveryPoints);
                 readCheckpoint(dir.resolve(OffsetCheckpointFile.LOG_START_OFFSET), logStartOffsets);
-                log.info("Log dir {}: {} shutdown", dir, clean ? "clean" : "unclean");
+                boolean fresh = !clean && recoveryPoints.isEmpty() && partitionsIn(dir).isEmpty();
+                log.info("Log dir {}: {}", dir, fresh ? "new" : clean ? "clean shutdown" : "unclean shutdown, logs will be recovered");
             } catch (IOException e) {
                 throw new UncheckedIOException("Cannot prepare log dir " + dir, e);
             }
@@ -107,13 +108,19 @@ public final class LogManager implements AutoCloseable {
     public List<TopicPartition> partitionsOnDisk() {
         List<TopicPartition> found = new ArrayList<>();
         for (Path dir : logDirs) {
-            try (Stream<Path> children = Files.list(dir)) {
-                children.filter(Files::isDirectory)
-                        .filter(LogManager::holdsSegments)
-                        .forEach(child -> parse(child.getFileName().toString()).ifPresent(found::add));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            found.addAll(partitionsIn(dir));
+        }
+        return found;
+    }
+
+    private static List<TopicPartition> partitionsIn(Path dir) {
+        List<TopicPartition> found = new ArrayList<>();
+        try (Stream<Path> children = Files.list(dir)) {
+            children.filter(Files::isDirectory)
+                    .filter(LogManager::holdsSegments)
+                    .forEach(child -> parse(child.getFileName().toString()).ifPresent(found::add));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return found;
     }
@@ -155,7 +162,7 @@ public final class LogManager implements AutoCloseable {
             LogOptions options = new LogOptions(recoveryPoints.getOrDefault(p, 0L),
                     logStartOffsets.getOrDefault(p, 0L), clean, time, this::deleteLater, producerIdExpirationMs);
             PartitionLog opened = PartitionLog.open(dir, p, config.apply(p), options);
-            log.info("Opened log {} at {} (log start offset {}, log end offset {})", p, dir,
+            log.debug("Opened log {} at {} (log start offset {}, log end offset {})", p, dir,
                     opened.logStartOffset(), opened.logEndOffset());
             return opened;
         });
