@@ -1,6 +1,7 @@
 package io.sluice.cli;
 
 import io.sluice.broker.cli.BrokerCommand;
+import io.sluice.examples.avro.AvroCommand;
 import io.sluice.examples.enrich.EnrichCommand;
 import io.sluice.registry.cli.RegistryCommand;
 import picocli.CommandLine;
@@ -22,7 +23,7 @@ public final class Sluice implements Runnable {
 
     /** {@code sluice example <job>}: the runnable jobs in examples/. */
     @Command(name = "example", mixinStandardHelpOptions = true, description = "Run an example job.",
-            subcommands = {EnrichCommand.class})
+            subcommands = {EnrichCommand.class, AvroCommand.class})
     static final class Example implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

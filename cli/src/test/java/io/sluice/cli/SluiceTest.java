@@ -14,7 +14,7 @@ class SluiceTest {
         assertThat(Sluice.commandLine().getSubcommands())
                 .containsKeys("broker", "registry", "example");
         assertThat(Sluice.commandLine().getSubcommands().get("example").getSubcommands())
-                .containsKey("enrich-orders");
+                .containsKeys("enrich-orders", "avro");
     }
 
     @Test

@@ -31,7 +31,7 @@ public final class RegistryServer implements AutoCloseable {
             store.start();
             this.service = new RegistryService(store, config);
             RestApi api = new RestApi(service, store, new LeaderForwarder(Duration.ofMillis(config.storeTimeoutMs * 2)),
-                    config.storeTimeoutMs);
+                    config.storeTimeoutMs, config.requestMaxBytes);
             this.http = Javalin.create(c -> {
                 c.showJavalinBanner = false;
                 c.http.maxRequestSize = config.requestMaxBytes;

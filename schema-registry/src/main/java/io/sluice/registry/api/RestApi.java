@@ -20,6 +20,9 @@ import io.sluice.registry.store.SchemaVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,18 +36,22 @@ public final class RestApi {
     private static final Logger log = LoggerFactory.getLogger(RestApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ANSWERED = "sluice.answered";
+    private static final String BODY = "sluice.body";
 
     private final RegistryService service;
     private final KafkaStore store;
     private final LeaderForwarder forwarder;
     private volatile LeaderElector elector;
     private final long timeoutMs;
+    private final long maxBodyBytes;
 
-    public RestApi(RegistryService service, KafkaStore store, LeaderForwarder forwarder, long timeoutMs) {
+    public RestApi(RegistryService service, KafkaStore store, LeaderForwarder forwarder, long timeoutMs,
+                   long maxBodyBytes) {
         this.service = service;
         this.store = store;
         this.forwarder = forwarder;
         this.timeoutMs = timeoutMs;
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     /** Joins the election; until then (the URL to advertise is known only once listening) writes get 50004. */
@@ -53,6 +60,13 @@ public final class RestApi {
     }
 
     public void routes(Javalin app) {
+        // Javalin's maxRequestSize only checks an announced Content-Length; a chunked body has none, so read it
+        // here with the same bound instead of letting ctx.body() buffer whatever arrives.
+        app.before(ctx -> {
+            if (ctx.req().getContentLengthLong() < 0) {
+                ctx.attribute(BODY, readBounded(ctx.req().getInputStream()));
+            }
+        });
         app.get("/", ctx -> json(ctx, JSON.createObjectNode()));
         // Confluent clients ask for schema contexts; this registry has only the default one.
         app.get("/contexts", ctx -> json(ctx, List.of(".")));
@@ -187,7 +201,7 @@ public final class RestApi {
             throw new RegistryException(ErrorCode.UNKNOWN_LEADER, "Leader not known; try again shortly");
         }
         String pathAndQuery = ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
-        LeaderForwarder.Answer answer = forwarder.forward(leader, ctx.method().name(), pathAndQuery, ctx.body());
+        LeaderForwarder.Answer answer = forwarder.forward(leader, ctx.method().name(), pathAndQuery, text(ctx));
         if (answer.status() / 100 == 2) {
             try {
                 // Read-your-writes on this instance too: the leader has already read its write back.
@@ -229,8 +243,23 @@ public final class RestApi {
         return new RegistryService.Registration(schema.asText(), type, references, id, version);
     }
 
+    /** The request body as text: read in {@code before} if it came chunked, else Javalin's (length-checked) copy. */
+    private static String text(Context ctx) {
+        String chunked = ctx.attribute(BODY);
+        return chunked != null ? chunked : ctx.body();
+    }
+
+    private String readBounded(InputStream in) throws IOException {
+        int limit = (int) Math.min(maxBodyBytes, Integer.MAX_VALUE - 16);
+        byte[] bytes = in.readNBytes(limit + 1);
+        if (bytes.length > limit) {
+            throw new RegistryException(413, "Request body larger than " + maxBodyBytes + " bytes");
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
     private static JsonNode body(Context ctx) throws JsonProcessingException {
-        String text = ctx.body();
+        String text = text(ctx);
         if (text.isBlank()) {
             throw new RegistryException(422, "Request body is empty");
         }

@@ -38,6 +38,9 @@ public final class CachedSchemaRegistryClient implements SchemaRegistryClient {
     private final long latestTtlMs;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final Map<String, Map<String, Integer>> idBySubjectSchema = new ConcurrentHashMap<>();
+    // Serializers call register/getId once per record with the same Schema object: keying by the parsed Schema
+    // (hash code cached by Avro, equals by identity first) skips Schema.toString(), a JSON rendering per record.
+    private final Map<String, Map<Schema, Integer>> idBySubjectParsed = new ConcurrentHashMap<>();
     private final Map<Integer, Schema> schemaById = new ConcurrentHashMap<>();
     private final Map<String, Latest> latestBySubject = new ConcurrentHashMap<>();
 
@@ -74,13 +77,20 @@ public final class CachedSchemaRegistryClient implements SchemaRegistryClient {
 
     @Override
     public int register(String subject, Schema schema) throws IOException, RestClientException {
-        return register(subject, schema.toString(), List.of());
+        Map<Schema, Integer> ids = subjectCache(idBySubjectParsed, subject);
+        Integer cached = ids.get(schema);
+        if (cached != null) {
+            return cached;
+        }
+        int id = register(subject, schema.toString(), List.of());
+        ids.put(schema, id);
+        return id;
     }
 
     @Override
     public int register(String subject, String schema, List<SchemaReference> references)
             throws IOException, RestClientException {
-        Map<String, Integer> ids = subjectCache(subject);
+        Map<String, Integer> ids = subjectCache(idBySubjectSchema, subject);
         String key = schema + references;
         Integer cached = ids.get(key);
         if (cached != null) {
@@ -94,20 +104,25 @@ public final class CachedSchemaRegistryClient implements SchemaRegistryClient {
 
     @Override
     public int getId(String subject, Schema schema) throws IOException, RestClientException {
-        Map<String, Integer> ids = subjectCache(subject);
-        String key = schema.toString() + List.of();
-        Integer cached = ids.get(key);
+        Map<Schema, Integer> parsed = subjectCache(idBySubjectParsed, subject);
+        Integer cached = parsed.get(schema);
         if (cached != null) {
             return cached;
         }
-        JsonNode answer = send("POST", "/subjects/" + enc(subject), schemaBody(schema.toString(), List.of()));
-        int id = answer.get("id").asInt();
-        ids.put(key, id);
-        return id;
+        Map<String, Integer> ids = subjectCache(idBySubjectSchema, subject);
+        String key = schema.toString() + List.of();
+        cached = ids.get(key);
+        if (cached == null) {
+            JsonNode answer = send("POST", "/subjects/" + enc(subject), schemaBody(schema.toString(), List.of()));
+            cached = answer.get("id").asInt();
+            ids.put(key, cached);
+        }
+        parsed.put(schema, cached);
+        return cached;
     }
 
-    private Map<String, Integer> subjectCache(String subject) {
-        Map<String, Integer> ids = idBySubjectSchema.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
+    private <K> Map<K, Integer> subjectCache(Map<String, Map<K, Integer>> caches, String subject) {
+        Map<K, Integer> ids = caches.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
         if (ids.size() >= capacity) {
             // A subject with this many distinct schemas means schemas are being generated per record: stop caching
             // rather than grow without bound (the registry still answers correctly).
@@ -211,6 +226,7 @@ public final class CachedSchemaRegistryClient implements SchemaRegistryClient {
         List<Integer> versions = JSON.convertValue(send("DELETE", "/subjects/" + enc(subject)
                 + (permanent ? "?permanent=true" : ""), null), new TypeReference<List<Integer>>() { });
         idBySubjectSchema.remove(subject);
+        idBySubjectParsed.remove(subject);
         latestBySubject.remove(subject);
         return versions;
     }
@@ -221,6 +237,7 @@ public final class CachedSchemaRegistryClient implements SchemaRegistryClient {
         int deleted = send("DELETE", "/subjects/" + enc(subject) + "/versions/" + enc(version)
                 + (permanent ? "?permanent=true" : ""), null).asInt();
         idBySubjectSchema.remove(subject);
+        idBySubjectParsed.remove(subject);
         latestBySubject.remove(subject);
         return deleted;
     }

@@ -152,6 +152,59 @@ class RestApiTest {
     }
 
     @Test
+    void oversizedChunkedBodyIsRefusedToo() throws Exception {
+        // No Content-Length: the limit must hold while the body streams in, not only when a length is announced.
+        byte[] huge = ("{\"schema\":\"" + "x".repeat(200_000) + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(registry.url() + "/subjects/chunked/versions"))
+                .header("Content-Type", RestApi.CONTENT_TYPE)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(huge)))
+                .build();
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient()
+                .send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(Http.JSON.readTree(response.body()).get("error_code").asInt()).isEqualTo(413);
+        assertThat(http.get("/subjects/chunked/versions").errorCode()).isEqualTo(ErrorCode.SUBJECT_NOT_FOUND);
+        assertThat(http.register("after-chunked", USER_V1)).isPositive();
+    }
+
+    @Test
+    void globalModeConfigAndOtherEndpoints() {
+        assertThat(http.get("/contexts").json().toString()).isEqualTo("[\".\"]");
+        http.register("global-mode", USER_V1);
+
+        assertThat(http.put("/mode", "{\"mode\":\"READONLY\"}").json().get("mode").asText()).isEqualTo("READONLY");
+        try {
+            assertThat(http.get("/mode").json().get("mode").asText()).isEqualTo("READONLY");
+            assertThat(http.get("/mode/global-mode?defaultToGlobal=true").json().get("mode").asText()).isEqualTo("READONLY");
+            Http.Answer refused = http.postSchema("/subjects/global-mode/versions", USER_V2);
+            assertThat(refused.status()).isEqualTo(422);
+            assertThat(refused.errorCode()).isEqualTo(ErrorCode.OPERATION_NOT_PERMITTED);
+            // Reads still work in READONLY.
+            assertThat(http.postSchema("/subjects/global-mode", USER_V1).status()).isEqualTo(200);
+            assertThat(http.put("/mode", "{\"mode\":\"SIDEWAYS\"}").errorCode()).isEqualTo(ErrorCode.INVALID_MODE);
+        } finally {
+            assertThat(http.put("/mode", "{\"mode\":\"READWRITE\"}").status()).isEqualTo(200);
+        }
+        assertThat(http.postSchema("/subjects/global-mode/versions", USER_V2).status()).isEqualTo(200);
+
+        // The compatibility endpoint without a version means "latest".
+        assertThat(http.postSchema("/compatibility/subjects/global-mode/versions", USER_V1.replace("\"string\"", "\"int\""))
+                .json().get("is_compatible").asBoolean()).isFalse();
+
+        assertThat(http.put("/config", "{\"compatibility\":\"NONE\"}").json().get("compatibility").asText()).isEqualTo("NONE");
+        try {
+            assertThat(http.get("/config").json().get("compatibilityLevel").asText()).isEqualTo("NONE");
+            assertThat(http.put("/config", "{\"compatibility\":\"SOMETIMES\"}").errorCode())
+                    .isEqualTo(ErrorCode.INVALID_COMPATIBILITY_LEVEL);
+        } finally {
+            // Deleting the global level goes back to the configured default.
+            assertThat(http.delete("/config").status()).isEqualTo(200);
+        }
+        assertThat(http.get("/config").json().get("compatibilityLevel").asText()).isEqualTo("BACKWARD");
+    }
+
+    @Test
     void softAndHardDeleteOfVersions() {
         String v1 = USER_V1.replace("\"User\"", "\"DeletedUser\"");
         String v2 = USER_V2.replace("\"User\"", "\"DeletedUser\"");
