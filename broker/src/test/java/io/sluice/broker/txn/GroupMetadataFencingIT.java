@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -182,6 +183,16 @@ class GroupMetadataFencingIT {
             assertThatThrownBy(zombie::commitTransaction).isInstanceOf(KafkaException.class);
             zombie.abortTransaction();
 
+            // Still a member, but with the generation the consumer resets to -1 before it rejoins (what
+            // groupMetadata() reports after e.g. an ILLEGAL_GENERATION heartbeat): still fenced.
+            ConsumerGroupMetadata reset = new ConsumerGroupMetadata(group, -1, stale.memberId(), Optional.empty());
+            zombie.beginTransaction();
+            zombie.send(new ProducerRecord<>("dyn-out", 0, "k", "zombie-reset-generation")).get();
+            assertThatThrownBy(() -> zombie.sendOffsetsToTransaction(Map.of(in0, new OffsetAndMetadata(6)), reset))
+                    .isInstanceOf(CommitFailedException.class)
+                    .hasMessageContaining(Errors.ILLEGAL_GENERATION.message());
+            zombie.abortTransaction();
+
             // The first member leaves; the survivor takes every partition and commits for in0.
             ConsumerGroupMetadata departed = first.groupMetadata();
             first.unsubscribe();
@@ -198,7 +209,8 @@ class GroupMetadataFencingIT {
         }
         assertThat(read("dyn-out", "read_committed")).containsExactly("zombie-before", "successor");
         assertThat(read("dyn-out", "read_uncommitted"))
-                .containsExactly("zombie-before", "zombie-old-generation", "successor", "zombie-departed");
+                .containsExactly("zombie-before", "zombie-old-generation", "zombie-reset-generation", "successor",
+                        "zombie-departed");
         assertThat(committed(group, in0)).isEqualTo(3);
     }
 }
