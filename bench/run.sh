@@ -23,6 +23,7 @@ RECORD_SIZE="${RECORD_SIZE:-1024}"       # bytes per record value
 E2E_RECORDS="${E2E_RECORDS:-10000}"      # records for EndToEndLatency
 REPEATS="${REPEATS:-1}"                  # run every workload this many times per broker; the table shows medians
 PARTITIONS_MANY="${PARTITIONS_MANY:-6}"
+TXN_PARTITIONS="${TXN_PARTITIONS:-1}"    # partitions of the transactional produce / read_committed topics
 BROKERS="${BROKERS:-kafka sluice}"       # which brokers to run, in this order
 KAFKA_VERSION=4.4.0                      # keep in line with bench/kafka/pom.xml
 HEAP="${HEAP:-2g}"
@@ -231,13 +232,13 @@ create_topic() { # create_topic BROKER TOPIC PARTITIONS
     || { log "$1: creating topic $2 failed (see $RUN/$1-topics.log)"; return 1; }
 }
 
-produce() { # produce BROKER NAME TOPIC
-  local b="$1" n="$2" topic="$3" f="$RUN/$1-$2$RS.log" line
-  log "$b: $n — ProducerPerformance $RECORDS x $RECORD_SIZE B, acks=all, topic $topic"
+produce() { # produce BROKER NAME TOPIC [more ProducerPerformance arguments]
+  local b="$1" n="$2" topic="$3" f="$RUN/$1-$2$RS.log" line; shift 3
+  log "$b: $n — ProducerPerformance $RECORDS x $RECORD_SIZE B, acks=all, topic $topic${*:+, $*}"
   local cpu0; cpu0="$(broker_cpu)"
   tool "$STEP_TIMEOUT" org.apache.kafka.tools.ProducerPerformance --bootstrap-server "127.0.0.1:$PORT" \
       --topic "$topic" --num-records "$RECORDS" --record-size "$RECORD_SIZE" --throughput -1 \
-      --command-property acks=all >"$f" 2>&1
+      --command-property acks=all "$@" >"$f" 2>&1
   local rc=$?
   R[$b.$n.cpu]="$(cpu_delta "$cpu0")"
   # final line: "N records sent, X records/sec (Y MB/sec), A ms avg latency, M ms max latency, p50 ms 50th, p95 ms 95th, p99 ms 99th, p999 ms 99.9th."
@@ -253,12 +254,33 @@ produce() { # produce BROKER NAME TOPIC
   log "$b: $n: $line"
 }
 
-consume() { # consume BROKER NAME TOPIC
-  local b="$1" n="$2" topic="$3" f="$RUN/$1-$2$RS.log" line
-  log "$b: $n — ConsumerPerformance $RECORDS records, topic $topic, group bench-$b-$n$RS-$STAMP"
+# Transactional produce: ProducerPerformance commits every DURATION ms (--transaction-duration-ms)
+# under its own transactional id; idempotence, hence acks=all, comes with it. The tool prints no
+# per-transaction statistics, so the commit latency is derived from the producer metric
+# txn-commit-time-ns-total (time spent in commitTransaction, which includes flushing the batches
+# still in flight, as an application sees it), printed with --print-metrics, divided by the number
+# of transactions: ceil((elapsed - commit time) / DURATION), since each transaction stays open DURATION ms.
+produce_txn() { # produce_txn BROKER NAME TOPIC DURATION_MS
+  local b="$1" n="$2" topic="$3" d="$4" f="$RUN/$1-$2$RS.log" c_ns
+  produce "$b" "$n" "$topic" --transactional-id "bench-$b-$n$RS-$STAMP" --transaction-duration-ms "$d" --print-metrics
+  if [[ "${R[$b.$n.rps]:-failed}" == failed ]]; then fail "$b" "$n.commit"; return 0; fi
+  c_ns="$(grep -E '^producer-metrics:txn-commit-time-ns-total:' "$f" | tail -1 | awk -F' : ' '{ print $2 + 0 }')"
+  if [[ -z "$c_ns" ]]; then
+    log "$b: $n: no txn-commit-time-ns-total in $f"; note_failure "$b" "$n (commit time metric missing)" "$f" 0
+    fail "$b" "$n.commit"; return 0
+  fi
+  R[$b.$n.commit]="$(awk -v c="$c_ns" -v rec="$RECORDS" -v rps="${R[$b.$n.rps]}" -v d="$d" 'BEGIN {
+      cms = c / 1e6; tms = rec / rps * 1000; k = (tms - cms) / d; txns = int(k); if (txns < k) txns++; if (txns < 1) txns = 1
+      printf "%.2f", cms / txns }')"
+  log "$b: $n: commitTransaction total $(awk -v c="$c_ns" 'BEGIN { printf "%.0f", c / 1e6 }') ms, ≈ ${R[$b.$n.commit]} ms per commit"
+}
+
+consume() { # consume BROKER NAME TOPIC [more ConsumerPerformance arguments]
+  local b="$1" n="$2" topic="$3" f="$RUN/$1-$2$RS.log" line; shift 3
+  log "$b: $n — ConsumerPerformance $RECORDS records, topic $topic, group bench-$b-$n$RS-$STAMP${*:+, $*}"
   local cpu0; cpu0="$(broker_cpu)"
   tool "$STEP_TIMEOUT" org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "127.0.0.1:$PORT" \
-      --topic "$topic" --num-records "$RECORDS" --group "bench-$b-$n$RS-$STAMP" --timeout 60000 >"$f" 2>&1
+      --topic "$topic" --num-records "$RECORDS" --group "bench-$b-$n$RS-$STAMP" --timeout 60000 "$@" >"$f" 2>&1
   local rc=$?
   R[$b.$n.cpu]="$(cpu_delta "$cpu0")"
   # header: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
@@ -274,6 +296,12 @@ consume() { # consume BROKER NAME TOPIC
   R[$b.$n.rps]="$(awk -F', ' '{print $6}' <<<"$line")"
   R[$b.$n.reb]="$(awk -F', ' '{print $7}' <<<"$line")"
   log "$b: $n: $line"
+}
+
+# read_committed consume of what produce_txn wrote with 100 ms transactions: the most commit markers
+# to skip, and every fetch bounded by the last stable offset.
+consume_rc() { # consume_rc BROKER NAME TOPIC
+  consume "$1" "$2" "$3" --command-property isolation.level=read_committed
 }
 
 e2e() { # e2e BROKER TOPIC
@@ -310,15 +338,22 @@ ALL_METRICS=(produce_p1.mbs produce_p1.rps produce_p1.p99 produce_p1.cpu
              produce_pN.mbs produce_pN.rps produce_pN.p99 produce_pN.cpu
              consume_p1.mbs consume_p1.rps consume_p1.reb consume_p1.cpu
              consume_pN.mbs consume_pN.rps consume_pN.reb consume_pN.cpu
-             e2e.avg e2e.p50 e2e.p99 e2e.p999 e2e.cpu)
+             e2e.avg e2e.p50 e2e.p99 e2e.p999 e2e.cpu
+             txn100.mbs txn100.rps txn100.p99 txn100.commit txn100.cpu
+             txn1000.mbs txn1000.rps txn1000.p99 txn1000.commit txn1000.cpu
+             consume_rc.mbs consume_rc.rps consume_rc.reb consume_rc.cpu)
 
 run_workloads() { # run_workloads BROKER
   local b="$1" t1="bench-p1$RS" tN="bench-p$PARTITIONS_MANY$RS" te="bench-e2e$RS"
+  local tt100="bench-txn100-p$TXN_PARTITIONS$RS" tt1000="bench-txn1000-p$TXN_PARTITIONS$RS"
   if create_topic "$b" "$t1" 1; then produce "$b" produce_p1 "$t1"; else fail "$b" produce_p1.mbs produce_p1.rps produce_p1.p99; fi
   if create_topic "$b" "$tN" "$PARTITIONS_MANY"; then produce "$b" produce_pN "$tN"; else fail "$b" produce_pN.mbs produce_pN.rps produce_pN.p99; fi
   consume "$b" consume_p1 "$t1"
   consume "$b" consume_pN "$tN"
   if create_topic "$b" "$te" 1; then e2e "$b" "$te"; else fail "$b" e2e.avg e2e.p50 e2e.p99 e2e.p999; fi
+  if create_topic "$b" "$tt100" "$TXN_PARTITIONS"; then produce_txn "$b" txn100 "$tt100" 100; else fail "$b" txn100.mbs txn100.rps txn100.p99 txn100.commit; fi
+  if create_topic "$b" "$tt1000" "$TXN_PARTITIONS"; then produce_txn "$b" txn1000 "$tt1000" 1000; else fail "$b" txn1000.mbs txn1000.rps txn1000.p99 txn1000.commit; fi
+  consume_rc "$b" consume_rc "$tt100"
 }
 
 for b in kafka sluice; do
@@ -397,6 +432,8 @@ P="$PARTITIONS_MANY"
   echo "Both brokers: \`$BROKER_JVM_OPTS\`, single node, replication factor 1, $(IFS=' '; echo "${COMMON_BROKER_PROPS[*]}"); run one after the other."
   echo "Producer workloads: $REC_LABEL records x $SIZE_LABEL, acks=all, unthrottled, default producer settings otherwise."
   echo "Consumer workloads read those records back with a fresh group. EndToEndLatency: $E2E_RECORDS records x $SIZE_LABEL, acks=all, 1 partition."
+  echo "Transactional produce: the same, with \`--transactional-id\` and \`--transaction-duration-ms\` 100 / 1000, $TXN_PARTITIONS partition(s); read_committed consume reads the 100 ms topic back with \`isolation.level=read_committed\`."
+  echo "Commit ms ≈ the producer's txn-commit-time-ns-total / estimated number of transactions (ProducerPerformance prints no per-commit statistics); it includes flushing the transaction's last batches."
   (( REPEATS > 1 )) && echo "Every workload ran $REPEATS times per broker (fresh topics each time); the table shows medians."
   echo "Load average (1/5/15 min) around each broker's run — other work on the machine skews the numbers: $(printf '%s; ' "${LOADS[@]}" | sed 's/; $//')."
   echo "Broker CPU s = user + system CPU seconds the broker JVM used during the workload (2 cores shared with the tool JVM)."
@@ -430,6 +467,18 @@ P="$PARTITIONS_MANY"
   row "end-to-end latency" "p99 ms" e2e.p99 lower
   row "end-to-end latency" "p99.9 ms" e2e.p999 lower
   row "end-to-end latency" "broker CPU s" e2e.cpu lower
+  TP="$TXN_PARTITIONS partition$( (( TXN_PARTITIONS > 1 )) && echo s)"
+  for d in 100 1000; do
+    row "transactional produce, $d ms txns, $TP" "MB/s" "txn$d.mbs" higher
+    row "transactional produce, $d ms txns, $TP" "records/s" "txn$d.rps" higher
+    row "transactional produce, $d ms txns, $TP" "p99 send latency ms" "txn$d.p99" lower
+    row "transactional produce, $d ms txns, $TP" "≈ avg commit ms" "txn$d.commit" lower
+    row "transactional produce, $d ms txns, $TP" "broker CPU s" "txn$d.cpu" lower
+  done
+  row "read_committed consume, $TP" "MB/s" consume_rc.mbs higher
+  row "read_committed consume, $TP" "records/s" consume_rc.rps higher
+  row "read_committed consume, $TP" "group join ms" consume_rc.reb lower
+  row "read_committed consume, $TP" "broker CPU s" consume_rc.cpu lower
   if (( ${#NOTES[@]} > 0 )); then
     echo
     echo "Failed workloads:"

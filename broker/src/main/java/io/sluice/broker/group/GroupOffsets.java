@@ -220,19 +220,20 @@ final class GroupOffsets {
         if (error != Errors.NONE) {
             return error;
         }
-        ClassicGroup group = registry.getOrCreate(d.groupId());
+        ClassicGroup group = registry.get(d.groupId());
+        if (group == null) {
+            if (d.generationIdOrMemberEpoch() >= 0) {
+                return Errors.ILLEGAL_GENERATION;
+            }
+            group = registry.getOrCreate(d.groupId());
+        }
         synchronized (group) {
             if (group.is(GroupState.DEAD)) {
                 return Errors.COORDINATOR_NOT_AVAILABLE;
             }
-            if (group.isStaticMemberFenced(d.groupInstanceId(), d.memberId())) {
-                return Errors.FENCED_INSTANCE_ID;
-            }
-            if (d.memberId() != null && !d.memberId().isEmpty() && !group.has(d.memberId())) {
-                return Errors.UNKNOWN_MEMBER_ID;
-            }
-            if (d.generationIdOrMemberEpoch() >= 0 && d.generationIdOrMemberEpoch() != group.generationId) {
-                return Errors.ILLEGAL_GENERATION;
+            Errors fenced = txnCommitFencing(group, d.memberId(), d.groupInstanceId(), d.generationIdOrMemberEpoch());
+            if (fenced != Errors.NONE) {
+                return fenced;
             }
             if (offsets.isEmpty()) {
                 return Errors.NONE;
@@ -253,6 +254,36 @@ final class GroupOffsets {
             group.pendingTxnOffsets.computeIfAbsent(d.producerId(), p -> new HashMap<>()).putAll(offsets);
             return Errors.NONE;
         }
+    }
+
+    /**
+     * KIP-447: whether the consumer-group metadata a transactional producer sent still names the
+     * group's current member and generation. Without any identity (generation -1, no member id, no
+     * instance id) the commit is accepted, as from a consumer that assigns partitions itself; with any
+     * part of one, all of it must match — so a member that kept its id but lost its generation (the
+     * consumer resets it to -1 before rejoining) is fenced too. Unlike OffsetCommit, a group that is
+     * completing a rebalance is no reason to refuse. Group lock held.
+     */
+    private static Errors txnCommitFencing(ClassicGroup group, String memberId, String groupInstanceId, int generationId) {
+        if (generationId < 0 && group.is(GroupState.EMPTY)) {
+            return Errors.NONE;
+        }
+        String member = memberId == null ? "" : memberId;
+        if (generationId < 0 && member.isEmpty() && groupInstanceId == null) {
+            return Errors.NONE;
+        }
+        if (groupInstanceId != null) {
+            String current = group.staticMembers.get(groupInstanceId);
+            if (current == null) {
+                return Errors.UNKNOWN_MEMBER_ID;
+            }
+            if (!current.equals(member)) {
+                return Errors.FENCED_INSTANCE_ID;
+            }
+        } else if (!group.has(member)) {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        return generationId == group.generationId ? Errors.NONE : Errors.ILLEGAL_GENERATION;
     }
 
     /**

@@ -20,6 +20,7 @@ public final class ChildBroker implements AutoCloseable {
     private final int port;
     private final Map<String, String> overrides;
     private final Path logFile;
+    private String mainClass = BrokerCommand.class.getName();
     private Process process;
 
     public ChildBroker(Path dataDir, Map<String, String> overrides) throws IOException {
@@ -35,10 +36,20 @@ public final class ChildBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the broker from the next {@link #start()} through {@code main} instead of
+     * {@link BrokerCommand}: a test entry point that arms a fault switch, then calls
+     * {@link BrokerCommand#main} with the same arguments.
+     */
+    public ChildBroker mainClass(Class<?> main) {
+        this.mainClass = main.getName();
+        return this;
+    }
+
     public void start() throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                BrokerCommand.class.getName(),
+                mainClass,
                 "--override", "listeners=PLAINTEXT://127.0.0.1:" + port,
                 "--override", "log.dirs=" + dataDir,
                 "--override", "group.initial.rebalance.delay.ms=0",
