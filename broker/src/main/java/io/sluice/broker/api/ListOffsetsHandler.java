@@ -39,6 +39,10 @@ public final class ListOffsetsHandler implements ApiHandler {
             }
             out.topics().add(topicResponse);
         }
+        if (request.version() < 4) {
+            // Leader epochs exist in the response from v4 on; older clients (librdkafka asks for v2) get none.
+            out.topics().forEach(t -> t.partitions().forEach(p -> p.setLeaderEpoch(RecordBatch.NO_PARTITION_LEADER_EPOCH)));
+        }
         return CompletableFuture.completedFuture(new ListOffsetsResponse(out));
     }
 

@@ -164,7 +164,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 response = request.body().getErrorResponse(cause);
             }
             if (response != null && ctx.channel().isActive()) {
-                write(request.header(), response);
+                respond(request, response);
             }
         } finally {
             pending.frame().release();
@@ -177,6 +177,25 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private void write(RequestHeader header, AbstractResponse response) {
         ctx.writeAndFlush(new SendRegion(response.toSend(header.toResponseHeader(), header.apiVersion())));
+    }
+
+    /**
+     * Writes the response; if it cannot be encoded at the client's version (a handler set a field that
+     * version lacks), answers with the request's generic error response instead, and if even that
+     * fails closes the connection, so that a client never waits for an answer that will not come.
+     */
+    private void respond(ApiRequest request, AbstractResponse response) {
+        try {
+            write(request.header(), response);
+        } catch (RuntimeException e) {
+            log.error("Cannot encode the {} v{} response for {}; answering with an error", request.header().apiKey(),
+                    request.version(), connectionId, e);
+            try {
+                write(request.header(), request.body().getErrorResponse(e));
+            } catch (RuntimeException again) {
+                close("no encodable response for " + request.header().apiKey() + " v" + request.version());
+            }
+        }
     }
 
     private void close(String reason) {
