@@ -15,6 +15,8 @@ import io.sluice.broker.api.ProduceHandler;
 import io.sluice.broker.api.TopicAdminApis;
 import io.sluice.broker.cluster.ClusterStore;
 import io.sluice.broker.cluster.ClusterView;
+import io.sluice.broker.cluster.Controller;
+import io.sluice.broker.replication.ReplicaManager;
 import io.sluice.broker.cluster.EmbeddedZooKeeper;
 import io.sluice.broker.cluster.ProducerIdBlocks;
 import io.sluice.broker.cluster.TopicRegistry;
@@ -57,6 +59,10 @@ public final class Broker implements AutoCloseable {
     private String clusterId;
     private EmbeddedZooKeeper embeddedZooKeeper;
     private TopicRegistry topics;
+    private ClusterStore store;
+    private Controller controller;
+    private ReplicaManager replicaManager;
+    private volatile boolean halted;
 
     private Broker(BrokerConfig config) {
         this.config = config;
@@ -84,7 +90,7 @@ public final class Broker implements AutoCloseable {
             closeInReverse.add(embeddedZooKeeper);
             zkConnect = embeddedZooKeeper.connectString();
         }
-        ClusterStore store = new ClusterStore(zkConnect, config.getInt(BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS));
+        store = new ClusterStore(zkConnect, config.getInt(BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS));
         closeInReverse.add(store);
         store.start();
         clusterId = store.clusterId(config.getString(BrokerConfig.CLUSTER_ID));
@@ -119,11 +125,23 @@ public final class Broker implements AutoCloseable {
         ClusterView cluster = new ClusterView(store, clusterId, localNode);
         closeInReverse.add(cluster);
 
+        store.registerBroker(new ClusterStore.BrokerRegistration(config.brokerId(), advertisedHost, advertisedPort, null),
+                embeddedZooKeeper != null);
+        replicaManager = new ReplicaManager(config, store, topics, fetchWaiters, requestPool,
+                id -> cluster.liveNodes().stream().filter(n -> n.id() == id).findFirst());
+        closeInReverse.add(replicaManager);
+        replicaManager.start();
+        controller = new Controller(store, config);
+        closeInReverse.add(controller);
+        controller.start();
+        topics.onCreated(t -> replicaManager.awaitLeaders(t.name(), t.partitionCount(), 5_000));
+
         router.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(router))
-                .register(ApiKeys.METADATA, new MetadataHandler(cluster, topics, config))
-                .register(ApiKeys.PRODUCE, new ProduceHandler(topics, fetchWaiters))
-                .register(ApiKeys.FETCH, new FetchHandler(topics, fetchWaiters))
-                .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics))
+                .register(ApiKeys.METADATA, new MetadataHandler(cluster, topics, config, replicaManager,
+                        controller::activeControllerId))
+                .register(ApiKeys.PRODUCE, new ProduceHandler(topics, fetchWaiters, replicaManager))
+                .register(ApiKeys.FETCH, new FetchHandler(topics, fetchWaiters, replicaManager))
+                .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, replicaManager))
                 .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(topics))
                 .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(cluster))
                 .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIdBlocks(store.curator())));
@@ -132,8 +150,7 @@ public final class Broker implements AutoCloseable {
         groups.registerApis(router);
         new ConfigApis(topics, config).registerApis(router);
 
-        store.registerBroker(new ClusterStore.BrokerRegistration(config.brokerId(), advertisedHost, advertisedPort, null),
-                embeddedZooKeeper != null);
+        awaitLocalLeaders(10_000);
         closeInReverse.add(server);
         log.info("Sluice broker {} started in {} ms: cluster {}, listening on {}:{}, data in {}", config.brokerId(),
                 System.currentTimeMillis() - began, clusterId, advertisedHost, advertisedPort, config.logDirs());
@@ -162,7 +179,12 @@ public final class Broker implements AutoCloseable {
             }
         };
         GroupCoordinator groups = new GroupCoordinator(groupConfig,
-                p -> topics.log(new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, p)).orElseThrow(),
+                p -> {
+                    // Group coordination does not follow partition leadership yet: partitions not
+                    // replicated here get a local, unreplicated log (see TopicRegistry#unreplicatedLog).
+                    TopicPartition tp = new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, p);
+                    return topics.log(tp).orElseGet(() -> topics.unreplicatedLog(tp));
+                },
                 () -> localNode, Clock.systemUTC(), ids);
         closeInReverse.add(groups);
         groups.start();
@@ -201,8 +223,59 @@ public final class Broker implements AutoCloseable {
         return config;
     }
 
+    /** Waits (bounded) until every partition that has this broker as a replica has a known leader. */
+    private void awaitLocalLeaders(long timeoutMs) {
+        for (TopicInfo topic : topics.all()) {
+            if (!replicaManager.awaitLeaders(topic.name(), topic.partitionCount(), timeoutMs)) {
+                log.warn("Broker {}: partitions of {} have no leader yet", config.brokerId(), topic.name());
+            }
+        }
+    }
+
+    /**
+     * Stops as a crash would, as far as the rest of the cluster can tell: no controlled shutdown and no
+     * final high-watermark checkpoint; the ZooKeeper session ends with the process.
+     */
+    public synchronized void halt() {
+        halted = true;
+        if (replicaManager != null) {
+            replicaManager.halt();
+        }
+        close();
+    }
+
+    /**
+     * Controlled shutdown: give up the controller role and the broker registration, so that the
+     * controller moves this broker's leaderships to other ISR members, and wait (bounded) for that.
+     */
+    private void controlledShutdown() {
+        if (halted || replicaManager == null || controller == null
+                || !config.getBoolean(BrokerConfig.CONTROLLED_SHUTDOWN_ENABLE)) {
+            return;
+        }
+        try {
+            controller.resign();
+            store.deregisterBroker(config.brokerId());
+            long deadline = System.currentTimeMillis() + config.getLong(BrokerConfig.CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+            while (replicaManager.transferableLeaderships() > 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            int left = replicaManager.transferableLeaderships();
+            if (left > 0) {
+                log.warn("Broker {}: {} leaderships did not move away before shutdown", config.brokerId(), left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("Broker {}: controlled shutdown failed; shutting down anyway", config.brokerId(), e);
+        }
+    }
+
     @Override
     public synchronized void close() {
+        if (!closeInReverse.isEmpty()) {
+            controlledShutdown();
+        }
         for (int i = closeInReverse.size() - 1; i >= 0; i--) {
             try {
                 closeInReverse.get(i).close();

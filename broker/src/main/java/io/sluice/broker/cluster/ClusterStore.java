@@ -204,6 +204,97 @@ public final class ClusterStore implements AutoCloseable {
         }
     }
 
+    public static String partitionStatePath(String topic, int partition) {
+        return TOPICS + "/" + topic + "/partitions/" + partition + "/state";
+    }
+
+    /** Parses the path of a partition state node, or null for any other path. */
+    public static org.apache.kafka.common.TopicPartition partitionOfStatePath(String path) {
+        String[] parts = path.split("/");
+        // "", sluice, topics, <topic>, partitions, <p>, state
+        if (parts.length == 7 && parts[4].equals("partitions") && parts[6].equals("state")) {
+            try {
+                return new org.apache.kafka.common.TopicPartition(parts[3], Integer.parseInt(parts[5]));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** The topic name of a topic node path ({@code /sluice/topics/<name>}), or null. */
+    public static String topicOfPath(String path) {
+        String[] parts = path.split("/");
+        return parts.length == 4 && parts[2].equals("topics") ? parts[3] : null;
+    }
+
+    public PartitionState decodeState(byte[] data) throws IOException {
+        return json.readValue(data, PartitionState.class);
+    }
+
+    public Optional<PartitionState.Versioned> readPartitionState(String topic, int partition) {
+        try {
+            org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+            byte[] data = zk.getData().storingStatIn(stat).forPath(partitionStatePath(topic, partition));
+            return Optional.of(new PartitionState.Versioned(decodeState(data), stat.getVersion()));
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot read the state of " + topic + "-" + partition, e);
+        }
+    }
+
+    /**
+     * Writes a partition state if nobody changed it since {@code expectedVersion} was read (-1: only if
+     * it does not exist yet). With {@code controllerEpochVersion} >= 0 the write is also conditional on
+     * the controller epoch node still having that version, which fences a deposed controller.
+     *
+     * @return the new node version, or -1 when a condition failed (nothing written)
+     */
+    public int writePartitionState(String topic, int partition, PartitionState state, int expectedVersion,
+                                   int controllerEpochVersion, String controllerEpochPath) {
+        String path = partitionStatePath(topic, partition);
+        try {
+            byte[] data = json.writeValueAsBytes(state);
+            if (expectedVersion < 0) {
+                String parent = path.substring(0, path.lastIndexOf('/'));
+                if (zk.checkExists().forPath(parent) == null) {
+                    try {
+                        zk.create().creatingParentsIfNeeded().forPath(parent);
+                    } catch (KeeperException.NodeExistsException e) {
+                        // raced with another writer
+                    }
+                }
+            }
+            List<org.apache.curator.framework.api.transaction.CuratorOp> ops = new ArrayList<>();
+            if (controllerEpochVersion >= 0) {
+                ops.add(zk.transactionOp().check().withVersion(controllerEpochVersion).forPath(controllerEpochPath));
+            }
+            ops.add(expectedVersion < 0 ? zk.transactionOp().create().forPath(path, data)
+                    : zk.transactionOp().setData().withVersion(expectedVersion).forPath(path, data));
+            List<org.apache.curator.framework.api.transaction.CuratorTransactionResult> results =
+                    zk.transaction().forOperations(ops);
+            org.apache.zookeeper.data.Stat stat = results.get(results.size() - 1).getResultStat();
+            return stat == null ? 0 : stat.getVersion();
+        } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException
+                 | KeeperException.NoNodeException e) {
+            return -1;
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot write the state of " + topic + "-" + partition, e);
+        }
+    }
+
+    /** Removes this broker's registration (controlled shutdown: the controller then moves its leaderships). */
+    public void deregisterBroker(int brokerId) {
+        try {
+            zk.delete().forPath(BROKERS + "/" + brokerId);
+        } catch (KeeperException.NoNodeException e) {
+            // already gone
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot deregister broker " + brokerId, e);
+        }
+    }
+
     private byte[] encode(TopicInfo topic) throws IOException {
         return json.writeValueAsBytes(new StoredTopic(topic.id().toString(), topic.replicas(), topic.configs()));
     }

@@ -35,6 +35,7 @@ public final class TopicRegistry {
     private final int brokerId;
     private final Map<String, TopicInfo> byName = new ConcurrentHashMap<>();
     private final Map<Uuid, TopicInfo> byId = new ConcurrentHashMap<>();
+    private volatile java.util.function.Consumer<TopicInfo> afterCreate = t -> { };
 
     public TopicRegistry(ClusterStore store, LogManager logs, BrokerConfig brokerConfig) {
         this.store = store;
@@ -98,6 +99,7 @@ public final class TopicRegistry {
         apply(topic);
         log.info("Created topic {} ({} partitions, replication factor {}, configs {})", name, partitions,
                 replicationFactor, configs);
+        afterCreate.accept(topic);
         return topic;
     }
 
@@ -159,6 +161,43 @@ public final class TopicRegistry {
         store.updateTopic(updated);
         apply(updated);
         log.info("Topic {} configs are now {}", name, configs);
+    }
+
+    /** Called after a topic was created here, e.g. to wait until its partitions have leaders. */
+    public void onCreated(java.util.function.Consumer<TopicInfo> hook) {
+        this.afterCreate = hook;
+    }
+
+    /**
+     * Re-reads a topic from ZooKeeper after another broker changed it: opens logs for newly assigned
+     * local replicas, or forgets the topic (deleting its local logs) when it is gone.
+     */
+    public void refreshFromStore(String name) {
+        Optional<TopicInfo> stored = store.readTopic(name);
+        if (stored.isPresent()) {
+            TopicInfo known = byName.get(name);
+            if (!stored.get().equals(known)) {
+                apply(stored.get());
+            }
+            return;
+        }
+        TopicInfo gone = byName.remove(name);
+        if (gone != null) {
+            byId.remove(gone.id());
+            for (int p = 0; p < gone.partitionCount(); p++) {
+                logs.delete(new TopicPartition(name, p));
+            }
+            log.info("Topic {} was deleted", name);
+        }
+    }
+
+    /**
+     * The log of a partition this broker does not replicate, opened (or created) for a caller that keeps
+     * its own single copy; used for {@code __consumer_offsets} partitions until group coordination
+     * follows partition leadership.
+     */
+    public PartitionLog unreplicatedLog(TopicPartition tp) {
+        return logs.getOrCreate(tp, k -> logConfig(k.topic()));
     }
 
     private void apply(TopicInfo topic) {

@@ -1,0 +1,299 @@
+package io.sluice.broker.cluster;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.broker.config.BrokerConfig;
+import io.sluice.broker.log.LogConfig;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+/**
+ * Controller election and partition leadership. Every broker runs one; the one that creates the
+ * ephemeral {@code /sluice/controller} node is active until its session ends. On winning it increments
+ * {@code /sluice/controller_epoch} (a conditional write, so epochs never repeat) and from then on makes
+ * every partition-state write conditional on that node's version as well: a controller that lost its
+ * session and has not noticed yet is fenced by ZooKeeper itself.
+ *
+ * <p>The active controller reconciles on every change of brokers or topics: a partition without state
+ * gets one (leader = first live replica, ISR = live replicas, epoch 0); a partition whose leader is gone
+ * gets the first live replica (in assignment order) that is in the ISR, or with
+ * {@code unclean.leader.election.enable} any live replica, with the leader epoch bumped; dead brokers
+ * leave the ISR (the last member stays, so that only it can be elected cleanly when it comes back).
+ * All work runs on one thread.
+ */
+public final class Controller implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Controller.class);
+    static final String CONTROLLER = "/sluice/controller";
+    static final String CONTROLLER_EPOCH = "/sluice/controller_epoch";
+
+    private final ClusterStore store;
+    private final CuratorFramework zk;
+    private final BrokerConfig config;
+    private final int brokerId;
+    private final ObjectMapper json = new ObjectMapper();
+    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sluice-controller");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean reconcileQueued = new AtomicBoolean();
+    private final CuratorCache controllerWatch;
+    private final CuratorCache brokerWatch;
+    private final CuratorCache topicWatch;
+    private final ConnectionStateListener connectionListener;
+    private volatile boolean active;
+    private volatile int epoch = -1;
+    private volatile int epochZkVersion = -1;
+    private volatile boolean closed;
+    private volatile boolean resigned;
+    private volatile int activeControllerId = -1;
+
+    public Controller(ClusterStore store, BrokerConfig config) {
+        this.store = store;
+        this.zk = store.curator();
+        this.config = config;
+        this.brokerId = config.brokerId();
+        this.controllerWatch = CuratorCache.build(zk, CONTROLLER);
+        this.brokerWatch = CuratorCache.build(zk, "/sluice/brokers/ids");
+        this.topicWatch = CuratorCache.build(zk, "/sluice/topics");
+        this.connectionListener = (client, state) -> {
+            if (state == ConnectionState.LOST || state == ConnectionState.SUSPENDED) {
+                if (active) {
+                    log.warn("Broker {}: ZooKeeper connection {}; no longer acting as controller", brokerId, state);
+                }
+                active = false;
+            } else if (state == ConnectionState.RECONNECTED) {
+                executor.execute(this::elect);
+            }
+        };
+    }
+
+    public void start() {
+        zk.getConnectionStateListenable().addListener(connectionListener);
+        controllerWatch.listenable().addListener((type, oldData, data) -> {
+            if (type == org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type.NODE_DELETED) {
+                activeControllerId = -1;
+                executor.execute(this::elect);
+            } else if (data != null && data.getData() != null) {
+                try {
+                    activeControllerId = json.readTree(data.getData()).get("brokerId").asInt();
+                } catch (java.io.IOException | RuntimeException e) {
+                    activeControllerId = -1;
+                }
+            }
+        });
+        brokerWatch.listenable().addListener((type, oldData, data) -> scheduleReconcile(0));
+        topicWatch.listenable().addListener((type, oldData, data) -> {
+            String path = data != null ? data.getPath() : oldData != null ? oldData.getPath() : "";
+            if (ClusterStore.topicOfPath(path) != null) {
+                scheduleReconcile(0);
+            }
+        });
+        controllerWatch.start();
+        brokerWatch.start();
+        topicWatch.start();
+        executor.execute(this::elect);
+    }
+
+    public boolean isActive() {
+        return active;
+    }
+
+    public int epoch() {
+        return epoch;
+    }
+
+    /** The id of the active controller as last seen in ZooKeeper, or -1. */
+    public int activeControllerId() {
+        return activeControllerId;
+    }
+
+    private void elect() {
+        if (closed || active || resigned) {
+            return;
+        }
+        try {
+            try {
+                zk.create().withMode(CreateMode.EPHEMERAL).forPath(CONTROLLER,
+                        ("{\"brokerId\":" + brokerId + "}").getBytes(StandardCharsets.UTF_8));
+            } catch (KeeperException.NodeExistsException e) {
+                return;
+            }
+            int[] bumped = bumpEpoch();
+            epoch = bumped[0];
+            epochZkVersion = bumped[1];
+            active = true;
+            log.info("Broker {} is the controller (epoch {})", brokerId, epoch);
+            scheduleReconcile(0);
+        } catch (Exception e) {
+            log.warn("Broker {}: controller election failed; retrying", brokerId, e);
+            executor.schedule(this::elect, 500, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Increments the controller epoch with a conditional write; returns {epoch, node version}. */
+    private int[] bumpEpoch() throws Exception {
+        while (true) {
+            Stat stat = new Stat();
+            try {
+                byte[] data = zk.getData().storingStatIn(stat).forPath(CONTROLLER_EPOCH);
+                int next = Integer.parseInt(new String(data, StandardCharsets.UTF_8).trim()) + 1;
+                Stat written = zk.setData().withVersion(stat.getVersion())
+                        .forPath(CONTROLLER_EPOCH, String.valueOf(next).getBytes(StandardCharsets.UTF_8));
+                return new int[] {next, written.getVersion()};
+            } catch (KeeperException.NoNodeException e) {
+                try {
+                    zk.create().forPath(CONTROLLER_EPOCH, "1".getBytes(StandardCharsets.UTF_8));
+                    return new int[] {1, 0};
+                } catch (KeeperException.NodeExistsException raced) {
+                    // another controller candidate created it: read again
+                }
+            } catch (KeeperException.BadVersionException e) {
+                // raced with another controller: read again
+            }
+        }
+    }
+
+    private void scheduleReconcile(long delayMs) {
+        if (closed || !reconcileQueued.compareAndSet(false, true)) {
+            return;
+        }
+        executor.schedule(() -> {
+            reconcileQueued.set(false);
+            reconcile();
+        }, delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void reconcile() {
+        if (!active || closed) {
+            return;
+        }
+        try {
+            Set<Integer> live = store.liveBrokers().stream().map(ClusterStore.BrokerRegistration::id)
+                    .collect(Collectors.toSet());
+            boolean retry = false;
+            for (TopicInfo topic : store.loadTopics().values()) {
+                boolean unclean = LogConfig.of(config, topic.configs()).uncleanLeaderElectionEnable();
+                for (int p = 0; p < topic.partitionCount(); p++) {
+                    Optional<PartitionState.Versioned> current = store.readPartitionState(topic.name(), p);
+                    PartitionState next = decide(topic.replicas().get(p), current.map(PartitionState.Versioned::state),
+                            live, unclean, epoch);
+                    if (next == null) {
+                        continue;
+                    }
+                    int version = store.writePartitionState(topic.name(), p, next,
+                            current.map(PartitionState.Versioned::zkVersion).orElse(-1), epochZkVersion, CONTROLLER_EPOCH);
+                    if (version < 0) {
+                        if (fenced()) {
+                            log.warn("Broker {}: controller epoch {} was superseded; resigning", brokerId, epoch);
+                            active = false;
+                            return;
+                        }
+                        retry = true;
+                    } else if (current.isEmpty() || current.get().state().leader() != next.leader()) {
+                        log.info("Partition {}-{}: leader {} epoch {} isr {}", topic.name(), p, next.leader(),
+                                next.leaderEpoch(), next.isr());
+                    }
+                }
+            }
+            if (retry) {
+                scheduleReconcile(50);
+            }
+        } catch (RuntimeException e) {
+            log.warn("Controller reconciliation failed; retrying", e);
+            scheduleReconcile(500);
+        }
+    }
+
+    private boolean fenced() {
+        try {
+            Stat stat = zk.checkExists().forPath(CONTROLLER_EPOCH);
+            return stat == null || stat.getVersion() != epochZkVersion;
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
+    /** The state a partition should have, or null when it already has it. */
+    static PartitionState decide(List<Integer> replicas, Optional<PartitionState> current, Set<Integer> live,
+                                 boolean unclean, int controllerEpoch) {
+        List<Integer> liveReplicas = replicas.stream().filter(live::contains).toList();
+        if (current.isEmpty()) {
+            int leader = liveReplicas.isEmpty() ? -1 : liveReplicas.get(0);
+            return new PartitionState(leader, 0, liveReplicas.isEmpty() ? replicas : liveReplicas, controllerEpoch);
+        }
+        PartitionState s = current.get();
+        List<Integer> liveIsr = replicas.stream().filter(r -> s.isr().contains(r) && live.contains(r)).toList();
+        if (s.leader() >= 0 && live.contains(s.leader())) {
+            if (liveIsr.isEmpty() || liveIsr.equals(sorted(s.isr(), replicas))) {
+                return null;
+            }
+            return new PartitionState(s.leader(), s.leaderEpoch(), liveIsr, controllerEpoch);
+        }
+        if (!liveIsr.isEmpty()) {
+            return new PartitionState(liveIsr.get(0), s.leaderEpoch() + 1, liveIsr, controllerEpoch);
+        }
+        if (unclean && !liveReplicas.isEmpty()) {
+            log.warn("Unclean leader election: replica {} is not in the ISR {}; records may be lost",
+                    liveReplicas.get(0), s.isr());
+            return new PartitionState(liveReplicas.get(0), s.leaderEpoch() + 1, List.of(liveReplicas.get(0)),
+                    controllerEpoch);
+        }
+        if (s.leader() == -1) {
+            return null;
+        }
+        // Offline: keep the last ISR so that only one of its members can be elected (cleanly) later.
+        return new PartitionState(-1, s.leaderEpoch() + 1, s.isr(), controllerEpoch);
+    }
+
+    private static List<Integer> sorted(List<Integer> isr, List<Integer> replicas) {
+        List<Integer> out = new ArrayList<>();
+        for (Integer r : replicas) {
+            if (isr.contains(r)) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /** Gives up the controller role (controlled shutdown), so another broker takes over at once. */
+    public void resign() {
+        resigned = true;
+        if (active) {
+            active = false;
+            try {
+                zk.delete().forPath(CONTROLLER);
+            } catch (Exception e) {
+                log.debug("Could not delete the controller node", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        active = false;
+        zk.getConnectionStateListenable().removeListener(connectionListener);
+        controllerWatch.close();
+        brokerWatch.close();
+        topicWatch.close();
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,300 @@
+package io.sluice.broker.replication;
+
+import io.sluice.broker.log.PartitionLog;
+import io.sluice.broker.testing.TestCluster;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Three in-process brokers on one embedded ZooKeeper: replication, acks=all, failover, min ISR. */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ReplicationIT {
+    private TestCluster cluster;
+
+    @AfterEach
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static TopicPartitionInfo describe(TestCluster cluster, String topic, int partition) throws Exception {
+        try (Admin admin = cluster.admin()) {
+            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+            return d.partitions().get(partition);
+        }
+    }
+
+    private static List<Integer> ids(List<Node> nodes) {
+        return nodes.stream().map(Node::id).sorted().toList();
+    }
+
+    private void awaitIsr(String topic, int partition, int size) {
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            TopicPartitionInfo info = describe(cluster, topic, partition);
+            assertThat(info.leader()).isNotNull();
+            assertThat(info.isr()).hasSize(size);
+        });
+    }
+
+    /** Every live replica's log end and high watermark are the same and their .log files are byte-identical. */
+    private void assertIdenticalReplicas(TopicPartition tp, List<Integer> brokerIds) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Set<Long> ends = new HashSet<>();
+            Set<Long> hws = new HashSet<>();
+            for (int id : brokerIds) {
+                PartitionLog log = cluster.broker(id).partitionLog(tp).orElseThrow();
+                ends.add(log.logEndOffset());
+                hws.add(log.highWatermark());
+            }
+            assertThat(ends).hasSize(1);
+            assertThat(hws).isEqualTo(ends);
+        });
+        byte[] first = null;
+        for (int id : brokerIds) {
+            byte[] bytes = segmentBytes(cluster.logDir(id).resolve(tp.topic() + "-" + tp.partition()));
+            if (first == null) {
+                first = bytes;
+            } else {
+                assertThat(bytes).as("log of broker %d", id).isEqualTo(first);
+            }
+        }
+        assertThat(first).isNotEmpty();
+    }
+
+    private static byte[] segmentBytes(Path dir) {
+        try (var files = Files.list(dir)) {
+            List<Path> logs = files.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            for (Path p : logs) {
+                out.write(Files.readAllBytes(p));
+            }
+            return out.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> consumeAll(TestCluster cluster, TopicPartition tp, int expected) {
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = cluster.consumer(Map.of())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (values.size() < expected && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(r.value());
+                }
+            }
+            // Anything beyond the expected count would show up in one more short poll.
+            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                values.add(r.value());
+            }
+        }
+        return values;
+    }
+
+    @Test
+    void rf3TopicReplicatesIdenticalBytesAndAcksAllWaitsForTheIsr() throws Exception {
+        cluster = TestCluster.start(3, Map.of());
+        String topic = "rf3";
+        cluster.createTopic(topic, 2, (short) 3, Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2"));
+        for (int p = 0; p < 2; p++) {
+            awaitIsr(topic, p, 3);
+            TopicPartitionInfo info = describe(cluster, topic, p);
+            assertThat(ids(info.replicas())).containsExactly(0, 1, 2);
+            assertThat(ids(info.isr())).containsExactly(0, 1, 2);
+        }
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, "2"))) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> acks = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                acks.add(producer.send(new ProducerRecord<>(topic, 0, "k" + i, "v" + i)));
+            }
+            long last = -1;
+            for (var f : acks) {
+                last = f.get(30, TimeUnit.SECONDS).offset();
+            }
+            assertThat(last).isEqualTo(1999);
+            // acks=all answered only once every ISR member had the record: the leader's HW covers it.
+            int leader = describe(cluster, topic, 0).leader().id();
+            assertThat(cluster.broker(leader).partitionLog(tp).orElseThrow().highWatermark()).isEqualTo(2000);
+        }
+        assertIdenticalReplicas(tp, List.of(0, 1, 2));
+        List<String> values = consumeAll(cluster, tp, 2000);
+        assertThat(values).hasSize(2000);
+        assertThat(values.get(0)).isEqualTo("v0");
+        assertThat(values.get(1999)).isEqualTo("v1999");
+    }
+
+    @Test
+    void followersAnswerNotLeaderAndStaleEpochsAreFenced() throws Exception {
+        cluster = TestCluster.start(3, Map.of());
+        String topic = "fenced";
+        cluster.createTopic(topic, 1, (short) 3, Map.of());
+        awaitIsr(topic, 0, 3);
+        TopicPartitionInfo before = describe(cluster, topic, 0);
+        int leader = before.leader().id();
+        int follower = before.replicas().stream().map(Node::id).filter(id -> id != leader).findFirst().orElseThrow();
+        // Produce straight to a follower: NOT_LEADER_OR_FOLLOWER.
+        try (var raw = new io.sluice.broker.testing.RawConnection("127.0.0.1", cluster.broker(follower).port())) {
+            var response = raw.send(new org.apache.kafka.common.requests.RequestHeader(
+                    org.apache.kafka.common.protocol.ApiKeys.PRODUCE, (short) 9, "test", 1),
+                    new org.apache.kafka.common.requests.ProduceRequest.Builder((short) 9, (short) 9,
+                    new org.apache.kafka.common.message.ProduceRequestData().setAcks((short) 1).setTimeoutMs(5000)
+                            .setTopicData(new org.apache.kafka.common.message.ProduceRequestData.TopicProduceDataCollection(
+                                    List.of(new org.apache.kafka.common.message.ProduceRequestData.TopicProduceData()
+                                            .setName(topic).setPartitionData(List.of(
+                                                    new org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData()
+                                                            .setIndex(0).setRecords(
+                                                                    org.apache.kafka.common.record.internal.MemoryRecords.withRecords(
+                                                                            org.apache.kafka.common.compress.Compression.NONE,
+                                                                            new org.apache.kafka.common.record.internal.SimpleRecord("x".getBytes())))))).iterator())))
+                    .build((short) 9));
+            var produce = (org.apache.kafka.common.requests.ProduceResponse) response;
+            assertThat(produce.data().responses().iterator().next().partitionResponses().get(0).errorCode())
+                    .isEqualTo(org.apache.kafka.common.protocol.Errors.NOT_LEADER_OR_FOLLOWER.code());
+        }
+        // Kill the leader: a new leader with a higher epoch, and the old epoch is fenced there.
+        cluster.kill(leader);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            TopicPartitionInfo info = describe(cluster, topic, 0);
+            assertThat(info.leader()).isNotNull();
+            assertThat(info.leader().id()).isNotEqualTo(leader);
+            assertThat(ids(info.isr())).doesNotContain(leader);
+        });
+        int newLeader = describe(cluster, topic, 0).leader().id();
+        try (var raw = new io.sluice.broker.testing.RawConnection("127.0.0.1", cluster.broker(newLeader).port())) {
+            var request = new org.apache.kafka.common.message.ListOffsetsRequestData().setReplicaId(-1)
+                    .setTopics(List.of(new org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic()
+                            .setName(topic).setPartitions(List.of(
+                                    new org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition()
+                                            .setPartitionIndex(0).setCurrentLeaderEpoch(0).setTimestamp(-1)))));
+            var response = (org.apache.kafka.common.requests.ListOffsetsResponse) raw.send(
+                    new org.apache.kafka.common.requests.RequestHeader(
+                            org.apache.kafka.common.protocol.ApiKeys.LIST_OFFSETS, (short) 7, "test", 2),
+                    org.apache.kafka.common.requests.ListOffsetsRequest.Builder.forConsumer(false,
+                            org.apache.kafka.common.IsolationLevel.READ_UNCOMMITTED)
+                            .setTargetTimes(request.topics()).build((short) 7));
+            assertThat(response.data().topics().get(0).partitions().get(0).errorCode())
+                    .isEqualTo(org.apache.kafka.common.protocol.Errors.FENCED_LEADER_EPOCH.code());
+        }
+    }
+
+    @Test
+    void belowMinIsrAcksAllIsRefusedAndAcksOneStillWorks() throws Exception {
+        cluster = TestCluster.start(3, Map.of());
+        String topic = "min-isr";
+        cluster.createTopic(topic, 1, (short) 3, Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2"));
+        awaitIsr(topic, 0, 3);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        int survivor = describe(cluster, topic, 0).leader().id();
+        for (int id = 0; id < 3; id++) {
+            if (id != survivor) {
+                cluster.kill(id);
+            }
+        }
+        awaitIsr(topic, 0, 1);
+        PartitionLog log = cluster.broker(survivor).partitionLog(tp).orElseThrow();
+        long endBefore = log.logEndOffset();
+        Map<String, Object> noRetries = Map.of(ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.RETRIES_CONFIG, 0,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10_000,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000, ProducerConfig.LINGER_MS_CONFIG, 0);
+        try (KafkaProducer<String, String> producer = cluster.producer(noRetries)) {
+            for (int i = 0; i < 5; i++) {
+                try {
+                    producer.send(new ProducerRecord<>(topic, 0, "k", "all-" + i)).get(20, TimeUnit.SECONDS);
+                    throw new AssertionError("acks=all was acknowledged with an ISR of 1");
+                } catch (ExecutionException e) {
+                    assertThat(e.getCause()).isInstanceOf(NotEnoughReplicasException.class);
+                }
+            }
+        }
+        assertThat(log.logEndOffset()).as("nothing appended for refused acks=all").isEqualTo(endBefore);
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "1"))) {
+            long offset = producer.send(new ProducerRecord<>(topic, 0, "k", "one")).get(20, TimeUnit.SECONDS).offset();
+            assertThat(offset).isEqualTo(endBefore);
+        }
+        assertThat(consumeAll(cluster, tp, 1)).containsExactly("one");
+    }
+
+    @Test
+    void killingTheLeaderUnderAcksAllLoadLosesNothingAndItRejoins() throws Exception {
+        cluster = TestCluster.start(3, Map.of("replica.lag.time.max.ms", "5000"));
+        String topic = "failover";
+        cluster.createTopic(topic, 1, (short) 3, Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2"));
+        awaitIsr(topic, 0, 3);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        int leader = describe(cluster, topic, 0).leader().id();
+        int total = 6000;
+        Set<String> acked = ConcurrentHashMap.newKeySet();
+        AtomicInteger failed = new AtomicInteger();
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 1,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 50, ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000))) {
+            for (int i = 0; i < total; i++) {
+                String value = "v" + i;
+                producer.send(new ProducerRecord<>(topic, 0, "k" + i, value), (md, e) -> {
+                    if (e == null) {
+                        acked.add(value);
+                    } else {
+                        failed.incrementAndGet();
+                    }
+                });
+                if (i == total / 3) {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> acked.size() > total / 6);
+                    cluster.kill(leader);
+                }
+                if (i % 100 == 0) {
+                    Thread.sleep(5);
+                }
+            }
+            producer.flush();
+        }
+        assertThat(acked.size() + failed.get()).isEqualTo(total);
+        assertThat(acked.size()).as("acknowledged after the failover").isGreaterThan(total / 2);
+        TopicPartitionInfo after = describe(cluster, topic, 0);
+        assertThat(after.leader().id()).isNotEqualTo(leader);
+
+        List<String> consumed = consumeAll(cluster, tp, acked.size());
+        assertThat(new HashSet<>(consumed)).as("every acknowledged record").containsAll(acked);
+        assertThat(consumed).as("no duplicates").doesNotHaveDuplicates();
+
+        cluster.restart(leader);
+        awaitIsr(topic, 0, 3);
+        assertIdenticalReplicas(tp, List.of(0, 1, 2));
+    }
+}
