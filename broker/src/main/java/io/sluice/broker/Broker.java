@@ -11,6 +11,7 @@ import io.sluice.broker.api.FetchWaiters;
 import io.sluice.broker.api.InitProducerIdHandler;
 import io.sluice.broker.api.ListOffsetsHandler;
 import io.sluice.broker.api.MetadataHandler;
+import io.sluice.broker.api.OffsetForLeaderEpochHandler;
 import io.sluice.broker.api.ProduceHandler;
 import io.sluice.broker.api.TopicAdminApis;
 import io.sluice.broker.cluster.ClusterStore;
@@ -142,6 +143,7 @@ public final class Broker implements AutoCloseable {
                 .register(ApiKeys.PRODUCE, new ProduceHandler(topics, fetchWaiters, replicaManager))
                 .register(ApiKeys.FETCH, new FetchHandler(topics, fetchWaiters, replicaManager))
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, replicaManager))
+                .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(topics, replicaManager))
                 .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(topics))
                 .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(cluster))
                 .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIdBlocks(store.curator())));

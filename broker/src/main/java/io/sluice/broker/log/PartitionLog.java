@@ -71,6 +71,7 @@ public final class PartitionLog implements Closeable {
     private final Time time;
     private final ConcurrentSkipListMap<Long, LogSegment> segments;
     private volatile ProducerStateManager producerState;
+    private final LeaderEpochFileCache epochs;
     private volatile LogConfig config;
     private volatile LogOffsetMetadata logEnd;
     private volatile long logStartOffset;
@@ -91,6 +92,7 @@ public final class PartitionLog implements Closeable {
         this.recoveryPoint = loaded.recoveryPoint();
         LogSegment active = segments.lastEntry().getValue();
         this.logEnd = new LogOffsetMetadata(loaded.logEndOffset(), active.baseOffset(), active.size());
+        this.epochs = loadEpochs(dir, segments, loaded.logEndOffset());
         try {
             this.producerState = ProducerStateManager.load(tp, dir, segments, loaded.logEndOffset(),
                     loaded.txnIndexesToRebuild(), time.milliseconds(), options.producerIdExpirationMs());
@@ -100,6 +102,26 @@ public final class PartitionLog implements Closeable {
             }
             throw e;
         }
+    }
+
+    /** The checkpointed epochs, or (no checkpoint yet) the epochs found in the batch headers. */
+    private static LeaderEpochFileCache loadEpochs(Path dir, ConcurrentSkipListMap<Long, LogSegment> segments,
+                                                   long logEndOffset) {
+        LeaderEpochFileCache cache = LeaderEpochFileCache.load(dir);
+        boolean changed = false;
+        if (cache == null) {
+            cache = LeaderEpochFileCache.empty(dir);
+            for (LogSegment segment : segments.values()) {
+                for (RecordBatch batch : segment.log().batches()) {
+                    changed |= cache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+                }
+            }
+        }
+        changed |= cache.truncateFromEnd(logEndOffset);
+        if (changed) {
+            cache.flush();
+        }
+        return cache;
     }
 
     /** Opens (recovering from scratch) or creates the log in {@code dir}. */
@@ -192,6 +214,9 @@ public final class PartitionLog implements Closeable {
             throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir, e);
         }
         logEnd = new LogOffsetMetadata(v.lastOffset() + 1, segment.baseOffset(), segment.size());
+        if (epochs.assign(leaderEpoch, v.firstOffset())) {
+            epochs.flush();
+        }
         List<CompletedTxn> completed = producerState.recordAppended(batches, segment);
         if (logEnd.offset() - recoveryPoint >= config.flushIntervalMessages()) {
             flush();
@@ -242,6 +267,13 @@ public final class PartitionLog implements Closeable {
                 throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir, e);
             }
             logEnd = new LogOffsetMetadata(next, segment.baseOffset(), segment.size());
+            boolean newEpoch = false;
+            for (MutableRecordBatch batch : whole.batches()) {
+                newEpoch |= epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+            }
+            if (newEpoch) {
+                epochs.flush();
+            }
             producerState.recordAppended(whole, segment);
             if (logEnd.offset() - recoveryPoint >= config.flushIntervalMessages()) {
                 flush();
@@ -288,6 +320,9 @@ public final class PartitionLog implements Closeable {
             long end = Math.max(last.readNextOffset(), last.baseOffset());
             logEnd = new LogOffsetMetadata(end, last.baseOffset(), last.size());
             recoveryPoint = Math.min(recoveryPoint, end);
+            if (epochs.truncateFromEnd(end)) {
+                epochs.flush();
+            }
             if (highWatermark > end) {
                 highWatermark = end;
             }
@@ -298,6 +333,33 @@ public final class PartitionLog implements Closeable {
         } catch (IOException e) {
             throw new KafkaStorageException("Cannot truncate " + topicPartition + " in " + dir, e);
         }
+    }
+
+    /** The newest leader epoch in this log (-1 when no batch carries one). */
+    public int latestEpoch() {
+        return epochs.latestEpoch();
+    }
+
+    /**
+     * OffsetForLeaderEpoch: the largest epoch at or below {@code epoch} and the offset where the epoch
+     * after it begins (the log end offset for the latest epoch); (-1, -1) for an epoch older than any.
+     */
+    public LeaderEpochFileCache.EpochEndOffset endOffsetForEpoch(int epoch) {
+        synchronized (this) {
+            return epochs.endOffsetFor(epoch, logEnd.offset());
+        }
+    }
+
+    /** A broker becoming leader at {@code epoch}: the epoch starts at the current log end. */
+    public synchronized void assignEpochAtLogEnd(int epoch) {
+        if (epochs.assign(epoch, logEnd.offset())) {
+            epochs.flush();
+        }
+    }
+
+    /** The leader epochs and their start offsets, oldest first (tests and tools). */
+    public Map<Integer, Long> leaderEpochs() {
+        return epochs.entries();
     }
 
     /**

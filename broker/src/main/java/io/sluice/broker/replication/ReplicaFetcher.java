@@ -8,7 +8,12 @@ import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
+import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -38,13 +43,18 @@ import java.util.function.IntFunction;
 final class ReplicaFetcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
     private static final short FETCH_VERSION = 12;
+    private static final short EPOCH_VERSION = 4;
 
     private final int leaderId;
     private final ReplicaManager replicas;
     private final IntFunction<Optional<Node>> nodes;
     private final int maxWaitMs;
     private final int partitionMaxBytes;
-    private final Map<TopicPartition, Integer> partitions = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, State> partitions = new ConcurrentHashMap<>();
+
+    /** A followed partition: the leader epoch it is followed at, and whether it still needs truncating. */
+    private record State(int leaderEpoch, boolean truncating) {
+    }
     private final Thread thread;
     private volatile boolean running = true;
     private volatile Socket socket;
@@ -65,7 +75,7 @@ final class ReplicaFetcher implements Runnable {
     }
 
     void add(TopicPartition tp, int leaderEpoch) {
-        partitions.put(tp, leaderEpoch);
+        partitions.put(tp, new State(leaderEpoch, true));
     }
 
     void remove(TopicPartition tp) {
@@ -80,6 +90,7 @@ final class ReplicaFetcher implements Runnable {
                     Thread.sleep(20);
                     continue;
                 }
+                truncateOnce();
                 fetchOnce();
             } catch (InterruptedException e) {
                 return;
@@ -100,20 +111,20 @@ final class ReplicaFetcher implements Runnable {
     private void fetchOnce() throws IOException {
         Map<TopicPartition, Sent> sent = new HashMap<>();
         Map<String, FetchRequestData.FetchTopic> byTopic = new LinkedHashMap<>();
-        for (Map.Entry<TopicPartition, Integer> e : partitions.entrySet()) {
+        for (Map.Entry<TopicPartition, State> e : partitions.entrySet()) {
             Partition p = replicas.partition(e.getKey());
-            if (p == null) {
+            if (p == null || e.getValue().truncating()) {
                 continue;
             }
             long fetchOffset = p.log.logEndOffset();
-            sent.put(e.getKey(), new Sent(e.getValue(), fetchOffset));
+            sent.put(e.getKey(), new Sent(e.getValue().leaderEpoch(), fetchOffset));
             byTopic.computeIfAbsent(e.getKey().topic(), t -> new FetchRequestData.FetchTopic().setTopic(t))
                     .partitions().add(new FetchRequestData.FetchPartition()
                             .setPartition(e.getKey().partition())
                             .setFetchOffset(fetchOffset)
                             .setLogStartOffset(p.log.logStartOffset())
                             .setPartitionMaxBytes(partitionMaxBytes)
-                            .setCurrentLeaderEpoch(e.getValue()));
+                            .setCurrentLeaderEpoch(e.getValue().leaderEpoch()));
         }
         if (sent.isEmpty()) {
             sleepQuietly(20);
@@ -153,11 +164,69 @@ final class ReplicaFetcher implements Runnable {
         }
     }
 
+    /** Asks the leader where each newly followed partition's log diverges from its own, and truncates there. */
+    private void truncateOnce() throws IOException {
+        Map<TopicPartition, Integer> requested = new HashMap<>();
+        OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection topics =
+                new OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection();
+        for (Map.Entry<TopicPartition, State> e : partitions.entrySet()) {
+            Partition p = replicas.partition(e.getKey());
+            if (p == null || !e.getValue().truncating()) {
+                continue;
+            }
+            int latest = p.log.latestEpoch();
+            requested.put(e.getKey(), latest);
+            OffsetForLeaderEpochRequestData.OffsetForLeaderTopic topic = topics.find(e.getKey().topic());
+            if (topic == null) {
+                topic = new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(e.getKey().topic());
+                topics.add(topic);
+            }
+            topic.partitions().add(new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition()
+                    .setPartition(e.getKey().partition())
+                    .setCurrentLeaderEpoch(e.getValue().leaderEpoch())
+                    .setLeaderEpoch(Math.max(latest, 0)));
+        }
+        if (requested.isEmpty()) {
+            return;
+        }
+        OffsetForLeaderEpochRequestData data = new OffsetForLeaderEpochRequestData()
+                .setReplicaId(replicas.brokerId()).setTopics(topics);
+        RequestHeader header = new RequestHeader(ApiKeys.OFFSET_FOR_LEADER_EPOCH, EPOCH_VERSION,
+                "sluice-replica-fetcher-" + replicas.brokerId(), ++correlationId);
+        OffsetsForLeaderEpochResponse response = (OffsetsForLeaderEpochResponse) roundTrip(header,
+                new OffsetsForLeaderEpochRequest(data, EPOCH_VERSION));
+        boolean retry = false;
+        for (OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult topic : response.data().topics()) {
+            for (OffsetForLeaderEpochResponseData.EpochEndOffset r : topic.partitions()) {
+                TopicPartition tp = new TopicPartition(topic.topic(), r.partition());
+                State state = partitions.get(tp);
+                Integer latest = requested.get(tp);
+                if (state == null || latest == null) {
+                    continue;
+                }
+                boolean done = replicas.truncateToLeader(leaderId, state.leaderEpoch(), tp, latest,
+                        Errors.forCode(r.errorCode()), r.leaderEpoch(), r.endOffset());
+                if (done) {
+                    partitions.replace(tp, state, new State(state.leaderEpoch(), false));
+                } else {
+                    retry = true;
+                }
+            }
+        }
+        if (retry) {
+            sleepQuietly(50);
+        }
+    }
+
     private FetchResponse send(FetchRequestData data) throws IOException {
-        Socket s = connect();
         RequestHeader header = new RequestHeader(ApiKeys.FETCH, FETCH_VERSION,
                 "sluice-replica-fetcher-" + replicas.brokerId(), ++correlationId);
-        ByteBuffer request = new FetchRequest(data, FETCH_VERSION).serializeWithHeader(header);
+        return (FetchResponse) roundTrip(header, new FetchRequest(data, FETCH_VERSION));
+    }
+
+    private AbstractResponse roundTrip(RequestHeader header, AbstractRequest body) throws IOException {
+        Socket s = connect();
+        ByteBuffer request = body.serializeWithHeader(header);
         DataOutputStream out = new DataOutputStream(s.getOutputStream());
         byte[] frame = new byte[request.remaining()];
         request.get(frame);
@@ -168,7 +237,7 @@ final class ReplicaFetcher implements Runnable {
         int size = in.readInt();
         byte[] bytes = new byte[size];
         in.readFully(bytes);
-        return (FetchResponse) AbstractResponse.parseResponse(ByteBuffer.wrap(bytes), header);
+        return AbstractResponse.parseResponse(ByteBuffer.wrap(bytes), header);
     }
 
     private Socket connect() throws IOException {

@@ -216,6 +216,7 @@ public final class ReplicaManager implements AutoCloseable {
         p.leaderEpoch = s.leaderEpoch();
         p.leaderEpochStartOffset = p.log.logEndOffset();
         p.followers.clear();
+        p.log.assignEpochAtLogEnd(p.leaderEpoch);
         long now = System.currentTimeMillis();
         for (int r : p.replicas) {
             if (r != brokerId) {
@@ -237,11 +238,8 @@ public final class ReplicaManager implements AutoCloseable {
         p.leader = s.leader();
         p.leaderEpoch = s.leaderEpoch();
         p.followers.clear();
-        long hw = p.log.highWatermark();
-        if (p.log.logEndOffset() > hw) {
-            p.log.truncateTo(hw);
-        }
         if (s.leader() >= 0) {
+            // The fetcher first asks the leader where our log diverges from its (OffsetForLeaderEpoch).
             fetchers.computeIfAbsent(s.leader(), id -> {
                 ReplicaFetcher fetcher = new ReplicaFetcher(id, this, config, nodes);
                 fetcher.start();
@@ -504,6 +502,46 @@ public final class ReplicaManager implements AutoCloseable {
 
     int brokerId() {
         return brokerId;
+    }
+
+    /**
+     * Truncates a follower's log to where it diverges from the leader's, given the leader's answer to
+     * OffsetForLeaderEpoch for our latest epoch (KIP-101): the leader's end offset for that epoch, or
+     * for the largest epoch it has below it, bounded by our own end offset for that epoch. Without
+     * epochs on either side the follower falls back to its high watermark.
+     *
+     * @return whether the partition may now be fetched (false: ask again later)
+     */
+    boolean truncateToLeader(int leaderId, int leaderEpoch, TopicPartition tp, int requestedEpoch, Errors error,
+                             int leaderEndEpoch, long leaderEndOffset) {
+        Partition p = partitions.get(tp);
+        if (p == null) {
+            return false;
+        }
+        synchronized (p) {
+            if (p.leader != leaderId || p.leaderEpoch != leaderEpoch) {
+                return false;
+            }
+            if (error != Errors.NONE) {
+                return false;
+            }
+            long leo = p.log.logEndOffset();
+            long target;
+            if (requestedEpoch < 0 || leaderEndEpoch < 0) {
+                target = Math.min(leo, p.log.highWatermark());
+            } else if (leaderEndEpoch == requestedEpoch) {
+                target = Math.min(leo, leaderEndOffset);
+            } else {
+                long own = p.log.endOffsetForEpoch(leaderEndEpoch).endOffset();
+                target = Math.min(leaderEndOffset, own < 0 ? leo : own);
+            }
+            if (target < leo) {
+                log.info("Broker {}: {} diverges from leader {} at offset {} (our epoch {}, leader's {} ends at {})",
+                        brokerId, tp, leaderId, target, requestedEpoch, leaderEndEpoch, leaderEndOffset);
+                p.log.truncateTo(target);
+            }
+            return true;
+        }
     }
 
     /** Applies a fetched partition on the follower, unless leadership moved since the fetch was sent. */

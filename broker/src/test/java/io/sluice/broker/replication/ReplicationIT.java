@@ -297,4 +297,84 @@ class ReplicationIT {
         awaitIsr(topic, 0, 3);
         assertIdenticalReplicas(tp, List.of(0, 1, 2));
     }
+
+    @Test
+    void aReturningLeaderTruncatesItsUnreplicatedRecordsToTheNewLeadersLog() throws Exception {
+        cluster = TestCluster.start(3, Map.of());
+        String topic = "divergent";
+        cluster.createTopic(topic, 1, (short) 3, Map.of(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, "true"));
+        awaitIsr(topic, 0, 3);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        int oldLeader = describe(cluster, topic, 0).leader().id();
+        List<Integer> followers = new ArrayList<>(List.of(0, 1, 2));
+        followers.remove(Integer.valueOf(oldLeader));
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, "k", "replicated-" + i));
+            }
+            producer.flush();
+        }
+        assertIdenticalReplicas(tp, List.of(0, 1, 2));
+        // The followers go; the leader takes records nobody else has.
+        followers.forEach(cluster::kill);
+        awaitIsr(topic, 0, 1);
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "1"))) {
+            for (int i = 0; i < 50; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, "k", "unreplicated-" + i));
+            }
+            producer.flush();
+        }
+        assertThat(cluster.broker(oldLeader).partitionLog(tp).orElseThrow().logEndOffset()).isEqualTo(150);
+        // The leader goes too; the followers return and one is elected (uncleanly) and takes new writes.
+        cluster.kill(oldLeader);
+        followers.forEach(cluster::restart);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            TopicPartitionInfo info = describe(cluster, topic, 0);
+            assertThat(info.leader()).isNotNull();
+            assertThat(info.leader().id()).isIn(followers);
+        });
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "1"))) {
+            for (int i = 0; i < 30; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, "k", "new-leader-" + i));
+            }
+            producer.flush();
+        }
+        // The old leader returns: it must drop offsets 100..149 and take the new leader's 100..129.
+        cluster.restart(oldLeader);
+        awaitIsr(topic, 0, 3);
+        assertIdenticalReplicas(tp, List.of(0, 1, 2));
+        PartitionLog returned = cluster.broker(oldLeader).partitionLog(tp).orElseThrow();
+        assertThat(returned.logEndOffset()).isEqualTo(130);
+        assertThat(returned.leaderEpochs()).hasSizeGreaterThan(1);
+        assertThat(Files.exists(cluster.logDir(oldLeader).resolve(topic + "-0").resolve("leader-epoch-checkpoint")))
+                .isTrue();
+        List<String> values = consumeAll(cluster, tp, 130);
+        assertThat(values).hasSize(130);
+        assertThat(values).noneMatch(v -> v.startsWith("unreplicated-"));
+        assertThat(values.get(129)).isEqualTo("new-leader-29");
+    }
+
+    @Test
+    void controlledShutdownMovesLeadershipBeforeTheBrokerStops() throws Exception {
+        cluster = TestCluster.start(3, Map.of());
+        String topic = "controlled";
+        cluster.createTopic(topic, 3, (short) 3, Map.of());
+        for (int p = 0; p < 3; p++) {
+            awaitIsr(topic, p, 3);
+        }
+        int victim = describe(cluster, topic, 0).leader().id();
+        cluster.stop(victim);
+        // No waiting: by the time stop() returned, another ISR member led every partition.
+        for (int p = 0; p < 3; p++) {
+            TopicPartitionInfo info = describe(cluster, topic, p);
+            assertThat(info.leader()).isNotNull();
+            assertThat(info.leader().id()).isNotEqualTo(victim);
+        }
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000))) {
+            producer.send(new ProducerRecord<>(topic, 0, "k", "after")).get(20, TimeUnit.SECONDS);
+        }
+        cluster.restart(victim);
+        awaitIsr(topic, 0, 3);
+    }
 }
