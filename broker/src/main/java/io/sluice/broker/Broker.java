@@ -209,6 +209,11 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    /** This broker's ZooKeeper client (tests and chaos tools inject session expiry through it). */
+    public org.apache.curator.framework.CuratorFramework zooKeeper() {
+        return store.curator();
+    }
+
     public int port() {
         return boundAddress.getPort();
     }

@@ -97,7 +97,39 @@ public final class ClusterStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers this broker (an ephemeral node) and keeps it registered: when the ZooKeeper session
+     * expires and a new one is established, the node is created again.
+     */
     public void registerBroker(BrokerRegistration registration, boolean ownsZooKeeper) {
+        createRegistration(registration, ownsZooKeeper);
+        registered = registration;
+        if (reregister == null) {
+            reregister = (client, state) -> {
+                BrokerRegistration current = registered;
+                if (state == org.apache.curator.framework.state.ConnectionState.RECONNECTED && current != null) {
+                    try {
+                        if (zk.checkExists().forPath(BROKERS + "/" + current.id()) == null) {
+                            zk.create().withMode(CreateMode.EPHEMERAL).forPath(BROKERS + "/" + current.id(),
+                                    json.writeValueAsBytes(current));
+                            log.info("Registered broker {} again after its ZooKeeper session was re-established",
+                                    current.id());
+                        }
+                    } catch (KeeperException.NodeExistsException e) {
+                        // registered meanwhile
+                    } catch (Exception e) {
+                        log.error("Cannot re-register broker {} in ZooKeeper", current.id(), e);
+                    }
+                }
+            };
+            zk.getConnectionStateListenable().addListener(reregister);
+        }
+    }
+
+    private volatile BrokerRegistration registered;
+    private org.apache.curator.framework.state.ConnectionStateListener reregister;
+
+    private void createRegistration(BrokerRegistration registration, boolean ownsZooKeeper) {
         String path = BROKERS + "/" + registration.id();
         try {
             byte[] data = json.writeValueAsBytes(registration);
@@ -286,6 +318,7 @@ public final class ClusterStore implements AutoCloseable {
 
     /** Removes this broker's registration (controlled shutdown: the controller then moves its leaderships). */
     public void deregisterBroker(int brokerId) {
+        registered = null;
         try {
             zk.delete().forPath(BROKERS + "/" + brokerId);
         } catch (KeeperException.NoNodeException e) {

@@ -74,7 +74,7 @@ public final class Controller implements AutoCloseable {
         this.brokerWatch = CuratorCache.build(zk, "/sluice/brokers/ids");
         this.topicWatch = CuratorCache.build(zk, "/sluice/topics");
         this.connectionListener = (client, state) -> {
-            if (state == ConnectionState.LOST || state == ConnectionState.SUSPENDED) {
+            if (state == ConnectionState.LOST) {
                 if (active) {
                     log.warn("Broker {}: ZooKeeper connection {}; no longer acting as controller", brokerId, state);
                 }
@@ -134,6 +134,12 @@ public final class Controller implements AutoCloseable {
                 zk.create().withMode(CreateMode.EPHEMERAL).forPath(CONTROLLER,
                         ("{\"brokerId\":" + brokerId + "}").getBytes(StandardCharsets.UTF_8));
             } catch (KeeperException.NodeExistsException e) {
+                byte[] data = zk.getData().forPath(CONTROLLER);
+                if (json.readTree(data).get("brokerId").asInt() == brokerId) {
+                    // Ours, from before a connection loss: give it up and run for election again.
+                    zk.delete().forPath(CONTROLLER);
+                    executor.execute(this::elect);
+                }
                 return;
             }
             int[] bumped = bumpEpoch();

@@ -12,6 +12,8 @@ import io.sluice.broker.log.PartitionLog;
 import org.apache.curator.framework.recipes.cache.ChildData;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
@@ -46,10 +48,11 @@ import java.util.function.IntFunction;
  * the controller wins); as follower fetches from the leader through one {@link ReplicaFetcher} per
  * leader broker. acks=all produce responses wait here, in a timer wheel, for the high watermark.
  *
- * <p>A follower that gets a new leader truncates to its high watermark and fetches again from there
- * (the high watermarks are checkpointed to {@code replication-offset-checkpoint} in each log dir). This
- * is pre-KIP-101 truncation: correct unless two leader changes happen faster than followers learn the
- * high watermark.
+ * <p>A follower that gets a new leader first asks it, with OffsetForLeaderEpoch, where its log
+ * diverges (KIP-101) and truncates there, then fetches. High watermarks are checkpointed to
+ * {@code replication-offset-checkpoint} in each log dir and restored when a replica is first seen.
+ * When the ZooKeeper session is lost the broker stops leading at once and re-reads every state on the
+ * next session.
  */
 public final class ReplicaManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
@@ -73,6 +76,13 @@ public final class ReplicaManager implements AutoCloseable {
         return t;
     });
     private final Consumer<TopicPartition> onAppend = this::onLocalAppend;
+    private final ConnectionStateListener connectionListener = (client, state) -> {
+        if (state == ConnectionState.LOST) {
+            scheduler.execute(guarded(this::fenceLeaders));
+        } else if (state == ConnectionState.RECONNECTED) {
+            scheduler.execute(guarded(this::resync));
+        }
+    };
     private CuratorCache watch;
     private volatile boolean halted;
     private volatile boolean closed;
@@ -104,6 +114,7 @@ public final class ReplicaManager implements AutoCloseable {
                 .forDeletes(node -> onNode(node, true))
                 .build());
         watch.start();
+        store.curator().getConnectionStateListenable().addListener(connectionListener);
         long check = Math.max(10, Math.min(lagTimeMaxMs / 2, 5_000));
         scheduler.scheduleWithFixedDelay(guarded(this::maybeShrinkIsr), check, check, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(guarded(this::checkpointHighWatermarks), 1000, 1000, TimeUnit.MILLISECONDS);
@@ -207,6 +218,38 @@ public final class ReplicaManager implements AutoCloseable {
             maybeIncrementHighWatermark(p);
             acksWaiters.wake(tp);
             fetchWaiters.wake(tp);
+        }
+    }
+
+    /**
+     * The ZooKeeper session is gone, so the controller may already have elected other leaders: stop
+     * acting as leader at once (no split brain) until the states are read again.
+     */
+    private void fenceLeaders() {
+        for (Partition p : partitions.values()) {
+            boolean fenced = false;
+            synchronized (p) {
+                if (p.isLeader(brokerId)) {
+                    p.leader = -1;
+                    p.log.removeAppendListener(onAppend);
+                    fenced = true;
+                }
+            }
+            if (fenced) {
+                log.warn("Broker {}: ZooKeeper session lost; no longer leading {}", brokerId, p.tp);
+                acksWaiters.wake(p.tp);
+                fetchWaiters.wake(p.tp);
+            }
+        }
+    }
+
+    /** After a new ZooKeeper session: read every local partition's state again and act on it. */
+    private void resync() {
+        for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
+            store.readPartitionState(tp.topic(), tp.partition()).ifPresent(state -> {
+                states.put(tp, state);
+                applyState(tp, state);
+            });
         }
     }
 
@@ -636,6 +679,7 @@ public final class ReplicaManager implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        store.curator().getConnectionStateListenable().removeListener(connectionListener);
         if (watch != null) {
             watch.close();
         }

@@ -377,4 +377,40 @@ class ReplicationIT {
         cluster.restart(victim);
         awaitIsr(topic, 0, 3);
     }
+
+    @Test
+    void aLeaderWhoseZooKeeperSessionExpiresIsFencedAndRejoins() throws Exception {
+        cluster = TestCluster.start(3, Map.of());
+        String topic = "expiry";
+        cluster.createTopic(topic, 1, (short) 3, Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2"));
+        awaitIsr(topic, 0, 3);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        int leader = describe(cluster, topic, 0).leader().id();
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, "k", "before-" + i));
+            }
+            producer.flush();
+        }
+        cluster.broker(leader).zooKeeper().getZookeeperClient().getZooKeeper().getTestable()
+                .injectSessionExpiration();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            TopicPartitionInfo info = describe(cluster, topic, 0);
+            assertThat(info.leader()).isNotNull();
+            assertThat(info.leader().id()).isNotEqualTo(leader);
+        });
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000))) {
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, "k", "after-" + i));
+            }
+            producer.flush();
+        }
+        // The expired broker registered again with a new session and came back as a follower.
+        awaitIsr(topic, 0, 3);
+        assertThat(cluster.broker(leader).partitionLog(tp).orElseThrow()).isNotNull();
+        assertIdenticalReplicas(tp, List.of(0, 1, 2));
+        List<String> values = consumeAll(cluster, tp, 200);
+        assertThat(values).hasSize(200).doesNotHaveDuplicates();
+    }
 }
