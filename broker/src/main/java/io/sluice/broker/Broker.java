@@ -1,6 +1,7 @@
 package io.sluice.broker;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.sluice.broker.api.ApiHandler;
 import io.sluice.broker.api.ApiRouter;
 import io.sluice.broker.api.ApiVersionsHandler;
 import io.sluice.broker.api.ConfigApis;
@@ -64,6 +65,7 @@ public final class Broker implements AutoCloseable {
     private Controller controller;
     private ReplicaManager replicaManager;
     private volatile boolean halted;
+    private ClusterView clusterView;
 
     private Broker(BrokerConfig config) {
         this.config = config;
@@ -124,6 +126,7 @@ public final class Broker implements AutoCloseable {
         int advertisedPort = advertised.port() == 0 || advertised.equals(listener) ? boundAddress.getPort() : advertised.port();
         localNode = new Node(config.brokerId(), advertisedHost, advertisedPort);
         ClusterView cluster = new ClusterView(store, clusterId, localNode);
+        clusterView = cluster;
         closeInReverse.add(cluster);
 
         store.registerBroker(new ClusterStore.BrokerRegistration(config.brokerId(), advertisedHost, advertisedPort, null),
@@ -150,6 +153,12 @@ public final class Broker implements AutoCloseable {
         new TopicAdminApis(topics, config).registerApis(router);
         GroupCoordinator groups = startGroupCoordinator(topics);
         groups.registerApis(router);
+        ApiHandler findCoordinator = router.handler(ApiKeys.FIND_COORDINATOR);
+        router.register(ApiKeys.FIND_COORDINATOR, request -> {
+            // Created on first use when too few brokers were live at start for its replication factor.
+            ensureOffsetsTopic(true);
+            return findCoordinator.handle(request);
+        });
         new ConfigApis(topics, config).registerApis(router);
 
         awaitLocalLeaders(10_000);
@@ -163,12 +172,32 @@ public final class Broker implements AutoCloseable {
         return topics == null ? java.util.Optional.empty() : topics.log(tp);
     }
 
+    /**
+     * Creates {@code __consumer_offsets} with {@code offsets.topic.replication.factor} replicas, fewer
+     * only when fewer brokers are live. At start-up ({@code !onDemand}) creation waits for enough live
+     * brokers; the first FindCoordinator creates it in any case, as Kafka does.
+     */
+    private void ensureOffsetsTopic(boolean onDemand) {
+        if (topics.get(Topic.GROUP_METADATA_TOPIC_NAME).isPresent()) {
+            return;
+        }
+        short rf = config.getShort(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR);
+        if (!onDemand && store.liveBrokers().size() < rf) {
+            return;
+        }
+        try {
+            topics.ensureTopic(Topic.GROUP_METADATA_TOPIC_NAME, config.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
+                    rf, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                            TopicConfig.SEGMENT_BYTES_CONFIG,
+                            String.valueOf(config.getInt(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES))));
+        } catch (org.apache.kafka.common.errors.TopicExistsException e) {
+            // another broker created it meanwhile
+        }
+    }
+
     private GroupCoordinator startGroupCoordinator(TopicRegistry topics) {
         GroupConfig groupConfig = GroupConfig.from(config);
-        topics.ensureTopic(Topic.GROUP_METADATA_TOPIC_NAME, groupConfig.offsetsTopicNumPartitions(),
-                config.getShort(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR), Map.of(
-                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                        TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(config.getInt(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES))));
+        ensureOffsetsTopic(false);
         TopicIdResolver ids = new TopicIdResolver() {
             @Override
             public String name(Uuid topicId) {
@@ -181,15 +210,21 @@ public final class Broker implements AutoCloseable {
             }
         };
         GroupCoordinator groups = new GroupCoordinator(groupConfig,
-                p -> {
-                    // Group coordination does not follow partition leadership yet: partitions not
-                    // replicated here get a local, unreplicated log (see TopicRegistry#unreplicatedLog).
-                    TopicPartition tp = new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, p);
-                    return topics.log(tp).orElseGet(() -> topics.unreplicatedLog(tp));
-                },
+                p -> topics.log(new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, p)).orElseThrow(),
                 () -> localNode, Clock.systemUTC(), ids);
         closeInReverse.add(groups);
+        groups.followLeadership(p -> replicaManager.state(new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, p))
+                .flatMap(s -> clusterView.liveNodes().stream().filter(n -> n.id() == s.leader()).findFirst()));
         groups.start();
+        replicaManager.addLeadershipListener((tp, leader) -> {
+            if (tp.topic().equals(Topic.GROUP_METADATA_TOPIC_NAME)) {
+                if (leader) {
+                    groups.onBecomeLeader(tp.partition());
+                } else {
+                    groups.onResign(tp.partition());
+                }
+            }
+        });
         return groups;
     }
 

@@ -191,15 +191,6 @@ public final class TopicRegistry {
         }
     }
 
-    /**
-     * The log of a partition this broker does not replicate, opened (or created) for a caller that keeps
-     * its own single copy; used for {@code __consumer_offsets} partitions until group coordination
-     * follows partition leadership.
-     */
-    public PartitionLog unreplicatedLog(TopicPartition tp) {
-        return logs.getOrCreate(tp, k -> logConfig(k.topic()));
-    }
-
     private void apply(TopicInfo topic) {
         byName.put(topic.name(), topic);
         byId.put(topic.id(), topic);

@@ -84,6 +84,36 @@ public final class ReplicaManager implements AutoCloseable {
         }
     };
     private CuratorCache watch;
+    private final java.util.List<LeadershipListener> leadershipListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Hears when this broker starts or stops leading a partition (group coordinator loading). */
+    public interface LeadershipListener {
+        void onLeadershipChange(TopicPartition tp, boolean leader);
+    }
+
+    /** Adds a listener and tells it at once about every partition this broker leads now. */
+    public void addLeadershipListener(LeadershipListener listener) {
+        leadershipListeners.add(listener);
+        for (Partition p : partitions.values()) {
+            boolean leads;
+            synchronized (p) {
+                leads = p.isLeader(brokerId);
+            }
+            if (leads) {
+                listener.onLeadershipChange(p.tp, true);
+            }
+        }
+    }
+
+    private void notifyLeadership(TopicPartition tp, boolean leader) {
+        for (LeadershipListener l : leadershipListeners) {
+            try {
+                l.onLeadershipChange(tp, leader);
+            } catch (RuntimeException e) {
+                log.warn("Leadership listener failed for {}", tp, e);
+            }
+        }
+    }
     private volatile boolean halted;
     private volatile boolean closed;
 
@@ -195,7 +225,10 @@ public final class ReplicaManager implements AutoCloseable {
         });
         PartitionState s = versioned.state();
         boolean wake = false;
+        boolean wasLeader;
+        boolean isLeader;
         synchronized (p) {
+            wasLeader = p.isLeader(brokerId);
             p.replicas = replicas;
             if (versioned.zkVersion() < p.zkVersion && s.leaderEpoch() <= p.leaderEpoch) {
                 return;
@@ -213,6 +246,10 @@ public final class ReplicaManager implements AutoCloseable {
                 becomeFollower(p, s);
                 wake = true;
             }
+            isLeader = p.isLeader(brokerId);
+        }
+        if (wasLeader != isLeader) {
+            notifyLeadership(tp, isLeader);
         }
         if (wake) {
             maybeIncrementHighWatermark(p);
@@ -237,6 +274,7 @@ public final class ReplicaManager implements AutoCloseable {
             }
             if (fenced) {
                 log.warn("Broker {}: ZooKeeper session lost; no longer leading {}", brokerId, p.tp);
+                notifyLeadership(p.tp, false);
                 acksWaiters.wake(p.tp);
                 fetchWaiters.wake(p.tp);
             }

@@ -413,4 +413,59 @@ class ReplicationIT {
         List<String> values = consumeAll(cluster, tp, 200);
         assertThat(values).hasSize(200).doesNotHaveDuplicates();
     }
+
+    @Test
+    void committedOffsetsSurviveTheLossOfTheGroupCoordinator() throws Exception {
+        cluster = TestCluster.start(3, Map.of("offsets.topic.replication.factor", "3"));
+        String topic = "grouped";
+        cluster.createTopic(topic, 1, (short) 3, Map.of());
+        awaitIsr(topic, 0, 3);
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (int i = 0; i < 300; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, "k", "v" + i));
+            }
+            producer.flush();
+        }
+        Map<String, Object> group = Map.of(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, "g1",
+                org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+        int consumedFirst = 0;
+        try (KafkaConsumer<String, String> consumer = cluster.consumer(group)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (consumedFirst < 150 && System.currentTimeMillis() < deadline) {
+                consumedFirst += consumer.poll(Duration.ofMillis(200)).count();
+            }
+            consumer.commitSync();
+        }
+        assertThat(consumedFirst).isGreaterThanOrEqualTo(150);
+        int coordinator;
+        try (Admin admin = cluster.admin()) {
+            coordinator = admin.describeConsumerGroups(List.of("g1")).all().get().get("g1").coordinator().id();
+            TopicDescription offsets = admin.describeTopics(List.of("__consumer_offsets")).allTopicNames().get()
+                    .get("__consumer_offsets");
+            assertThat(offsets.partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(3));
+        }
+        // The commit reaches the followers of the offsets partition before the coordinator goes.
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            for (int p = 0; p < 3; p++) {
+                TopicPartition otp = new TopicPartition("__consumer_offsets", p);
+                Set<Long> ends = new HashSet<>();
+                for (int id = 0; id < 3; id++) {
+                    ends.add(cluster.broker(id).partitionLog(otp).orElseThrow().logEndOffset());
+                }
+                assertThat(ends).hasSize(1);
+            }
+        });
+        cluster.kill(coordinator);
+        List<String> rest = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = cluster.consumer(group)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (consumedFirst + rest.size() < 300 && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> rest.add(r.value()));
+            }
+        }
+        assertThat(rest).as("resumed from the committed offset").hasSize(300 - consumedFirst);
+        assertThat(rest.get(0)).isEqualTo("v" + consumedFirst);
+    }
 }
