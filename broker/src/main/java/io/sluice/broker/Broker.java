@@ -124,12 +124,13 @@ public final class Broker implements AutoCloseable {
         String advertisedHost = advertised.host().isEmpty() || advertised.host().equals("0.0.0.0")
                 ? InetAddress.getLocalHost().getCanonicalHostName() : advertised.host();
         int advertisedPort = advertised.port() == 0 || advertised.equals(listener) ? boundAddress.getPort() : advertised.port();
-        localNode = new Node(config.brokerId(), advertisedHost, advertisedPort);
+        localNode = new Node(config.brokerId(), advertisedHost, advertisedPort, config.getString(BrokerConfig.BROKER_RACK));
         ClusterView cluster = new ClusterView(store, clusterId, localNode);
         clusterView = cluster;
         closeInReverse.add(cluster);
 
-        store.registerBroker(new ClusterStore.BrokerRegistration(config.brokerId(), advertisedHost, advertisedPort, null),
+        store.registerBroker(new ClusterStore.BrokerRegistration(config.brokerId(), advertisedHost, advertisedPort,
+                        config.getString(BrokerConfig.BROKER_RACK)),
                 embeddedZooKeeper != null);
         replicaManager = new ReplicaManager(config, store, topics, fetchWaiters, requestPool,
                 id -> cluster.liveNodes().stream().filter(n -> n.id() == id).findFirst());
@@ -242,6 +243,11 @@ public final class Broker implements AutoCloseable {
             }
             return new Listener(uri.getScheme(), uri.getHost() == null ? "" : uri.getHost(), uri.getPort());
         }
+    }
+
+    /** This broker's replicas (tests and chaos tools). */
+    public ReplicaManager replicaManager() {
+        return replicaManager;
     }
 
     /** This broker's ZooKeeper client (tests and chaos tools inject session expiry through it). */

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code sluice <subcommand>}: the one entry point users run. */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "Sluice 0.1.0",
         description = "Sluice: an exactly-once streaming platform that speaks the Kafka protocol.",
-        subcommands = {BrokerCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BrokerCommand.class, ZooKeeperCommand.class, CommandLine.HelpCommand.class})
 public final class SluiceCommand implements Runnable {
 
     @CommandLine.Spec

@@ -203,9 +203,13 @@ public final class TopicRegistry {
         }
     }
 
-    /** Round-robin over live brokers, starting at a partition-dependent broker as Kafka does. */
+    /**
+     * Round-robin over live brokers, starting at a partition-dependent broker as Kafka does. When brokers
+     * have a {@code broker.rack}, the list is first interleaved by rack (a0, b0, c0, a1, ...), so that a
+     * partition's consecutive replicas sit on different racks.
+     */
     private List<List<Integer>> assign(int partitions, short replicationFactor, int firstPartition) {
-        List<Integer> brokers = store.liveBrokers().stream().map(ClusterStore.BrokerRegistration::id).sorted().toList();
+        List<Integer> brokers = rackAlternated(store.liveBrokers());
         if (brokers.isEmpty()) {
             brokers = List.of(brokerId);
         }
@@ -220,6 +224,27 @@ public final class TopicRegistry {
                 replicas.add(brokers.get((p + r) % brokers.size()));
             }
             out.add(List.copyOf(replicas));
+        }
+        return out;
+    }
+
+    static List<Integer> rackAlternated(List<ClusterStore.BrokerRegistration> live) {
+        List<ClusterStore.BrokerRegistration> sorted = new ArrayList<>(live);
+        sorted.sort(java.util.Comparator.comparingInt(ClusterStore.BrokerRegistration::id));
+        if (sorted.stream().allMatch(b -> b.rack() == null)) {
+            return sorted.stream().map(ClusterStore.BrokerRegistration::id).toList();
+        }
+        java.util.TreeMap<String, java.util.ArrayDeque<Integer>> byRack = new java.util.TreeMap<>();
+        for (ClusterStore.BrokerRegistration b : sorted) {
+            byRack.computeIfAbsent(b.rack() == null ? "" : b.rack(), r -> new java.util.ArrayDeque<>()).add(b.id());
+        }
+        List<Integer> out = new ArrayList<>();
+        while (out.size() < sorted.size()) {
+            for (java.util.ArrayDeque<Integer> ids : byRack.values()) {
+                if (!ids.isEmpty()) {
+                    out.add(ids.poll());
+                }
+            }
         }
         return out;
     }

@@ -61,6 +61,7 @@ public final class BrokerConfig extends AbstractConfig {
     public static final String GROUP_MAX_SIZE = "group.max.size";
     public static final String CLUSTER_ID = "cluster.id";
     public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    public static final String BROKER_RACK = "broker.rack";
     public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
     public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
@@ -140,6 +141,8 @@ public final class BrokerConfig extends AbstractConfig {
                     "Most members in one group.")
             .define(PRODUCER_ID_EXPIRATION_MS, Type.LONG, 86_400_000L, Range.atLeast(1), Importance.LOW,
                     "How long an idle producer's de-duplication state is kept.")
+            .define(BROKER_RACK, Type.STRING, null, Importance.MEDIUM,
+                    "Rack of this broker: replicas of a partition are spread over racks.")
             .define(MIN_INSYNC_REPLICAS, Type.INT, 1, Range.atLeast(1), Importance.HIGH,
                     "Default min.insync.replicas of topics: acks=all produce fails with NOT_ENOUGH_REPLICAS below it.")
             .define(UNCLEAN_LEADER_ELECTION_ENABLE, Type.BOOLEAN, false, Importance.HIGH,

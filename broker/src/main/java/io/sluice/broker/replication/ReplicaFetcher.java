@@ -86,7 +86,7 @@ final class ReplicaFetcher implements Runnable {
     public void run() {
         while (running) {
             try {
-                if (partitions.isEmpty()) {
+                if (partitions.isEmpty() || replicas.fetchingPaused()) {
                     Thread.sleep(20);
                     continue;
                 }

@@ -709,6 +709,20 @@ public final class ReplicaManager implements AutoCloseable {
         }
     }
 
+    private volatile boolean fetchingPaused;
+
+    /**
+     * Stops (or resumes) fetching from every leader, as a stalled follower would: for chaos tests of
+     * ISR shrinking. Leadership and everything else go on as usual.
+     */
+    public void pauseFetching(boolean paused) {
+        fetchingPaused = paused;
+    }
+
+    boolean fetchingPaused() {
+        return fetchingPaused;
+    }
+
     /** Stops without the final high-watermark checkpoint, as a crash would. */
     public void halt() {
         halted = true;

@@ -468,4 +468,114 @@ class ReplicationIT {
         assertThat(rest).as("resumed from the committed offset").hasSize(300 - consumedFirst);
         assertThat(rest.get(0)).isEqualTo("v" + consumedFirst);
     }
+
+    @Test
+    void aStalledFollowerLeavesTheIsrSoAcksAllCompletesAndRejoinsWhenCaughtUp() throws Exception {
+        cluster = TestCluster.start(3, Map.of("replica.lag.time.max.ms", "1500"));
+        String topic = "lagging";
+        cluster.createTopic(topic, 1, (short) 3, Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2"));
+        awaitIsr(topic, 0, 3);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        int leader = describe(cluster, topic, 0).leader().id();
+        int stalled = (leader + 1) % 3;
+        cluster.broker(stalled).replicaManager().pauseFetching(true);
+        Thread.sleep(1_000); // a fetch already parked at the leader (replica.fetch.wait.max.ms 500) ends first
+        long started = System.nanoTime();
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 20_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000))) {
+            // Waits until the leader drops the stalled follower from the ISR, then completes.
+            producer.send(new ProducerRecord<>(topic, 0, "k", "while-stalled")).get(25, TimeUnit.SECONDS);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(Duration.ofMillis(500));
+        TopicPartitionInfo shrunk = describe(cluster, topic, 0);
+        assertThat(ids(shrunk.isr())).hasSize(2).doesNotContain(stalled);
+        assertThat(cluster.broker(stalled).partitionLog(tp).orElseThrow().logEndOffset()).isZero();
+        cluster.broker(stalled).replicaManager().pauseFetching(false);
+        awaitIsr(topic, 0, 3);
+        assertIdenticalReplicas(tp, List.of(0, 1, 2));
+    }
+
+    @Test
+    void rollingRestartUnderLoadLosesAndDuplicatesNothing() throws Exception {
+        cluster = TestCluster.start(3, Map.of("offsets.topic.replication.factor", "3"));
+        String topic = "rolling";
+        cluster.createTopic(topic, 3, (short) 3, Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2"));
+        for (int p = 0; p < 3; p++) {
+            awaitIsr(topic, p, 3);
+        }
+        Set<String> acked = ConcurrentHashMap.newKeySet();
+        Set<String> consumed = ConcurrentHashMap.newKeySet();
+        AtomicInteger failed = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        String bootstrap = cluster.bootstrap();
+        Thread producerThread = new Thread(() -> {
+            try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 2,
+                    ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                    ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 50))) {
+                for (int i = 0; !stop.get(); i++) {
+                    String value = "v" + i;
+                    producer.send(new ProducerRecord<>(topic, "k" + i, value), (md, e) -> {
+                        if (e == null) {
+                            acked.add(value);
+                        } else {
+                            failed.incrementAndGet();
+                        }
+                    });
+                    if (i % 50 == 0) {
+                        Thread.sleep(10);
+                    }
+                }
+                producer.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "rolling-producer");
+        Thread consumerThread = new Thread(() -> {
+            try (KafkaConsumer<String, String> consumer = cluster.consumer(Map.of(
+                    org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, "rolling-group",
+                    org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true))) {
+                consumer.subscribe(List.of(topic));
+                while (!stop.get() || !consumed.containsAll(acked)) {
+                    consumer.poll(Duration.ofMillis(100)).forEach(r -> consumed.add(r.value()));
+                    if (stop.get() && Thread.currentThread().isInterrupted()) {
+                        return;
+                    }
+                }
+            } catch (org.apache.kafka.common.errors.InterruptException e) {
+                // test over
+            }
+        }, "rolling-consumer");
+        producerThread.start();
+        consumerThread.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> acked.size() > 500);
+        for (int id = 0; id < 3; id++) {
+            cluster.stop(id);
+            Thread.sleep(500);
+            cluster.restart(id);
+            for (int p = 0; p < 3; p++) {
+                awaitIsr(topic, p, 3);
+            }
+        }
+        int ackedBeforeStop = acked.size();
+        stop.set(true);
+        producerThread.join(90_000);
+        assertThat(acked.size()).isGreaterThanOrEqualTo(ackedBeforeStop);
+        assertThat(failed.get()).as("sends that failed").isZero();
+        await().atMost(Duration.ofSeconds(60)).until(() -> consumed.containsAll(acked));
+        consumerThread.interrupt();
+        consumerThread.join(10_000);
+        // The logs hold every acknowledged record exactly once.
+        List<String> all = new ArrayList<>();
+        for (int p = 0; p < 3; p++) {
+            TopicPartition tp = new TopicPartition(topic, p);
+            int leader = describe(cluster, topic, p).leader().id();
+            long end = cluster.broker(leader).partitionLog(tp).orElseThrow().highWatermark();
+            all.addAll(consumeAll(cluster, tp, (int) end));
+            assertIdenticalReplicas(tp, List.of(0, 1, 2));
+        }
+        assertThat(all).doesNotHaveDuplicates();
+        assertThat(new HashSet<>(all)).containsAll(acked);
+        assertThat(bootstrap).isNotEmpty();
+    }
 }
