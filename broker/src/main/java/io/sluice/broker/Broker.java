@@ -11,6 +11,7 @@ import io.sluice.broker.api.FetchHandler;
 import io.sluice.broker.api.FetchWaiters;
 import io.sluice.broker.api.InitProducerIdHandler;
 import io.sluice.broker.api.ListOffsetsHandler;
+import io.sluice.broker.api.ElectLeadersHandler;
 import io.sluice.broker.api.MetadataHandler;
 import io.sluice.broker.api.OffsetForLeaderEpochHandler;
 import io.sluice.broker.api.ProduceHandler;
@@ -148,6 +149,7 @@ public final class Broker implements AutoCloseable {
                 .register(ApiKeys.FETCH, new FetchHandler(topics, fetchWaiters, replicaManager))
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, replicaManager))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(topics, replicaManager))
+                .register(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(topics, replicaManager, cluster, store))
                 .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(topics))
                 .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(cluster))
                 .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIdBlocks(store.curator())));

@@ -42,6 +42,7 @@ public final class Controller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Controller.class);
     static final String CONTROLLER = "/sluice/controller";
     static final String CONTROLLER_EPOCH = "/sluice/controller_epoch";
+    static final String ELECTIONS = "/sluice/admin/preferred_replica_election";
 
     private final ClusterStore store;
     private final CuratorFramework zk;
@@ -57,6 +58,7 @@ public final class Controller implements AutoCloseable {
     private final CuratorCache controllerWatch;
     private final CuratorCache brokerWatch;
     private final CuratorCache topicWatch;
+    private final CuratorCache electionWatch;
     private final ConnectionStateListener connectionListener;
     private volatile boolean active;
     private volatile int epoch = -1;
@@ -73,6 +75,7 @@ public final class Controller implements AutoCloseable {
         this.controllerWatch = CuratorCache.build(zk, CONTROLLER);
         this.brokerWatch = CuratorCache.build(zk, "/sluice/brokers/ids");
         this.topicWatch = CuratorCache.build(zk, "/sluice/topics");
+        this.electionWatch = CuratorCache.build(zk, ELECTIONS);
         this.connectionListener = (client, state) -> {
             if (state == ConnectionState.LOST) {
                 if (active) {
@@ -106,10 +109,20 @@ public final class Controller implements AutoCloseable {
                 scheduleReconcile(0);
             }
         });
+        electionWatch.listenable().addListener((type, oldData, data) -> {
+            if (type == org.apache.curator.framework.recipes.cache.CuratorCacheListener.Type.NODE_CREATED) {
+                executor.execute(this::runRequestedElections);
+            }
+        });
         controllerWatch.start();
         brokerWatch.start();
         topicWatch.start();
+        electionWatch.start();
         executor.execute(this::elect);
+        if (config.getBoolean(BrokerConfig.AUTO_LEADER_REBALANCE_ENABLE)) {
+            long interval = config.getLong(BrokerConfig.LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS);
+            executor.scheduleWithFixedDelay(this::rebalanceQuietly, interval, interval, TimeUnit.SECONDS);
+        }
     }
 
     public boolean isActive() {
@@ -148,6 +161,7 @@ public final class Controller implements AutoCloseable {
             active = true;
             log.info("Broker {} is the controller (epoch {})", brokerId, epoch);
             scheduleReconcile(0);
+            executor.execute(this::runRequestedElections);
         } catch (Exception e) {
             log.warn("Broker {}: controller election failed; retrying", brokerId, e);
             executor.schedule(this::elect, 500, TimeUnit.MILLISECONDS);
@@ -279,6 +293,104 @@ public final class Controller implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Asks the active controller (whichever broker it is) to move the given partitions' leadership to
+     * their preferred replicas: a sequential node under {@code /sluice/admin/preferred_replica_election}
+     * that the controller processes and deletes.
+     */
+    public static void requestPreferredElection(ClusterStore store, java.util.Collection<org.apache.kafka.common.TopicPartition> partitions) {
+        try {
+            String body = partitions.stream().map(tp -> tp.topic() + ":" + tp.partition())
+                    .collect(Collectors.joining("\n"));
+            store.curator().create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT_SEQUENTIAL)
+                    .forPath(ELECTIONS + "/request-", body.getBytes(StandardCharsets.UTF_8));
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot request a preferred leader election", e);
+        }
+    }
+
+    private void runRequestedElections() {
+        if (!active || closed) {
+            return;
+        }
+        try {
+            if (zk.checkExists().forPath(ELECTIONS) == null) {
+                return;
+            }
+            for (String child : zk.getChildren().forPath(ELECTIONS)) {
+                String path = ELECTIONS + "/" + child;
+                byte[] data;
+                try {
+                    data = zk.getData().forPath(path);
+                } catch (KeeperException.NoNodeException e) {
+                    continue;
+                }
+                List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
+                for (String line : new String(data, StandardCharsets.UTF_8).split("\n")) {
+                    int colon = line.lastIndexOf(':');
+                    if (colon > 0) {
+                        partitions.add(new org.apache.kafka.common.TopicPartition(line.substring(0, colon),
+                                Integer.parseInt(line.substring(colon + 1).trim())));
+                    }
+                }
+                electPreferred(partitions);
+                try {
+                    zk.delete().forPath(path);
+                } catch (KeeperException.NoNodeException e) {
+                    // done by a previous controller
+                }
+            }
+        } catch (Exception e) {
+            log.warn("Preferred leader election failed", e);
+        }
+    }
+
+    private void rebalanceQuietly() {
+        if (!active || closed) {
+            return;
+        }
+        try {
+            List<org.apache.kafka.common.TopicPartition> all = new ArrayList<>();
+            for (TopicInfo topic : store.loadTopics().values()) {
+                for (int p = 0; p < topic.partitionCount(); p++) {
+                    all.add(new org.apache.kafka.common.TopicPartition(topic.name(), p));
+                }
+            }
+            electPreferred(all);
+        } catch (RuntimeException e) {
+            log.warn("Automatic leader rebalance failed", e);
+        }
+    }
+
+    /** Moves leadership to the preferred (first) replica wherever it is live and in the ISR. */
+    private void electPreferred(List<org.apache.kafka.common.TopicPartition> partitions) {
+        Set<Integer> live = store.liveBrokers().stream().map(ClusterStore.BrokerRegistration::id)
+                .collect(Collectors.toSet());
+        for (org.apache.kafka.common.TopicPartition tp : partitions) {
+            Optional<TopicInfo> topic = store.readTopic(tp.topic());
+            if (topic.isEmpty() || tp.partition() >= topic.get().partitionCount()) {
+                continue;
+            }
+            int preferred = topic.get().replicas().get(tp.partition()).get(0);
+            Optional<PartitionState.Versioned> current = store.readPartitionState(tp.topic(), tp.partition());
+            if (current.isEmpty()) {
+                continue;
+            }
+            PartitionState s = current.get().state();
+            if (s.leader() == preferred || !live.contains(preferred) || !s.isr().contains(preferred)) {
+                continue;
+            }
+            PartitionState next = new PartitionState(preferred, s.leaderEpoch() + 1, s.isr(), epoch);
+            if (store.writePartitionState(tp.topic(), tp.partition(), next, current.get().zkVersion(), epochZkVersion,
+                    CONTROLLER_EPOCH) >= 0) {
+                log.info("Partition {}: preferred leader {} elected at epoch {}", tp, preferred, next.leaderEpoch());
+            } else if (fenced()) {
+                active = false;
+                return;
+            }
+        }
+    }
+
     /** Gives up the controller role (controlled shutdown), so another broker takes over at once. */
     public void resign() {
         resigned = true;
@@ -300,6 +412,7 @@ public final class Controller implements AutoCloseable {
         controllerWatch.close();
         brokerWatch.close();
         topicWatch.close();
+        electionWatch.close();
         executor.shutdownNow();
     }
 }

@@ -62,6 +62,8 @@ public final class BrokerConfig extends AbstractConfig {
     public static final String CLUSTER_ID = "cluster.id";
     public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
     public static final String BROKER_RACK = "broker.rack";
+    public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
     public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
     public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
@@ -143,6 +145,10 @@ public final class BrokerConfig extends AbstractConfig {
                     "How long an idle producer's de-duplication state is kept.")
             .define(BROKER_RACK, Type.STRING, null, Importance.MEDIUM,
                     "Rack of this broker: replicas of a partition are spread over racks.")
+            .define(AUTO_LEADER_REBALANCE_ENABLE, Type.BOOLEAN, true, Importance.HIGH,
+                    "The controller moves leadership back to each partition's preferred (first) replica when it is in the ISR.")
+            .define(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, Type.LONG, 300L, Range.atLeast(1), Importance.MEDIUM,
+                    "How often the controller checks for partitions not led by their preferred replica.")
             .define(MIN_INSYNC_REPLICAS, Type.INT, 1, Range.atLeast(1), Importance.HIGH,
                     "Default min.insync.replicas of topics: acks=all produce fails with NOT_ENOUGH_REPLICAS below it.")
             .define(UNCLEAN_LEADER_ELECTION_ENABLE, Type.BOOLEAN, false, Importance.HIGH,

@@ -578,4 +578,45 @@ class ReplicationIT {
         assertThat(new HashSet<>(all)).containsAll(acked);
         assertThat(bootstrap).isNotEmpty();
     }
+
+    @Test
+    void preferredLeadersComeBackOnElectLeadersAndAutomatically() throws Exception {
+        cluster = TestCluster.start(3, Map.of("auto.leader.rebalance.enable", "false"));
+        String topic = "preferred";
+        cluster.createTopic(topic, 1, (short) 3, Map.of());
+        awaitIsr(topic, 0, 3);
+        TopicPartitionInfo initial = describe(cluster, topic, 0);
+        int preferred = initial.replicas().get(0).id();
+        assertThat(initial.leader().id()).isEqualTo(preferred);
+        cluster.stop(preferred);
+        cluster.restart(preferred);
+        awaitIsr(topic, 0, 3);
+        assertThat(describe(cluster, topic, 0).leader().id()).isNotEqualTo(preferred);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = cluster.admin()) {
+            var result = admin.electLeaders(org.apache.kafka.common.ElectionType.PREFERRED, Set.of(tp))
+                    .partitions().get(20, TimeUnit.SECONDS);
+            assertThat(result.get(tp)).isEmpty();
+            assertThat(describe(cluster, topic, 0).leader().id()).isEqualTo(preferred);
+            var again = admin.electLeaders(org.apache.kafka.common.ElectionType.PREFERRED, Set.of(tp))
+                    .partitions().get(20, TimeUnit.SECONDS);
+            assertThat(again.get(tp)).containsInstanceOf(
+                    org.apache.kafka.common.errors.ElectionNotNeededException.class);
+        }
+    }
+
+    @Test
+    void theControllerRebalancesLeadershipOnItsOwnWhenEnabled() throws Exception {
+        cluster = TestCluster.start(3, Map.of("auto.leader.rebalance.enable", "true",
+                "leader.imbalance.check.interval.seconds", "1"));
+        String topic = "auto-preferred";
+        cluster.createTopic(topic, 1, (short) 3, Map.of());
+        awaitIsr(topic, 0, 3);
+        int preferred = describe(cluster, topic, 0).replicas().get(0).id();
+        cluster.stop(preferred);
+        assertThat(describe(cluster, topic, 0).leader().id()).isNotEqualTo(preferred);
+        cluster.restart(preferred);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(describe(cluster, topic, 0).leader().id()).isEqualTo(preferred));
+    }
 }
