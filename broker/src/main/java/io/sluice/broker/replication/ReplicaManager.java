@@ -173,6 +173,13 @@ public final class ReplicaManager implements AutoCloseable {
                 topics.refreshFromStore(topic);
                 if (deleted) {
                     dropTopic(topic);
+                } else {
+                    // Partitions newly assigned here whose state is already known.
+                    for (Map.Entry<TopicPartition, PartitionState.Versioned> e : new ArrayList<>(states.entrySet())) {
+                        if (e.getKey().topic().equals(topic) && !partitions.containsKey(e.getKey())) {
+                            applyState(e.getKey(), e.getValue());
+                        }
+                    }
                 }
                 return;
             }
@@ -215,10 +222,16 @@ public final class ReplicaManager implements AutoCloseable {
         List<Integer> replicas = topic.get().replicas().get(tp.partition());
         Optional<PartitionLog> partitionLog = topics.log(tp);
         if (partitionLog.isEmpty()) {
-            return;
+            // The state can arrive before the topic change that assigned the partition here.
+            topics.refreshFromStore(tp.topic());
+            partitionLog = topics.log(tp);
+            if (partitionLog.isEmpty()) {
+                return;
+            }
         }
+        Optional<PartitionLog> opened = partitionLog;
         Partition p = partitions.computeIfAbsent(tp, k -> {
-            Partition created = new Partition(k, partitionLog.get(), replicas);
+            Partition created = new Partition(k, opened.get(), replicas);
             Long hw = checkpointedHw.get(k);
             created.log.updateHighWatermark(hw != null ? hw : created.log.logEndOffset());
             return created;

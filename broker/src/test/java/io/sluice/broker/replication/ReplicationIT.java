@@ -619,4 +619,30 @@ class ReplicationIT {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(describe(cluster, topic, 0).leader().id()).isEqualTo(preferred));
     }
+
+    @Test
+    void addedPartitionsAreReplicatedAcrossTheCluster() throws Exception {
+        cluster = TestCluster.start(3, Map.of());
+        String topic = "growing";
+        cluster.createTopic(topic, 1, (short) 3, Map.of());
+        awaitIsr(topic, 0, 3);
+        try (Admin admin = cluster.admin()) {
+            admin.createPartitions(Map.of(topic, org.apache.kafka.clients.admin.NewPartitions.increaseTo(4))).all()
+                    .get(20, TimeUnit.SECONDS);
+        }
+        Set<Integer> leaders = new HashSet<>();
+        for (int p = 0; p < 4; p++) {
+            awaitIsr(topic, p, 3);
+            leaders.add(describe(cluster, topic, p).leader().id());
+        }
+        assertThat(leaders).hasSizeGreaterThan(1);
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (int p = 0; p < 4; p++) {
+                producer.send(new ProducerRecord<>(topic, p, "k", "p" + p)).get(20, TimeUnit.SECONDS);
+            }
+        }
+        for (int p = 0; p < 4; p++) {
+            assertIdenticalReplicas(new TopicPartition(topic, p), List.of(0, 1, 2));
+        }
+    }
 }
