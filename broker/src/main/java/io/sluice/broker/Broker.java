@@ -15,6 +15,7 @@ import io.sluice.broker.api.ElectLeadersHandler;
 import io.sluice.broker.api.MetadataHandler;
 import io.sluice.broker.api.OffsetForLeaderEpochHandler;
 import io.sluice.broker.api.ProduceHandler;
+import io.sluice.broker.api.ReassignmentApis;
 import io.sluice.broker.api.TopicAdminApis;
 import io.sluice.broker.cluster.ClusterStore;
 import io.sluice.broker.cluster.ClusterView;
@@ -163,6 +164,7 @@ public final class Broker implements AutoCloseable {
             return findCoordinator.handle(request);
         });
         new ConfigApis(topics, config).registerApis(router);
+        new ReassignmentApis(topics, store).registerApis(router);
 
         awaitLocalLeaders(10_000);
         closeInReverse.add(server);

@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -59,6 +60,8 @@ public final class Controller implements AutoCloseable {
     private final CuratorCache brokerWatch;
     private final CuratorCache topicWatch;
     private final CuratorCache electionWatch;
+    private final CuratorCache reassignmentWatch;
+    private volatile boolean reassigning;
     private final ConnectionStateListener connectionListener;
     private volatile boolean active;
     private volatile int epoch = -1;
@@ -76,6 +79,7 @@ public final class Controller implements AutoCloseable {
         this.brokerWatch = CuratorCache.build(zk, "/sluice/brokers/ids");
         this.topicWatch = CuratorCache.build(zk, "/sluice/topics");
         this.electionWatch = CuratorCache.build(zk, ELECTIONS);
+        this.reassignmentWatch = CuratorCache.build(zk, Reassignments.ROOT);
         this.connectionListener = (client, state) -> {
             if (state == ConnectionState.LOST) {
                 if (active) {
@@ -105,7 +109,8 @@ public final class Controller implements AutoCloseable {
         brokerWatch.listenable().addListener((type, oldData, data) -> scheduleReconcile(0));
         topicWatch.listenable().addListener((type, oldData, data) -> {
             String path = data != null ? data.getPath() : oldData != null ? oldData.getPath() : "";
-            if (ClusterStore.topicOfPath(path) != null) {
+            if (ClusterStore.topicOfPath(path) != null
+                    || (reassigning && ClusterStore.partitionOfStatePath(path) != null)) {
                 scheduleReconcile(0);
             }
         });
@@ -114,6 +119,8 @@ public final class Controller implements AutoCloseable {
                 executor.execute(this::runRequestedElections);
             }
         });
+        reassignmentWatch.listenable().addListener((type, oldData, data) -> scheduleReconcile(0));
+        reassignmentWatch.start();
         controllerWatch.start();
         brokerWatch.start();
         topicWatch.start();
@@ -233,6 +240,7 @@ public final class Controller implements AutoCloseable {
                     }
                 }
             }
+            retry |= !advanceReassignments(live);
             if (retry) {
                 scheduleReconcile(50);
             }
@@ -240,6 +248,65 @@ public final class Controller implements AutoCloseable {
             log.warn("Controller reconciliation failed; retrying", e);
             scheduleReconcile(500);
         }
+    }
+
+    /**
+     * Moves every reassignment one step: the topic's replica list becomes target + original while the
+     * new replicas catch up; once all target replicas are in the ISR, leadership moves into the target
+     * if needed (epoch bumped), the ISR is cut to the target and the replica list becomes the target.
+     *
+     * @return false when a conditional write lost a race (try again soon)
+     */
+    private boolean advanceReassignments(Set<Integer> live) {
+        Map<org.apache.kafka.common.TopicPartition, Reassignments.Reassignment> pending = Reassignments.all(store);
+        reassigning = !pending.isEmpty();
+        boolean ok = true;
+        for (Map.Entry<org.apache.kafka.common.TopicPartition, Reassignments.Reassignment> e : pending.entrySet()) {
+            org.apache.kafka.common.TopicPartition tp = e.getKey();
+            Reassignments.Reassignment r = e.getValue();
+            Optional<TopicInfo> topic = store.readTopic(tp.topic());
+            if (topic.isEmpty() || tp.partition() >= topic.get().partitionCount()) {
+                Reassignments.delete(store, tp);
+                continue;
+            }
+            List<Integer> current = topic.get().replicas().get(tp.partition());
+            Optional<PartitionState.Versioned> state = store.readPartitionState(tp.topic(), tp.partition());
+            if (state.isEmpty()) {
+                continue;
+            }
+            PartitionState s = state.get().state();
+            if (!r.target().equals(current) && !r.transitional().equals(current)) {
+                store.updateTopic(withReplicas(topic.get(), tp.partition(), r.transitional()));
+                log.info("Reassigning {}: replicas {} while {} catch up", tp, r.transitional(), r.adding());
+                continue;
+            }
+            if (!s.isr().containsAll(r.target())) {
+                continue;
+            }
+            int leader = r.target().contains(s.leader()) ? s.leader()
+                    : r.target().stream().filter(live::contains).findFirst().orElse(-1);
+            if (leader < 0) {
+                continue;
+            }
+            List<Integer> isr = r.target().stream().filter(s.isr()::contains).toList();
+            PartitionState next = new PartitionState(leader, leader == s.leader() ? s.leaderEpoch() : s.leaderEpoch() + 1,
+                    isr, epoch);
+            if (!next.equals(s) && store.writePartitionState(tp.topic(), tp.partition(), next,
+                    state.get().zkVersion(), epochZkVersion, CONTROLLER_EPOCH) < 0) {
+                ok = false;
+                continue;
+            }
+            store.updateTopic(withReplicas(topic.get(), tp.partition(), r.target()));
+            Reassignments.delete(store, tp);
+            log.info("Reassigned {} to {} (leader {} epoch {})", tp, r.target(), leader, next.leaderEpoch());
+        }
+        return ok;
+    }
+
+    private static TopicInfo withReplicas(TopicInfo topic, int partition, List<Integer> replicas) {
+        List<List<Integer>> all = new ArrayList<>(topic.replicas());
+        all.set(partition, List.copyOf(replicas));
+        return new TopicInfo(topic.name(), topic.id(), all, topic.configs());
     }
 
     private boolean fenced() {
@@ -413,6 +480,7 @@ public final class Controller implements AutoCloseable {
         brokerWatch.close();
         topicWatch.close();
         electionWatch.close();
+        reassignmentWatch.close();
         executor.shutdownNow();
     }
 }

@@ -192,13 +192,17 @@ public final class TopicRegistry {
     }
 
     private void apply(TopicInfo topic) {
-        byName.put(topic.name(), topic);
+        TopicInfo before = byName.put(topic.name(), topic);
         byId.put(topic.id(), topic);
         LogConfig config = LogConfig.of(brokerConfig, topic.configs());
         for (int p = 0; p < topic.partitionCount(); p++) {
             if (topic.replicas().get(p).contains(brokerId)) {
                 PartitionLog partitionLog = logs.getOrCreate(new TopicPartition(topic.name(), p), tp -> config);
                 partitionLog.updateConfig(config);
+            } else if (before != null && p < before.partitionCount() && before.replicas().get(p).contains(brokerId)) {
+                // Reassigned away from this broker.
+                log.info("Deleting log {}-{}: no longer a replica here", topic.name(), p);
+                logs.delete(new TopicPartition(topic.name(), p));
             }
         }
     }

@@ -170,6 +170,21 @@ public final class ReplicaManager implements AutoCloseable {
             String path = node.getPath();
             String topic = ClusterStore.topicOfPath(path);
             if (topic != null) {
+                Optional<TopicInfo> stored = deleted ? Optional.empty() : store.readTopic(topic);
+                for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
+                    if (tp.topic().equals(topic) && stored.isPresent() && tp.partition() < stored.get().partitionCount()) {
+                        List<Integer> replicas = stored.get().replicas().get(tp.partition());
+                        Partition p = partitions.get(tp);
+                        if (!replicas.contains(brokerId)) {
+                            dropPartition(tp);
+                        } else if (p != null) {
+                            synchronized (p) {
+                                p.replicas = replicas;
+                                p.followers.keySet().retainAll(replicas);
+                            }
+                        }
+                    }
+                }
                 topics.refreshFromStore(topic);
                 if (deleted) {
                     dropTopic(topic);
@@ -193,6 +208,24 @@ public final class ReplicaManager implements AutoCloseable {
             applyState(tp, states.get(tp));
         } catch (Exception e) {
             log.error("Broker {}: cannot apply {}", brokerId, node.getPath(), e);
+        }
+    }
+
+    private void dropPartition(TopicPartition tp) {
+        Partition p = partitions.remove(tp);
+        removeFromFetchers(tp);
+        if (p != null) {
+            boolean wasLeader;
+            synchronized (p) {
+                wasLeader = p.isLeader(brokerId);
+                p.leader = -1;
+                p.log.removeAppendListener(onAppend);
+            }
+            if (wasLeader) {
+                notifyLeadership(tp, false);
+            }
+            acksWaiters.wake(tp);
+            log.info("Broker {}: no longer a replica of {}", brokerId, tp);
         }
     }
 

@@ -27,6 +27,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -644,5 +645,44 @@ class ReplicationIT {
         for (int p = 0; p < 4; p++) {
             assertIdenticalReplicas(new TopicPartition(topic, p), List.of(0, 1, 2));
         }
+    }
+
+    @Test
+    void aReassignedPartitionMovesToItsNewReplicasWithoutLosingRecords() throws Exception {
+        cluster = TestCluster.start(4, Map.of());
+        String topic = "moving";
+        cluster.createTopic(topic, 1, (short) 3, Map.of());
+        awaitIsr(topic, 0, 3);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        List<Integer> before = describe(cluster, topic, 0).replicas().stream().map(Node::id).toList();
+        int outgoing = before.get(0);
+        int incoming = java.util.stream.IntStream.range(0, 4).filter(id -> !before.contains(id)).findFirst().orElseThrow();
+        List<Integer> target = new ArrayList<>(before.subList(1, 3));
+        target.add(0, incoming);
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (int i = 0; i < 500; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, "k", "v" + i));
+            }
+            producer.flush();
+        }
+        try (Admin admin = cluster.admin()) {
+            admin.alterPartitionReassignments(Map.of(tp, Optional.of(
+                    new org.apache.kafka.clients.admin.NewPartitionReassignment(target)))).all().get(20, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> {
+                TopicPartitionInfo info = describe(cluster, topic, 0);
+                assertThat(info.replicas().stream().map(Node::id).toList()).isEqualTo(target);
+                assertThat(ids(info.isr())).containsExactlyInAnyOrderElementsOf(target);
+                assertThat(admin.listPartitionReassignments().reassignments().get()).isEmpty();
+            });
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> cluster.broker(outgoing).partitionLog(tp).isEmpty());
+        assertThat(Files.exists(cluster.logDir(outgoing).resolve(topic + "-0"))).isFalse();
+        try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+            producer.send(new ProducerRecord<>(topic, 0, "k", "after-move")).get(20, TimeUnit.SECONDS);
+        }
+        assertIdenticalReplicas(tp, target);
+        List<String> values = consumeAll(cluster, tp, 501);
+        assertThat(values).hasSize(501);
+        assertThat(values.get(500)).isEqualTo("after-move");
     }
 }
