@@ -1,6 +1,7 @@
 package io.sluice.broker;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.sluice.broker.api.ApiHandler;
 import io.sluice.broker.api.ApiRouter;
 import io.sluice.broker.api.ApiVersionsHandler;
 import io.sluice.broker.api.ConfigApis;
@@ -10,11 +11,16 @@ import io.sluice.broker.api.FetchHandler;
 import io.sluice.broker.api.FetchWaiters;
 import io.sluice.broker.api.InitProducerIdHandler;
 import io.sluice.broker.api.ListOffsetsHandler;
+import io.sluice.broker.api.ElectLeadersHandler;
 import io.sluice.broker.api.MetadataHandler;
+import io.sluice.broker.api.OffsetForLeaderEpochHandler;
 import io.sluice.broker.api.ProduceHandler;
+import io.sluice.broker.api.ReassignmentApis;
 import io.sluice.broker.api.TopicAdminApis;
 import io.sluice.broker.cluster.ClusterStore;
 import io.sluice.broker.cluster.ClusterView;
+import io.sluice.broker.cluster.Controller;
+import io.sluice.broker.replication.ReplicaManager;
 import io.sluice.broker.cluster.EmbeddedZooKeeper;
 import io.sluice.broker.cluster.ProducerIdBlocks;
 import io.sluice.broker.cluster.TopicRegistry;
@@ -59,6 +65,11 @@ public final class Broker implements AutoCloseable {
     private String clusterId;
     private EmbeddedZooKeeper embeddedZooKeeper;
     private TopicRegistry topics;
+    private ClusterStore store;
+    private Controller controller;
+    private ReplicaManager replicaManager;
+    private volatile boolean halted;
+    private ClusterView clusterView;
 
     private Broker(BrokerConfig config) {
         this.config = config;
@@ -86,7 +97,7 @@ public final class Broker implements AutoCloseable {
             closeInReverse.add(embeddedZooKeeper);
             zkConnect = embeddedZooKeeper.connectString();
         }
-        ClusterStore store = new ClusterStore(zkConnect, config.getInt(BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS));
+        store = new ClusterStore(zkConnect, config.getInt(BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS));
         closeInReverse.add(store);
         store.start();
         clusterId = store.clusterId(config.getString(BrokerConfig.CLUSTER_ID));
@@ -117,16 +128,32 @@ public final class Broker implements AutoCloseable {
         String advertisedHost = advertised.host().isEmpty() || advertised.host().equals("0.0.0.0")
                 ? InetAddress.getLocalHost().getCanonicalHostName() : advertised.host();
         int advertisedPort = advertised.port() == 0 || advertised.equals(listener) ? boundAddress.getPort() : advertised.port();
-        localNode = new Node(config.brokerId(), advertisedHost, advertisedPort);
+        localNode = new Node(config.brokerId(), advertisedHost, advertisedPort, config.getString(BrokerConfig.BROKER_RACK));
         ClusterView cluster = new ClusterView(store, clusterId, localNode);
+        clusterView = cluster;
         closeInReverse.add(cluster);
 
         ProducerIdBlocks producerIds = new ProducerIdBlocks(store.curator());
+        store.registerBroker(new ClusterStore.BrokerRegistration(config.brokerId(), advertisedHost, advertisedPort,
+                        config.getString(BrokerConfig.BROKER_RACK)),
+                embeddedZooKeeper != null);
+        replicaManager = new ReplicaManager(config, store, topics, fetchWaiters, requestPool,
+                id -> cluster.liveNodes().stream().filter(n -> n.id() == id).findFirst());
+        closeInReverse.add(replicaManager);
+        replicaManager.start();
+        controller = new Controller(store, config);
+        closeInReverse.add(controller);
+        controller.start();
+        topics.onCreated(t -> replicaManager.awaitLeaders(t.name(), t.partitionCount(), 5_000));
+
         router.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(router))
-                .register(ApiKeys.METADATA, new MetadataHandler(cluster, topics, config))
-                .register(ApiKeys.PRODUCE, new ProduceHandler(topics, fetchWaiters))
-                .register(ApiKeys.FETCH, new FetchHandler(topics, fetchWaiters))
-                .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics))
+                .register(ApiKeys.METADATA, new MetadataHandler(cluster, topics, config, replicaManager,
+                        controller::activeControllerId))
+                .register(ApiKeys.PRODUCE, new ProduceHandler(topics, fetchWaiters, replicaManager))
+                .register(ApiKeys.FETCH, new FetchHandler(topics, fetchWaiters, replicaManager))
+                .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, replicaManager))
+                .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(topics, replicaManager))
+                .register(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(topics, replicaManager, cluster, store))
                 .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(topics))
                 .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(cluster))
                 .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds));
@@ -134,12 +161,24 @@ public final class Broker implements AutoCloseable {
         GroupCoordinator groups = startGroupCoordinator(topics);
         groups.registerApis(router);
         TransactionSystem transactions = TransactionSystem.start(config, topics, groups, router, () -> localNode,
-                producerIds, Clock.systemUTC()).describeProducersFrom(tp -> topics.log(tp).map(PartitionLog::producerState));
+                producerIds, Clock.systemUTC(), (tp, marker) -> {
+                    if (topics.log(tp).isEmpty()) {
+                        return false;
+                    }
+                    replicaManager.appendAsLeader(tp, marker, (short) 1);
+                    return true;
+                }).describeProducersFrom(tp -> topics.log(tp).map(PartitionLog::producerState));
         closeInReverse.add(transactions);
+        ApiHandler findCoordinator = router.handler(ApiKeys.FIND_COORDINATOR);
+        router.register(ApiKeys.FIND_COORDINATOR, request -> {
+            // Created on first use when too few brokers were live at start for its replication factor.
+            ensureOffsetsTopic(true);
+            return findCoordinator.handle(request);
+        });
         new ConfigApis(topics, config).registerApis(router);
+        new ReassignmentApis(topics, store).registerApis(router);
 
-        store.registerBroker(new ClusterStore.BrokerRegistration(config.brokerId(), advertisedHost, advertisedPort, null),
-                embeddedZooKeeper != null);
+        awaitLocalLeaders(10_000);
         closeInReverse.add(server);
         log.info("Sluice broker {} started in {} ms: cluster {}, listening on {}:{}, data in {}", config.brokerId(),
                 System.currentTimeMillis() - began, clusterId, advertisedHost, advertisedPort, config.logDirs());
@@ -150,12 +189,32 @@ public final class Broker implements AutoCloseable {
         return topics == null ? java.util.Optional.empty() : topics.log(tp);
     }
 
+    /**
+     * Creates {@code __consumer_offsets} with {@code offsets.topic.replication.factor} replicas, fewer
+     * only when fewer brokers are live. At start-up ({@code !onDemand}) creation waits for enough live
+     * brokers; the first FindCoordinator creates it in any case, as Kafka does.
+     */
+    private void ensureOffsetsTopic(boolean onDemand) {
+        if (topics.get(Topic.GROUP_METADATA_TOPIC_NAME).isPresent()) {
+            return;
+        }
+        short rf = config.getShort(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR);
+        if (!onDemand && store.liveBrokers().size() < rf) {
+            return;
+        }
+        try {
+            topics.ensureTopic(Topic.GROUP_METADATA_TOPIC_NAME, config.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
+                    rf, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                            TopicConfig.SEGMENT_BYTES_CONFIG,
+                            String.valueOf(config.getInt(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES))));
+        } catch (org.apache.kafka.common.errors.TopicExistsException e) {
+            // another broker created it meanwhile
+        }
+    }
+
     private GroupCoordinator startGroupCoordinator(TopicRegistry topics) {
         GroupConfig groupConfig = GroupConfig.from(config);
-        topics.ensureTopic(Topic.GROUP_METADATA_TOPIC_NAME, groupConfig.offsetsTopicNumPartitions(),
-                config.getShort(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR), Map.of(
-                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                        TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(config.getInt(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES))));
+        ensureOffsetsTopic(false);
         TopicIdResolver ids = new TopicIdResolver() {
             @Override
             public String name(Uuid topicId) {
@@ -171,7 +230,18 @@ public final class Broker implements AutoCloseable {
                 p -> topics.log(new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, p)).orElseThrow(),
                 () -> localNode, Clock.systemUTC(), ids);
         closeInReverse.add(groups);
+        groups.followLeadership(p -> replicaManager.state(new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, p))
+                .flatMap(s -> clusterView.liveNodes().stream().filter(n -> n.id() == s.leader()).findFirst()));
         groups.start();
+        replicaManager.addLeadershipListener((tp, leader) -> {
+            if (tp.topic().equals(Topic.GROUP_METADATA_TOPIC_NAME)) {
+                if (leader) {
+                    groups.onBecomeLeader(tp.partition());
+                } else {
+                    groups.onResign(tp.partition());
+                }
+            }
+        });
         return groups;
     }
 
@@ -191,6 +261,16 @@ public final class Broker implements AutoCloseable {
         }
     }
 
+    /** This broker's replicas (tests and chaos tools). */
+    public ReplicaManager replicaManager() {
+        return replicaManager;
+    }
+
+    /** This broker's ZooKeeper client (tests and chaos tools inject session expiry through it). */
+    public org.apache.curator.framework.CuratorFramework zooKeeper() {
+        return store.curator();
+    }
+
     public int port() {
         return boundAddress.getPort();
     }
@@ -207,8 +287,59 @@ public final class Broker implements AutoCloseable {
         return config;
     }
 
+    /** Waits (bounded) until every partition that has this broker as a replica has a known leader. */
+    private void awaitLocalLeaders(long timeoutMs) {
+        for (TopicInfo topic : topics.all()) {
+            if (!replicaManager.awaitLeaders(topic.name(), topic.partitionCount(), timeoutMs)) {
+                log.warn("Broker {}: partitions of {} have no leader yet", config.brokerId(), topic.name());
+            }
+        }
+    }
+
+    /**
+     * Stops as a crash would, as far as the rest of the cluster can tell: no controlled shutdown and no
+     * final high-watermark checkpoint; the ZooKeeper session ends with the process.
+     */
+    public synchronized void halt() {
+        halted = true;
+        if (replicaManager != null) {
+            replicaManager.halt();
+        }
+        close();
+    }
+
+    /**
+     * Controlled shutdown: give up the controller role and the broker registration, so that the
+     * controller moves this broker's leaderships to other ISR members, and wait (bounded) for that.
+     */
+    private void controlledShutdown() {
+        if (halted || replicaManager == null || controller == null
+                || !config.getBoolean(BrokerConfig.CONTROLLED_SHUTDOWN_ENABLE)) {
+            return;
+        }
+        try {
+            controller.resign();
+            store.deregisterBroker(config.brokerId());
+            long deadline = System.currentTimeMillis() + config.getLong(BrokerConfig.CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+            while (replicaManager.transferableLeaderships() > 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            int left = replicaManager.transferableLeaderships();
+            if (left > 0) {
+                log.warn("Broker {}: {} leaderships did not move away before shutdown", config.brokerId(), left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("Broker {}: controlled shutdown failed; shutting down anyway", config.brokerId(), e);
+        }
+    }
+
     @Override
     public synchronized void close() {
+        if (!closeInReverse.isEmpty()) {
+            controlledShutdown();
+        }
         for (int i = closeInReverse.size() - 1; i >= 0; i--) {
             try {
                 closeInReverse.get(i).close();

@@ -20,7 +20,11 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 
+import io.sluice.broker.replication.ReplicaManager;
+
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -38,18 +42,38 @@ public final class FetchHandler implements ApiHandler {
     private final TopicRegistry topics;
     private final FetchWaiters waiters;
     private final Consumer<TopicPartition> wake;
+    private final ReplicaManager replicas;
 
-    public FetchHandler(TopicRegistry topics, FetchWaiters waiters) {
+    public FetchHandler(TopicRegistry topics, FetchWaiters waiters, ReplicaManager replicas) {
         this.topics = topics;
         this.waiters = waiters;
         this.wake = waiters::wake;
+        this.replicas = replicas;
     }
 
     @Override
     public CompletableFuture<AbstractResponse> handle(ApiRequest request) {
-        FetchRequestData data = request.body(FetchRequest.class).data();
+        FetchRequest body = request.body(FetchRequest.class);
+        FetchRequestData data = body.data();
+        int replicaId = body.replicaId();
+        Map<TopicPartition, Errors> followerErrors = new HashMap<>();
+        if (replicaId >= 0) {
+            // A follower's fetch offset is its log end offset: record it before reading (it may move the HW).
+            for (FetchRequestData.FetchTopic t : data.topics()) {
+                Optional<String> name = name(t);
+                for (FetchRequestData.FetchPartition p : t.partitions()) {
+                    if (name.isPresent()) {
+                        TopicPartition tp = new TopicPartition(name.get(), p.partition());
+                        Errors error = replicas.recordFollowerFetch(tp, replicaId, p.fetchOffset(), p.currentLeaderEpoch());
+                        if (error != Errors.NONE) {
+                            followerErrors.put(tp, error);
+                        }
+                    }
+                }
+            }
+        }
         CompletableFuture<AbstractResponse> result = new CompletableFuture<>();
-        Read first = read(data);
+        Read first = read(data, replicaId, followerErrors);
         if (first.bytes >= data.minBytes() || data.maxWaitMs() <= 0 || first.hasError) {
             result.complete(first.response);
             return result;
@@ -68,7 +92,7 @@ public final class FetchHandler implements ApiHandler {
             }
         }
         waiters.park(deadline -> {
-            Read again = read(data);
+            Read again = read(data, replicaId, followerErrors);
             if (deadline || again.bytes >= data.minBytes() || again.hasError) {
                 result.complete(again.response);
                 return true;
@@ -88,7 +112,7 @@ public final class FetchHandler implements ApiHandler {
         return topics.get(t.topicId()).map(TopicInfo::name);
     }
 
-    private Read read(FetchRequestData data) {
+    private Read read(FetchRequestData data, int replicaId, Map<TopicPartition, Errors> followerErrors) {
         boolean readCommitted = data.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
         int remaining = data.maxBytes() <= 0 ? Integer.MAX_VALUE : data.maxBytes();
         int total = 0;
@@ -111,15 +135,23 @@ public final class FetchHandler implements ApiHandler {
                     pd.setErrorCode((byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
                     hasError = true;
                 } else {
-                    Optional<PartitionLog> log = topics.log(new TopicPartition(name.get(), p.partition()));
-                    if (log.isEmpty()) {
-                        pd.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    TopicPartition tp = new TopicPartition(name.get(), p.partition());
+                    Optional<PartitionLog> log = topics.log(tp);
+                    Errors leadership = followerErrors.getOrDefault(tp, log.isEmpty() ? Errors.NONE
+                            : replicas.checkLeader(tp, replicaId >= 0 ? -1 : p.currentLeaderEpoch()));
+                    if (log.isEmpty() && leadership == Errors.NONE) {
+                        boolean exists = topics.get(name.get()).map(i -> p.partition() < i.partitionCount()).orElse(false);
+                        pd.setErrorCode((exists ? Errors.NOT_LEADER_OR_FOLLOWER : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
+                        hasError = true;
+                    } else if (leadership != Errors.NONE) {
+                        pd.setErrorCode(leadership.code());
                         hasError = true;
                     } else {
                         try {
                             int limit = Math.min(remaining, p.partitionMaxBytes());
                             ReadResult r = log.get().read(p.fetchOffset(), Math.max(limit, 0), total == 0,
-                                    readCommitted ? FetchIsolation.TXN_COMMITTED : FetchIsolation.HIGH_WATERMARK);
+                                    replicaId >= 0 ? FetchIsolation.LOG_END
+                                            : readCommitted ? FetchIsolation.TXN_COMMITTED : FetchIsolation.HIGH_WATERMARK);
                             int size = r.records().sizeInBytes();
                             total += size;
                             remaining = Math.max(0, remaining - size);

@@ -16,15 +16,19 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
 
+import io.sluice.broker.replication.ReplicaManager;
+
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** ListOffsets: earliest, latest (the last stable offset under read_committed), max timestamp, by timestamp. */
 public final class ListOffsetsHandler implements ApiHandler {
     private final TopicRegistry topics;
+    private final ReplicaManager replicas;
 
-    public ListOffsetsHandler(TopicRegistry topics) {
+    public ListOffsetsHandler(TopicRegistry topics, ReplicaManager replicas) {
         this.topics = topics;
+        this.replicas = replicas;
     }
 
     @Override
@@ -35,7 +39,8 @@ public final class ListOffsetsHandler implements ApiHandler {
         for (ListOffsetsTopic topic : body.topics()) {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
             for (ListOffsetsPartition p : topic.partitions()) {
-                topicResponse.partitions().add(lookup(new TopicPartition(topic.name(), p.partitionIndex()), p.timestamp(), readCommitted));
+                topicResponse.partitions().add(lookup(new TopicPartition(topic.name(), p.partitionIndex()), p.timestamp(), readCommitted,
+                        p.currentLeaderEpoch()));
             }
             out.topics().add(topicResponse);
         }
@@ -46,7 +51,8 @@ public final class ListOffsetsHandler implements ApiHandler {
         return CompletableFuture.completedFuture(new ListOffsetsResponse(out));
     }
 
-    private ListOffsetsPartitionResponse lookup(TopicPartition tp, long timestamp, boolean readCommitted) {
+    private ListOffsetsPartitionResponse lookup(TopicPartition tp, long timestamp, boolean readCommitted,
+                                                int currentLeaderEpoch) {
         ListOffsetsPartitionResponse out = new ListOffsetsPartitionResponse()
                 .setPartitionIndex(tp.partition())
                 .setTimestamp(ListOffsetsResponse.UNKNOWN_TIMESTAMP)
@@ -54,15 +60,21 @@ public final class ListOffsetsHandler implements ApiHandler {
                 .setLeaderEpoch(RecordBatch.NO_PARTITION_LEADER_EPOCH);
         Optional<PartitionLog> found = topics.log(tp);
         if (found.isEmpty()) {
-            return out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+            boolean exists = topics.get(tp.topic()).map(t -> tp.partition() < t.partitionCount()).orElse(false);
+            return out.setErrorCode((exists ? Errors.NOT_LEADER_OR_FOLLOWER : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
         }
+        Errors leadership = replicas.checkLeader(tp, currentLeaderEpoch);
+        if (leadership != Errors.NONE) {
+            return out.setErrorCode(leadership.code());
+        }
+        int epoch = replicas.leaderEpoch(tp).orElse(0);
         PartitionLog log = found.get();
         out.setErrorCode(Errors.NONE.code());
         if (timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
-            return out.setOffset(log.logStartOffset()).setLeaderEpoch(0);
+            return out.setOffset(log.logStartOffset()).setLeaderEpoch(epoch);
         }
         if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP || timestamp == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
-            return out.setOffset(readCommitted ? log.lastStableOffset() : log.highWatermark()).setLeaderEpoch(0);
+            return out.setOffset(readCommitted ? log.lastStableOffset() : log.highWatermark()).setLeaderEpoch(epoch);
         }
         if (timestamp == ListOffsetsRequest.MAX_TIMESTAMP) {
             Optional<TimestampAndOffset> max = log.offsetForMaxTimestamp();

@@ -19,7 +19,12 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
 
+import io.sluice.broker.cluster.PartitionState;
+import io.sluice.broker.replication.ReplicaManager;
+import org.apache.kafka.common.TopicPartition;
+
 import java.util.ArrayList;
+import java.util.function.IntSupplier;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,11 +37,16 @@ public final class MetadataHandler implements ApiHandler {
     private final ClusterView cluster;
     private final TopicRegistry topics;
     private final BrokerConfig config;
+    private final ReplicaManager replicas;
+    private final IntSupplier controllerId;
 
-    public MetadataHandler(ClusterView cluster, TopicRegistry topics, BrokerConfig config) {
+    public MetadataHandler(ClusterView cluster, TopicRegistry topics, BrokerConfig config, ReplicaManager replicas,
+                           IntSupplier controllerId) {
         this.cluster = cluster;
         this.topics = topics;
         this.config = config;
+        this.replicas = replicas;
+        this.controllerId = controllerId;
     }
 
     @Override
@@ -46,7 +56,7 @@ public final class MetadataHandler implements ApiHandler {
         Set<Integer> liveIds = nodes.stream().map(Node::id).collect(Collectors.toSet());
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(cluster.clusterId())
-                .setControllerId(cluster.controllerId());
+                .setControllerId(controllerId.getAsInt() >= 0 ? controllerId.getAsInt() : cluster.controllerId());
         for (Node node : nodes) {
             response.brokers().add(new MetadataResponseBroker()
                     .setNodeId(node.id()).setHost(node.host()).setPort(node.port()).setRack(node.rack()));
@@ -95,14 +105,15 @@ public final class MetadataHandler implements ApiHandler {
             List<Integer> live = replicas.stream().filter(liveIds::contains).toList();
             List<Integer> offline = new ArrayList<>(replicas);
             offline.removeAll(live);
-            int leader = live.isEmpty() ? -1 : live.get(0);
+            Optional<PartitionState> state = this.replicas.state(new TopicPartition(topic.name(), p));
+            int leader = state.map(PartitionState::leader).filter(liveIds::contains).orElse(-1);
             out.partitions().add(new MetadataResponsePartition()
                     .setPartitionIndex(p)
                     .setErrorCode(leader < 0 ? Errors.LEADER_NOT_AVAILABLE.code() : Errors.NONE.code())
                     .setLeaderId(leader)
-                    .setLeaderEpoch(0)
+                    .setLeaderEpoch(state.map(PartitionState::leaderEpoch).orElse(-1))
                     .setReplicaNodes(replicas)
-                    .setIsrNodes(live)
+                    .setIsrNodes(state.map(PartitionState::isr).orElse(List.of()))
                     .setOfflineReplicas(offline));
         }
         return out;

@@ -22,7 +22,10 @@ import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
+import io.sluice.broker.replication.ReplicaManager;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -38,10 +41,12 @@ public final class ProduceHandler implements ApiHandler {
 
     private final TopicRegistry topics;
     private final FetchWaiters fetchWaiters;
+    private final ReplicaManager replicas;
 
-    public ProduceHandler(TopicRegistry topics, FetchWaiters fetchWaiters) {
+    public ProduceHandler(TopicRegistry topics, FetchWaiters fetchWaiters, ReplicaManager replicas) {
         this.topics = topics;
         this.fetchWaiters = fetchWaiters;
+        this.replicas = replicas;
     }
 
     @Override
@@ -53,6 +58,8 @@ public final class ProduceHandler implements ApiHandler {
         }
         ProduceResponseData response = new ProduceResponseData();
         boolean appended = false;
+        Map<TopicPartition, Long> awaiting = new HashMap<>();
+        Map<TopicPartition, PartitionProduceResponse> byPartition = new HashMap<>();
         for (ProduceRequestData.TopicProduceData topicData : data.topicData()) {
             Optional<TopicInfo> topic = topicData.name() != null && !topicData.name().isEmpty()
                     ? topics.get(topicData.name())
@@ -61,8 +68,15 @@ public final class ProduceHandler implements ApiHandler {
                     .setName(topicData.name())
                     .setTopicId(topicData.topicId() == null ? Uuid.ZERO_UUID : topicData.topicId());
             for (ProduceRequestData.PartitionProduceData partitionData : topicData.partitionData()) {
-                PartitionProduceResponse partitionResponse = append(topic, topicData, partitionData);
+                long[] lastOffset = {-1};
+                PartitionProduceResponse partitionResponse = append(topic, topicData, partitionData, data.acks(),
+                        lastOffset);
                 appended |= partitionResponse.errorCode() == Errors.NONE.code();
+                if (partitionResponse.errorCode() == Errors.NONE.code() && data.acks() == -1) {
+                    TopicPartition tp = new TopicPartition(topic.get().name(), partitionData.index());
+                    awaiting.put(tp, lastOffset[0] + 1);
+                    byPartition.put(tp, partitionResponse);
+                }
                 topicResponse.partitionResponses().add(partitionResponse);
             }
             response.responses().add(topicResponse);
@@ -75,11 +89,24 @@ public final class ProduceHandler implements ApiHandler {
                     request.header().correlationId(), request.connectionId());
             return CompletableFuture.failedFuture(new CloseConnection("fault injection: produce response dropped"));
         }
-        return CompletableFuture.completedFuture(new ProduceResponse(response));
+        if (awaiting.isEmpty()) {
+            return CompletableFuture.completedFuture(new ProduceResponse(response));
+        }
+        // acks=all: answer once the ISR has every appended batch (the high watermark passed it).
+        return replicas.awaitReplication(awaiting, data.timeoutMs()).thenApply(outcome -> {
+            outcome.forEach((tp, error) -> {
+                if (error != Errors.NONE) {
+                    byPartition.get(tp).setErrorCode(error.code()).setBaseOffset(-1)
+                            .setErrorMessage(error.message());
+                }
+            });
+            return new ProduceResponse(response);
+        });
     }
 
     private PartitionProduceResponse append(Optional<TopicInfo> topic, ProduceRequestData.TopicProduceData topicData,
-                                            ProduceRequestData.PartitionProduceData partitionData) {
+                                            ProduceRequestData.PartitionProduceData partitionData, short acks,
+                                            long[] lastOffset) {
         PartitionProduceResponse out = new PartitionProduceResponse()
                 .setIndex(partitionData.index())
                 .setBaseOffset(-1)
@@ -103,7 +130,8 @@ public final class ProduceHandler implements ApiHandler {
                     throw new InvalidRecordException("Produce requests may not carry control batches");
                 }
             }
-            AppendResult result = partitionLog.get().append(records, 0);
+            AppendResult result = replicas.appendAsLeader(tp, records, acks);
+            lastOffset[0] = result.lastOffset();
             if (!result.duplicate()) {
                 fetchWaiters.wake(tp);
             }

@@ -97,7 +97,39 @@ public final class ClusterStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers this broker (an ephemeral node) and keeps it registered: when the ZooKeeper session
+     * expires and a new one is established, the node is created again.
+     */
     public void registerBroker(BrokerRegistration registration, boolean ownsZooKeeper) {
+        createRegistration(registration, ownsZooKeeper);
+        registered = registration;
+        if (reregister == null) {
+            reregister = (client, state) -> {
+                BrokerRegistration current = registered;
+                if (state == org.apache.curator.framework.state.ConnectionState.RECONNECTED && current != null) {
+                    try {
+                        if (zk.checkExists().forPath(BROKERS + "/" + current.id()) == null) {
+                            zk.create().withMode(CreateMode.EPHEMERAL).forPath(BROKERS + "/" + current.id(),
+                                    json.writeValueAsBytes(current));
+                            log.info("Registered broker {} again after its ZooKeeper session was re-established",
+                                    current.id());
+                        }
+                    } catch (KeeperException.NodeExistsException e) {
+                        // registered meanwhile
+                    } catch (Exception e) {
+                        log.error("Cannot re-register broker {} in ZooKeeper", current.id(), e);
+                    }
+                }
+            };
+            zk.getConnectionStateListenable().addListener(reregister);
+        }
+    }
+
+    private volatile BrokerRegistration registered;
+    private org.apache.curator.framework.state.ConnectionStateListener reregister;
+
+    private void createRegistration(BrokerRegistration registration, boolean ownsZooKeeper) {
         String path = BROKERS + "/" + registration.id();
         try {
             byte[] data = json.writeValueAsBytes(registration);
@@ -201,6 +233,98 @@ public final class ClusterStore implements AutoCloseable {
             // already gone
         } catch (Exception e) {
             throw new IllegalStateException("Cannot delete topic " + name + " from ZooKeeper", e);
+        }
+    }
+
+    public static String partitionStatePath(String topic, int partition) {
+        return TOPICS + "/" + topic + "/partitions/" + partition + "/state";
+    }
+
+    /** Parses the path of a partition state node, or null for any other path. */
+    public static org.apache.kafka.common.TopicPartition partitionOfStatePath(String path) {
+        String[] parts = path.split("/");
+        // "", sluice, topics, <topic>, partitions, <p>, state
+        if (parts.length == 7 && parts[4].equals("partitions") && parts[6].equals("state")) {
+            try {
+                return new org.apache.kafka.common.TopicPartition(parts[3], Integer.parseInt(parts[5]));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** The topic name of a topic node path ({@code /sluice/topics/<name>}), or null. */
+    public static String topicOfPath(String path) {
+        String[] parts = path.split("/");
+        return parts.length == 4 && parts[2].equals("topics") ? parts[3] : null;
+    }
+
+    public PartitionState decodeState(byte[] data) throws IOException {
+        return json.readValue(data, PartitionState.class);
+    }
+
+    public Optional<PartitionState.Versioned> readPartitionState(String topic, int partition) {
+        try {
+            org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+            byte[] data = zk.getData().storingStatIn(stat).forPath(partitionStatePath(topic, partition));
+            return Optional.of(new PartitionState.Versioned(decodeState(data), stat.getVersion()));
+        } catch (KeeperException.NoNodeException e) {
+            return Optional.empty();
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot read the state of " + topic + "-" + partition, e);
+        }
+    }
+
+    /**
+     * Writes a partition state if nobody changed it since {@code expectedVersion} was read (-1: only if
+     * it does not exist yet). With {@code controllerEpochVersion} >= 0 the write is also conditional on
+     * the controller epoch node still having that version, which fences a deposed controller.
+     *
+     * @return the new node version, or -1 when a condition failed (nothing written)
+     */
+    public int writePartitionState(String topic, int partition, PartitionState state, int expectedVersion,
+                                   int controllerEpochVersion, String controllerEpochPath) {
+        String path = partitionStatePath(topic, partition);
+        try {
+            byte[] data = json.writeValueAsBytes(state);
+            if (expectedVersion < 0) {
+                String parent = path.substring(0, path.lastIndexOf('/'));
+                if (zk.checkExists().forPath(parent) == null) {
+                    try {
+                        zk.create().creatingParentsIfNeeded().forPath(parent);
+                    } catch (KeeperException.NodeExistsException e) {
+                        // raced with another writer
+                    }
+                }
+            }
+            List<org.apache.curator.framework.api.transaction.CuratorOp> ops = new ArrayList<>();
+            if (controllerEpochVersion >= 0) {
+                ops.add(zk.transactionOp().check().withVersion(controllerEpochVersion).forPath(controllerEpochPath));
+            }
+            ops.add(expectedVersion < 0 ? zk.transactionOp().create().forPath(path, data)
+                    : zk.transactionOp().setData().withVersion(expectedVersion).forPath(path, data));
+            List<org.apache.curator.framework.api.transaction.CuratorTransactionResult> results =
+                    zk.transaction().forOperations(ops);
+            org.apache.zookeeper.data.Stat stat = results.get(results.size() - 1).getResultStat();
+            return stat == null ? 0 : stat.getVersion();
+        } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException
+                 | KeeperException.NoNodeException e) {
+            return -1;
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot write the state of " + topic + "-" + partition, e);
+        }
+    }
+
+    /** Removes this broker's registration (controlled shutdown: the controller then moves its leaderships). */
+    public void deregisterBroker(int brokerId) {
+        registered = null;
+        try {
+            zk.delete().forPath(BROKERS + "/" + brokerId);
+        } catch (KeeperException.NoNodeException e) {
+            // already gone
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot deregister broker " + brokerId, e);
         }
     }
 

@@ -35,6 +35,7 @@ public final class TopicRegistry {
     private final int brokerId;
     private final Map<String, TopicInfo> byName = new ConcurrentHashMap<>();
     private final Map<Uuid, TopicInfo> byId = new ConcurrentHashMap<>();
+    private volatile java.util.function.Consumer<TopicInfo> afterCreate = t -> { };
 
     public TopicRegistry(ClusterStore store, LogManager logs, BrokerConfig brokerConfig) {
         this.store = store;
@@ -101,6 +102,7 @@ public final class TopicRegistry {
         apply(topic);
         log.info("Created topic {} ({} partitions, replication factor {}, configs {})", name, partitions,
                 replicationFactor, configs);
+        afterCreate.accept(topic);
         return topic;
     }
 
@@ -164,21 +166,57 @@ public final class TopicRegistry {
         log.info("Topic {} configs are now {}", name, configs);
     }
 
+    /** Called after a topic was created here, e.g. to wait until its partitions have leaders. */
+    public void onCreated(java.util.function.Consumer<TopicInfo> hook) {
+        this.afterCreate = hook;
+    }
+
+    /**
+     * Re-reads a topic from ZooKeeper after another broker changed it: opens logs for newly assigned
+     * local replicas, or forgets the topic (deleting its local logs) when it is gone.
+     */
+    public void refreshFromStore(String name) {
+        Optional<TopicInfo> stored = store.readTopic(name);
+        if (stored.isPresent()) {
+            TopicInfo known = byName.get(name);
+            if (!stored.get().equals(known)) {
+                apply(stored.get());
+            }
+            return;
+        }
+        TopicInfo gone = byName.remove(name);
+        if (gone != null) {
+            byId.remove(gone.id());
+            for (int p = 0; p < gone.partitionCount(); p++) {
+                logs.delete(new TopicPartition(name, p));
+            }
+            log.info("Topic {} was deleted", name);
+        }
+    }
+
     private void apply(TopicInfo topic) {
-        byName.put(topic.name(), topic);
+        TopicInfo before = byName.put(topic.name(), topic);
         byId.put(topic.id(), topic);
         LogConfig config = LogConfig.of(brokerConfig, topic.configs());
         for (int p = 0; p < topic.partitionCount(); p++) {
             if (topic.replicas().get(p).contains(brokerId)) {
                 PartitionLog partitionLog = logs.getOrCreate(new TopicPartition(topic.name(), p), tp -> config);
                 partitionLog.updateConfig(config);
+            } else if (before != null && p < before.partitionCount() && before.replicas().get(p).contains(brokerId)) {
+                // Reassigned away from this broker.
+                log.info("Deleting log {}-{}: no longer a replica here", topic.name(), p);
+                logs.delete(new TopicPartition(topic.name(), p));
             }
         }
     }
 
-    /** Round-robin over live brokers, starting at a partition-dependent broker as Kafka does. */
+    /**
+     * Round-robin over live brokers, starting at a partition-dependent broker as Kafka does. When brokers
+     * have a {@code broker.rack}, the list is first interleaved by rack (a0, b0, c0, a1, ...), so that a
+     * partition's consecutive replicas sit on different racks.
+     */
     private List<List<Integer>> assign(int partitions, short replicationFactor, int firstPartition) {
-        List<Integer> brokers = store.liveBrokers().stream().map(ClusterStore.BrokerRegistration::id).sorted().toList();
+        List<Integer> brokers = rackAlternated(store.liveBrokers());
         if (brokers.isEmpty()) {
             brokers = List.of(brokerId);
         }
@@ -193,6 +231,27 @@ public final class TopicRegistry {
                 replicas.add(brokers.get((p + r) % brokers.size()));
             }
             out.add(List.copyOf(replicas));
+        }
+        return out;
+    }
+
+    static List<Integer> rackAlternated(List<ClusterStore.BrokerRegistration> live) {
+        List<ClusterStore.BrokerRegistration> sorted = new ArrayList<>(live);
+        sorted.sort(java.util.Comparator.comparingInt(ClusterStore.BrokerRegistration::id));
+        if (sorted.stream().allMatch(b -> b.rack() == null)) {
+            return sorted.stream().map(ClusterStore.BrokerRegistration::id).toList();
+        }
+        java.util.TreeMap<String, java.util.ArrayDeque<Integer>> byRack = new java.util.TreeMap<>();
+        for (ClusterStore.BrokerRegistration b : sorted) {
+            byRack.computeIfAbsent(b.rack() == null ? "" : b.rack(), r -> new java.util.ArrayDeque<>()).add(b.id());
+        }
+        List<Integer> out = new ArrayList<>();
+        while (out.size() < sorted.size()) {
+            for (java.util.ArrayDeque<Integer> ids : byRack.values()) {
+                if (!ids.isEmpty()) {
+                    out.add(ids.poll());
+                }
+            }
         }
         return out;
     }

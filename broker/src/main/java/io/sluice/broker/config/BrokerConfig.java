@@ -67,6 +67,16 @@ public final class BrokerConfig extends AbstractConfig {
     public static final String TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS =
             "transaction.abort.timed.out.transaction.cleanup.interval.ms";
     public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    public static final String BROKER_RACK = "broker.rack";
+    public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
+    public static final String LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS = "leader.imbalance.check.interval.seconds";
+    public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+    public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
+    public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
+    public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
+    public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String CONTROLLED_SHUTDOWN_ENABLE = "controlled.shutdown.enable";
+    public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "controlled.shutdown.timeout.ms";
 
     private static final ConfigDef DEFINITION = new ConfigDef()
             .define(BROKER_ID, Type.INT, 0, Range.atLeast(0), Importance.HIGH, "This broker's id in the cluster.")
@@ -149,6 +159,26 @@ public final class BrokerConfig extends AbstractConfig {
                     Importance.LOW, "How often the coordinator looks for transactions past their timeout to abort.")
             .define(PRODUCER_ID_EXPIRATION_MS, Type.LONG, 86_400_000L, Range.atLeast(1), Importance.LOW,
                     "How long an idle producer's de-duplication state is kept.")
+            .define(BROKER_RACK, Type.STRING, null, Importance.MEDIUM,
+                    "Rack of this broker: replicas of a partition are spread over racks.")
+            .define(AUTO_LEADER_REBALANCE_ENABLE, Type.BOOLEAN, true, Importance.HIGH,
+                    "The controller moves leadership back to each partition's preferred (first) replica when it is in the ISR.")
+            .define(LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS, Type.LONG, 300L, Range.atLeast(1), Importance.MEDIUM,
+                    "How often the controller checks for partitions not led by their preferred replica.")
+            .define(MIN_INSYNC_REPLICAS, Type.INT, 1, Range.atLeast(1), Importance.HIGH,
+                    "Default min.insync.replicas of topics: acks=all produce fails with NOT_ENOUGH_REPLICAS below it.")
+            .define(UNCLEAN_LEADER_ELECTION_ENABLE, Type.BOOLEAN, false, Importance.HIGH,
+                    "Default for topics: elect a leader outside the ISR (losing data) rather than stay offline.")
+            .define(REPLICA_LAG_TIME_MAX_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.HIGH,
+                    "A follower that has not caught up with the leader's log end for this long leaves the ISR.")
+            .define(REPLICA_FETCH_WAIT_MAX_MS, Type.INT, 500, Range.atLeast(0), Importance.MEDIUM,
+                    "How long a follower's fetch waits at the leader for new data.")
+            .define(REPLICA_FETCH_MAX_BYTES, Type.INT, 1024 * 1024, Range.atLeast(0), Importance.MEDIUM,
+                    "Bytes a follower fetches per partition and request (at least one batch).")
+            .define(CONTROLLED_SHUTDOWN_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "On shutdown, let the controller move this broker's leaderships away first.")
+            .define(CONTROLLED_SHUTDOWN_TIMEOUT_MS, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,
+                    "How long shutdown waits for leaderships to move away.")
             .define(CLUSTER_ID, Type.STRING, null, Importance.LOW,
                     "Cluster id; generated and stored in ZooKeeper on first start when unset.");
 

@@ -66,6 +66,7 @@ public final class GroupCoordinator implements AutoCloseable {
     private final GroupMembership membership;
     private final GroupOffsets offsets;
     private volatile BooleanSupplier transactionCoordinatorPresent = () -> false;
+    private volatile IntFunction<java.util.Optional<Node>> leaderOf;
 
     /** Without topic ids: OffsetCommit and OffsetFetch are offered up to v9. */
     public GroupCoordinator(GroupConfig config, IntFunction<PartitionLog> offsetsTopicLogs, Supplier<Node> node,
@@ -125,11 +126,47 @@ public final class GroupCoordinator implements AutoCloseable {
      * partition is loaded its groups get COORDINATOR_LOAD_IN_PROGRESS. Then starts offset expiry.
      */
     public void start() {
-        for (int p = 0; p < config.offsetsTopicNumPartitions(); p++) {
+        for (int p = 0; p < config.offsetsTopicNumPartitions() && leaderOf == null; p++) {
             loadPartition(p);
         }
         long interval = config.offsetsRetentionCheckIntervalMs();
         executor.scheduleWithFixedDelay(this::expireOffsetsQuietly, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * With replicated {@code __consumer_offsets}: coordinate only the groups of partitions this broker
+     * leads ({@link #onBecomeLeader} / {@link #onResign}), send FindCoordinator to the leader of the
+     * group's partition ({@code leaderOf}, empty while it has none) and answer NOT_COORDINATOR for the
+     * rest. Call before {@link #start()}.
+     */
+    public void followLeadership(IntFunction<java.util.Optional<Node>> leaderOf) {
+        this.leaderOf = leaderOf;
+        registry.followLeadership();
+    }
+
+    /** This broker now leads {@code __consumer_offsets} partition {@code partition}: load its groups. */
+    public void onBecomeLeader(int partition) {
+        executor.execute(() -> {
+            if (registry.isLoaded(partition)) {
+                return;
+            }
+            registry.own(partition);
+            try {
+                loadPartition(partition);
+            } catch (RuntimeException e) {
+                log.error("Cannot load __consumer_offsets-{}", partition, e);
+            }
+        });
+    }
+
+    /** This broker no longer leads {@code partition}: forget its groups (members will find the new leader). */
+    public void onResign(int partition) {
+        executor.execute(() -> {
+            if (registry.owns(partition)) {
+                registry.unload(partition);
+                log.info("Unloaded the groups of __consumer_offsets-{}", partition);
+            }
+        });
     }
 
     private void loadPartition(int partition) {
@@ -246,7 +283,11 @@ public final class GroupCoordinator implements AutoCloseable {
                     : transactionCoordinatorPresent.getAsBoolean() ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
             default -> Errors.INVALID_REQUEST;
         };
-        Node n = error == Errors.NONE ? node.get() : Node.noNode();
+        Node n = error != Errors.NONE ? Node.noNode()
+                : leaderOf == null ? node.get() : leaderOf.apply(partitionFor(key)).orElse(Node.noNode());
+        if (n.isEmpty() && error == Errors.NONE) {
+            error = Errors.COORDINATOR_NOT_AVAILABLE;
+        }
         return new FindCoordinatorResponseData.Coordinator()
                 .setKey(key)
                 .setErrorCode(error.code())

@@ -18,6 +18,8 @@ final class GroupRegistry {
     private final Clock clock;
     private final ConcurrentMap<String, ClassicGroup> groups = new ConcurrentHashMap<>();
     private final Set<Integer> loadedPartitions = ConcurrentHashMap.newKeySet();
+    /** With replication: the partitions this broker leads; null while it coordinates every partition. */
+    private volatile Set<Integer> ownedPartitions;
 
     GroupRegistry(GroupConfig config, GroupStore store, Clock clock) {
         this.config = config;
@@ -34,7 +36,12 @@ final class GroupRegistry {
         if (groupId == null || groupId.isEmpty()) {
             return Errors.INVALID_GROUP_ID;
         }
-        if (!loadedPartitions.contains(store.partitionFor(groupId))) {
+        int partition = store.partitionFor(groupId);
+        Set<Integer> owned = ownedPartitions;
+        if (owned != null && !owned.contains(partition)) {
+            return Errors.NOT_COORDINATOR;
+        }
+        if (!loadedPartitions.contains(partition)) {
             return Errors.COORDINATOR_LOAD_IN_PROGRESS;
         }
         return Errors.NONE;
@@ -45,7 +52,34 @@ final class GroupRegistry {
     }
 
     boolean allLoaded() {
-        return loadedPartitions.size() == store.numPartitions();
+        Set<Integer> owned = ownedPartitions;
+        return owned != null ? loadedPartitions.containsAll(owned) : loadedPartitions.size() == store.numPartitions();
+    }
+
+    /** From now on only partitions passed to {@link #own} are coordinated here. */
+    void followLeadership() {
+        if (ownedPartitions == null) {
+            ownedPartitions = ConcurrentHashMap.newKeySet();
+        }
+    }
+
+    void own(int partition) {
+        ownedPartitions.add(partition);
+    }
+
+    boolean owns(int partition) {
+        Set<Integer> owned = ownedPartitions;
+        return owned == null || owned.contains(partition);
+    }
+
+    /** Forgets a partition this broker no longer leads, and its groups. */
+    void unload(int partition) {
+        Set<Integer> owned = ownedPartitions;
+        if (owned != null) {
+            owned.remove(partition);
+        }
+        loadedPartitions.remove(partition);
+        groups.values().removeIf(g -> store.partitionFor(g.groupId) == partition);
     }
 
     void markLoaded(int partition) {

@@ -35,6 +35,8 @@ public final class LogConfig {
         BROKER_DEFAULTS.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, BrokerConfig.MESSAGE_MAX_BYTES);
         BROKER_DEFAULTS.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, BrokerConfig.LOG_MESSAGE_TIMESTAMP_TYPE);
         BROKER_DEFAULTS.put(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG, BrokerConfig.LOG_FLUSH_INTERVAL_MESSAGES);
+        BROKER_DEFAULTS.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, BrokerConfig.MIN_INSYNC_REPLICAS);
+        BROKER_DEFAULTS.put(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, BrokerConfig.UNCLEAN_LEADER_ELECTION_ENABLE);
     }
 
     private static final ConfigDef DEFINITION = new ConfigDef()
@@ -66,6 +68,8 @@ public final class LogConfig {
                     Importance.LOW, TopicConfig.FLUSH_MESSAGES_INTERVAL_DOC)
             .define(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
                     TopicConfig.MIN_IN_SYNC_REPLICAS_DOC)
+            .define(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM,
+                    TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_DOC)
             .define(TopicConfig.COMPRESSION_TYPE_CONFIG, Type.STRING, "producer",
                     ConfigDef.ValidString.in("producer"), Importance.LOW,
                     "Only 'producer' is supported: batches are stored as the producer compressed them.");
@@ -182,6 +186,10 @@ public final class LogConfig {
 
     public long flushIntervalMessages() {
         return values.getLong(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG);
+    }
+
+    public boolean uncleanLeaderElectionEnable() {
+        return values.getBoolean(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG);
     }
 
     public int minInSyncReplicas() {

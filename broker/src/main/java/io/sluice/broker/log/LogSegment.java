@@ -310,6 +310,19 @@ final class LogSegment implements Closeable {
         return new RecoveryResult(nextOffset, truncated, problem);
     }
 
+    /**
+     * Cuts the segment at the start of the batch holding {@code offset} (or the first batch above it)
+     * and rebuilds the offset and time indexes over what is left. The transaction index is emptied, as
+     * by {@link #recover()}; the caller refills it by replaying producer state.
+     */
+    void truncateTo(long offset) throws IOException {
+        LogOffsetPosition at = translateOffset(offset);
+        if (at != null) {
+            log.truncateTo(at.position);
+        }
+        recover();
+    }
+
     /** What {@link #recover()} cut off: bytes from the position where offset {@code offset} would be. */
     record RecoveryResult(long offset, int truncatedBytes, String reason) {
     }

@@ -28,14 +28,14 @@ import java.util.Map;
  * as absent: every user of these offsets has a safe fallback (recover from the start, start at the
  * first segment).
  */
-final class OffsetCheckpointFile {
+public final class OffsetCheckpointFile {
     static final String RECOVERY_POINT = "recovery-point-offset-checkpoint";
     static final String LOG_START_OFFSET = "log-start-offset-checkpoint";
     private static final int VERSION = 0;
 
     private final Path file;
 
-    OffsetCheckpointFile(Path file) {
+    public OffsetCheckpointFile(Path file) {
         this.file = file;
     }
 
@@ -43,7 +43,7 @@ final class OffsetCheckpointFile {
         return file;
     }
 
-    synchronized void write(Map<TopicPartition, Long> offsets) throws IOException {
+    public synchronized void write(Map<TopicPartition, Long> offsets) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileOutputStream out = new FileOutputStream(tmp.toFile());
              BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8))) {
@@ -62,7 +62,7 @@ final class OffsetCheckpointFile {
     }
 
     /** The offsets in the file; empty when there is no file. */
-    synchronized Map<TopicPartition, Long> read() throws IOException {
+    public synchronized Map<TopicPartition, Long> read() throws IOException {
         if (!Files.exists(file)) {
             return Map.of();
         }

@@ -3,11 +3,13 @@ package io.sluice.broker.log;
 import io.sluice.transactions.producer.CompletedTxn;
 import io.sluice.transactions.producer.ProducerStateTable;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.internal.FileRecords.LogOffsetPosition;
 import org.apache.kafka.common.record.internal.FileRecords.TimestampAndOffset;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Utils;
@@ -68,7 +70,8 @@ public final class PartitionLog implements Closeable {
     private final LogOptions options;
     private final Time time;
     private final ConcurrentSkipListMap<Long, LogSegment> segments;
-    private final ProducerStateManager producerState;
+    private volatile ProducerStateManager producerState;
+    private final LeaderEpochFileCache epochs;
     private volatile LogConfig config;
     private volatile LogOffsetMetadata logEnd;
     private volatile long logStartOffset;
@@ -89,6 +92,7 @@ public final class PartitionLog implements Closeable {
         this.recoveryPoint = loaded.recoveryPoint();
         LogSegment active = segments.lastEntry().getValue();
         this.logEnd = new LogOffsetMetadata(loaded.logEndOffset(), active.baseOffset(), active.size());
+        this.epochs = loadEpochs(dir, segments, loaded.logEndOffset());
         try {
             this.producerState = ProducerStateManager.load(tp, dir, segments, loaded.logEndOffset(),
                     loaded.txnIndexesToRebuild(), time.milliseconds(), options.producerIdExpirationMs());
@@ -98,6 +102,26 @@ public final class PartitionLog implements Closeable {
             }
             throw e;
         }
+    }
+
+    /** The checkpointed epochs, or (no checkpoint yet) the epochs found in the batch headers. */
+    private static LeaderEpochFileCache loadEpochs(Path dir, ConcurrentSkipListMap<Long, LogSegment> segments,
+                                                   long logEndOffset) {
+        LeaderEpochFileCache cache = LeaderEpochFileCache.load(dir);
+        boolean changed = false;
+        if (cache == null) {
+            cache = LeaderEpochFileCache.empty(dir);
+            for (LogSegment segment : segments.values()) {
+                for (RecordBatch batch : segment.log().batches()) {
+                    changed |= cache.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+                }
+            }
+        }
+        changed |= cache.truncateFromEnd(logEndOffset);
+        if (changed) {
+            cache.flush();
+        }
+        return cache;
     }
 
     /** Opens (recovering from scratch) or creates the log in {@code dir}. */
@@ -190,12 +214,152 @@ public final class PartitionLog implements Closeable {
             throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir, e);
         }
         logEnd = new LogOffsetMetadata(v.lastOffset() + 1, segment.baseOffset(), segment.size());
+        if (epochs.assign(leaderEpoch, v.firstOffset())) {
+            epochs.flush();
+        }
         List<CompletedTxn> completed = producerState.recordAppended(batches, segment);
         if (logEnd.offset() - recoveryPoint >= config.flushIntervalMessages()) {
             flush();
         }
         return new AppendResult(v.firstOffset(), v.lastOffset(), config.logAppendTime() ? now : -1, logStartOffset,
                 false, completed);
+    }
+
+    /**
+     * Appends batches fetched from the partition's leader as they are: offsets, leader epochs and
+     * timestamps stay the leader's. Each batch must be magic v2, pass its CRC check and start exactly
+     * at the log end; a trailing partial batch (a fetch cut at its byte limit) is ignored. Producer
+     * state is updated but not checked: the leader already decided what the log holds.
+     *
+     * @return the log end offset after the append
+     * @throws CorruptRecordException when a batch is invalid or does not continue the log
+     */
+    public long appendAsFollower(MemoryRecords records) {
+        long end;
+        synchronized (this) {
+            ensureOpen();
+            int validBytes = 0;
+            long next = logEnd.offset();
+            long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+            for (MutableRecordBatch batch : records.batches()) {
+                if (batch.magic() < RecordBatch.MAGIC_VALUE_V2 || !batch.isValid()) {
+                    throw new CorruptRecordException("Replicated batch at offset " + batch.baseOffset() + " of "
+                            + topicPartition + " is invalid");
+                }
+                if (batch.baseOffset() != next) {
+                    throw new CorruptRecordException("Replicated batch of " + topicPartition + " starts at "
+                            + batch.baseOffset() + ", expected " + next);
+                }
+                next = batch.nextOffset();
+                maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());
+                validBytes += batch.sizeInBytes();
+            }
+            if (validBytes == 0) {
+                return logEnd.offset();
+            }
+            MemoryRecords whole = validBytes == records.sizeInBytes() ? records
+                    : MemoryRecords.readableRecords(sliced(records.buffer(), validBytes));
+            long now = time.milliseconds();
+            LogSegment segment = maybeRoll(validBytes, maxTimestamp, next - 1, now);
+            try {
+                segment.append(whole);
+            } catch (IOException e) {
+                throw new KafkaStorageException("Cannot append to " + topicPartition + " in " + dir, e);
+            }
+            logEnd = new LogOffsetMetadata(next, segment.baseOffset(), segment.size());
+            boolean newEpoch = false;
+            for (MutableRecordBatch batch : whole.batches()) {
+                newEpoch |= epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+            }
+            if (newEpoch) {
+                epochs.flush();
+            }
+            producerState.recordAppended(whole, segment);
+            if (logEnd.offset() - recoveryPoint >= config.flushIntervalMessages()) {
+                flush();
+            }
+            end = next;
+        }
+        for (Consumer<TopicPartition> listener : appendListeners) {
+            try {
+                listener.accept(topicPartition);
+            } catch (RuntimeException e) {
+                log.warn("{}: append listener failed", topicPartition, e);
+            }
+        }
+        return end;
+    }
+
+    private static java.nio.ByteBuffer sliced(java.nio.ByteBuffer buffer, int bytes) {
+        java.nio.ByteBuffer copy = buffer.duplicate();
+        copy.limit(copy.position() + bytes);
+        return copy.slice();
+    }
+
+    /**
+     * Removes everything at and above {@code offset} (a follower discarding what its new leader does not
+     * have): later segments go, the segment holding the offset is cut at the start of the batch holding
+     * it and its indexes rebuilt, and producer state is reloaded from the snapshots at or below the new
+     * log end. The high watermark and recovery point come down with the log end.
+     *
+     * @return the new log end offset (below {@code offset} when the offset fell inside a batch)
+     */
+    public synchronized long truncateTo(long offset) {
+        ensureOpen();
+        if (offset >= logEnd.offset()) {
+            return logEnd.offset();
+        }
+        long target = Math.max(offset, logStartOffset);
+        while (segments.size() > 1 && segments.lastKey() >= target) {
+            removeSegment(segments.lastEntry().getValue());
+        }
+        LogSegment last = activeSegment();
+        try {
+            last.truncateTo(target);
+            last.makeActive();
+            long end = Math.max(last.readNextOffset(), last.baseOffset());
+            logEnd = new LogOffsetMetadata(end, last.baseOffset(), last.size());
+            recoveryPoint = Math.min(recoveryPoint, end);
+            if (epochs.truncateFromEnd(end)) {
+                epochs.flush();
+            }
+            if (highWatermark > end) {
+                highWatermark = end;
+            }
+            producerState = ProducerStateManager.load(topicPartition, dir, segments, end, Set.of(last.baseOffset()),
+                    time.milliseconds(), options.producerIdExpirationMs());
+            log.info("Truncated {} to offset {} (asked for {})", topicPartition, end, offset);
+            return end;
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot truncate " + topicPartition + " in " + dir, e);
+        }
+    }
+
+    /** The newest leader epoch in this log (-1 when no batch carries one). */
+    public int latestEpoch() {
+        return epochs.latestEpoch();
+    }
+
+    /**
+     * OffsetForLeaderEpoch: the largest epoch at or below {@code epoch} and the offset where the epoch
+     * after it begins (the log end offset for the latest epoch); (-1, -1) for an epoch older than any.
+     */
+    public LeaderEpochFileCache.EpochEndOffset endOffsetForEpoch(int epoch) {
+        synchronized (this) {
+            return epochs.endOffsetFor(epoch, logEnd.offset());
+        }
+    }
+
+    /** A broker becoming leader at {@code epoch}: the epoch starts at the current log end. */
+    public synchronized void assignEpochAtLogEnd(int epoch) {
+        if (epochs.assign(epoch, logEnd.offset())) {
+            epochs.flush();
+        }
+    }
+
+    /** The leader epochs and their start offsets, oldest first (tests and tools). */
+    public Map<Integer, Long> leaderEpochs() {
+        return epochs.entries();
     }
 
     /**

@@ -28,13 +28,31 @@ final class TransactionMarkerWriter {
         void onTxnMarker(int offsetsPartition, long producerId, boolean commit);
     }
 
-    private final Function<TopicPartition, Optional<PartitionLog>> logs;
+    /**
+     * Writes a marker batch to a partition this broker hosts, as its leader (so that followers copy it
+     * rather than diverge); false when the partition is not hosted here. Throws when it cannot be
+     * written now (e.g. not the leader yet), which leaves the marker to be retried.
+     */
+    @FunctionalInterface
+    public interface MarkerAppender {
+        boolean append(TopicPartition tp, MemoryRecords marker);
+
+        /** Straight into the local log: for a broker without replication (unit tests). */
+        static MarkerAppender local(Function<TopicPartition, Optional<PartitionLog>> logs) {
+            return (tp, marker) -> {
+                Optional<PartitionLog> partitionLog = logs.apply(tp);
+                partitionLog.ifPresent(l -> l.append(marker, LEADER_EPOCH));
+                return partitionLog.isPresent();
+            };
+        }
+    }
+
+    private final MarkerAppender appender;
     private final OffsetsMarkerListener offsetsListener;
     private final Clock clock;
 
-    TransactionMarkerWriter(Function<TopicPartition, Optional<PartitionLog>> logs, OffsetsMarkerListener offsetsListener,
-                            Clock clock) {
-        this.logs = logs;
+    TransactionMarkerWriter(MarkerAppender appender, OffsetsMarkerListener offsetsListener, Clock clock) {
+        this.appender = appender;
         this.offsetsListener = offsetsListener;
         this.clock = clock;
     }
@@ -44,14 +62,11 @@ final class TransactionMarkerWriter {
      * leaves nothing to mark. Throws if the log refuses the append.
      */
     boolean write(TopicPartition tp, long producerId, short producerEpoch, boolean commit) {
-        Optional<PartitionLog> partitionLog = logs.apply(tp);
-        if (partitionLog.isEmpty()) {
-            return false;
-        }
         EndTransactionMarker marker = new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
                 COORDINATOR_EPOCH);
-        partitionLog.get().append(MemoryRecords.withEndTransactionMarker(clock.millis(), producerId, producerEpoch, marker),
-                LEADER_EPOCH);
+        if (!appender.append(tp, MemoryRecords.withEndTransactionMarker(clock.millis(), producerId, producerEpoch, marker))) {
+            return false;
+        }
         if (Topic.GROUP_METADATA_TOPIC_NAME.equals(tp.topic())) {
             offsetsListener.onTxnMarker(tp.partition(), producerId, commit);
         }

@@ -51,6 +51,14 @@ public final class TransactionSystem implements AutoCloseable {
     public static TransactionSystem start(BrokerConfig brokerConfig, TopicRegistry topics, GroupCoordinator groups,
                                           ApiRouter router, Supplier<Node> node, ProducerIdBlocks producerIds,
                                           Clock clock) {
+        return start(brokerConfig, topics, groups, router, node, producerIds, clock,
+                TransactionMarkerWriter.MarkerAppender.local(topics::log));
+    }
+
+    /** As above, with markers written through {@code markerAppender} (the replica manager, as leader). */
+    public static TransactionSystem start(BrokerConfig brokerConfig, TopicRegistry topics, GroupCoordinator groups,
+                                          ApiRouter router, Supplier<Node> node, ProducerIdBlocks producerIds,
+                                          Clock clock, TransactionMarkerWriter.MarkerAppender markerAppender) {
         TransactionConfig config = TransactionConfig.from(brokerConfig);
         topics.ensureTopic(Topic.TRANSACTION_STATE_TOPIC_NAME, config.stateLogNumPartitions(),
                 config.stateLogReplicationFactor(), Map.of(
@@ -59,7 +67,7 @@ public final class TransactionSystem implements AutoCloseable {
         // The topic may predate a change of the setting: its real partition count decides placement.
         int partitions = topics.get(Topic.TRANSACTION_STATE_TOPIC_NAME).orElseThrow().partitionCount();
         TransactionStateStore store = new TransactionStateStore(partitions, topics::log);
-        TransactionMarkerWriter markers = new TransactionMarkerWriter(topics::log, groups::onTxnMarker, clock);
+        TransactionMarkerWriter markers = new TransactionMarkerWriter(markerAppender, groups::onTxnMarker, clock);
         TransactionCoordinator coordinator = new TransactionCoordinator(config, store, markers,
                 producerIds::nextProducerId, clock);
         TransactionApis apis = new TransactionApis(coordinator, topics, new InitProducerIdHandler(producerIds),

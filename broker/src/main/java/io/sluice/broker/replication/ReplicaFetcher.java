@@ -1,0 +1,287 @@
+package io.sluice.broker.replication;
+
+import io.sluice.broker.config.BrokerConfig;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
+
+/**
+ * Fetches every partition this broker follows from one leader broker, on one thread over one blocking
+ * socket, with the ordinary Fetch API (v12, topics by name) and {@code replica_id} set to this broker's
+ * id so that the leader records our log end offsets. Each partition is fetched from the local log end;
+ * responses are applied through {@link ReplicaManager#onFetched}, which drops data that no longer fits
+ * (leadership or the log moved meanwhile).
+ */
+final class ReplicaFetcher implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
+    private static final short FETCH_VERSION = 12;
+    private static final short EPOCH_VERSION = 4;
+
+    private final int leaderId;
+    private final ReplicaManager replicas;
+    private final IntFunction<Optional<Node>> nodes;
+    private final int maxWaitMs;
+    private final int partitionMaxBytes;
+    private final Map<TopicPartition, State> partitions = new ConcurrentHashMap<>();
+
+    /** A followed partition: the leader epoch it is followed at, and whether it still needs truncating. */
+    private record State(int leaderEpoch, boolean truncating) {
+    }
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile Socket socket;
+    private int correlationId;
+
+    ReplicaFetcher(int leaderId, ReplicaManager replicas, BrokerConfig config, IntFunction<Optional<Node>> nodes) {
+        this.leaderId = leaderId;
+        this.replicas = replicas;
+        this.nodes = nodes;
+        this.maxWaitMs = config.getInt(BrokerConfig.REPLICA_FETCH_WAIT_MAX_MS);
+        this.partitionMaxBytes = config.getInt(BrokerConfig.REPLICA_FETCH_MAX_BYTES);
+        this.thread = new Thread(this, "sluice-replica-fetcher-" + replicas.brokerId() + "-from-" + leaderId);
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    void add(TopicPartition tp, int leaderEpoch) {
+        partitions.put(tp, new State(leaderEpoch, true));
+    }
+
+    void remove(TopicPartition tp) {
+        partitions.remove(tp);
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                if (partitions.isEmpty() || replicas.fetchingPaused()) {
+                    Thread.sleep(20);
+                    continue;
+                }
+                truncateOnce();
+                fetchOnce();
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (running) {
+                    log.debug("Broker {}: fetch from leader {} failed: {}", replicas.brokerId(), leaderId, e.toString());
+                }
+                closeSocket();
+                sleepQuietly(100);
+            }
+        }
+        closeSocket();
+    }
+
+    private record Sent(int leaderEpoch, long fetchOffset) {
+    }
+
+    private void fetchOnce() throws IOException {
+        Map<TopicPartition, Sent> sent = new HashMap<>();
+        Map<String, FetchRequestData.FetchTopic> byTopic = new LinkedHashMap<>();
+        for (Map.Entry<TopicPartition, State> e : partitions.entrySet()) {
+            Partition p = replicas.partition(e.getKey());
+            if (p == null || e.getValue().truncating()) {
+                continue;
+            }
+            long fetchOffset = p.log.logEndOffset();
+            sent.put(e.getKey(), new Sent(e.getValue().leaderEpoch(), fetchOffset));
+            byTopic.computeIfAbsent(e.getKey().topic(), t -> new FetchRequestData.FetchTopic().setTopic(t))
+                    .partitions().add(new FetchRequestData.FetchPartition()
+                            .setPartition(e.getKey().partition())
+                            .setFetchOffset(fetchOffset)
+                            .setLogStartOffset(p.log.logStartOffset())
+                            .setPartitionMaxBytes(partitionMaxBytes)
+                            .setCurrentLeaderEpoch(e.getValue().leaderEpoch()));
+        }
+        if (sent.isEmpty()) {
+            sleepQuietly(20);
+            return;
+        }
+        FetchRequestData data = new FetchRequestData()
+                .setReplicaId(replicas.brokerId())
+                .setMaxWaitMs(maxWaitMs)
+                .setMinBytes(1)
+                .setMaxBytes(Math.max(partitionMaxBytes, 10 * 1024 * 1024))
+                .setIsolationLevel((byte) 0)
+                .setSessionId(0)
+                .setSessionEpoch(-1)
+                .setTopics(new java.util.ArrayList<>(byTopic.values()));
+        FetchResponse response = send(data);
+        if (response.error() != Errors.NONE) {
+            sleepQuietly(100);
+            return;
+        }
+        boolean anyError = false;
+        for (FetchResponseData.FetchableTopicResponse topic : response.data().responses()) {
+            for (FetchResponseData.PartitionData pd : topic.partitions()) {
+                TopicPartition tp = new TopicPartition(topic.topic(), pd.partitionIndex());
+                Sent s = sent.get(tp);
+                if (s == null) {
+                    continue;
+                }
+                Errors error = Errors.forCode(pd.errorCode());
+                anyError |= error != Errors.NONE;
+                org.apache.kafka.common.record.internal.BaseRecords records = pd.records();
+                replicas.onFetched(leaderId, s.leaderEpoch(), tp, s.fetchOffset(),
+                        records instanceof MemoryRecords m ? m : null, pd.highWatermark(), error);
+            }
+        }
+        if (anyError) {
+            sleepQuietly(50);
+        }
+    }
+
+    /** Asks the leader where each newly followed partition's log diverges from its own, and truncates there. */
+    private void truncateOnce() throws IOException {
+        Map<TopicPartition, Integer> requested = new HashMap<>();
+        OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection topics =
+                new OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection();
+        for (Map.Entry<TopicPartition, State> e : partitions.entrySet()) {
+            Partition p = replicas.partition(e.getKey());
+            if (p == null || !e.getValue().truncating()) {
+                continue;
+            }
+            int latest = p.log.latestEpoch();
+            requested.put(e.getKey(), latest);
+            OffsetForLeaderEpochRequestData.OffsetForLeaderTopic topic = topics.find(e.getKey().topic());
+            if (topic == null) {
+                topic = new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(e.getKey().topic());
+                topics.add(topic);
+            }
+            topic.partitions().add(new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition()
+                    .setPartition(e.getKey().partition())
+                    .setCurrentLeaderEpoch(e.getValue().leaderEpoch())
+                    .setLeaderEpoch(Math.max(latest, 0)));
+        }
+        if (requested.isEmpty()) {
+            return;
+        }
+        OffsetForLeaderEpochRequestData data = new OffsetForLeaderEpochRequestData()
+                .setReplicaId(replicas.brokerId()).setTopics(topics);
+        RequestHeader header = new RequestHeader(ApiKeys.OFFSET_FOR_LEADER_EPOCH, EPOCH_VERSION,
+                "sluice-replica-fetcher-" + replicas.brokerId(), ++correlationId);
+        OffsetsForLeaderEpochResponse response = (OffsetsForLeaderEpochResponse) roundTrip(header,
+                new OffsetsForLeaderEpochRequest(data, EPOCH_VERSION));
+        boolean retry = false;
+        for (OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult topic : response.data().topics()) {
+            for (OffsetForLeaderEpochResponseData.EpochEndOffset r : topic.partitions()) {
+                TopicPartition tp = new TopicPartition(topic.topic(), r.partition());
+                State state = partitions.get(tp);
+                Integer latest = requested.get(tp);
+                if (state == null || latest == null) {
+                    continue;
+                }
+                boolean done = replicas.truncateToLeader(leaderId, state.leaderEpoch(), tp, latest,
+                        Errors.forCode(r.errorCode()), r.leaderEpoch(), r.endOffset());
+                if (done) {
+                    partitions.replace(tp, state, new State(state.leaderEpoch(), false));
+                } else {
+                    retry = true;
+                }
+            }
+        }
+        if (retry) {
+            sleepQuietly(50);
+        }
+    }
+
+    private FetchResponse send(FetchRequestData data) throws IOException {
+        RequestHeader header = new RequestHeader(ApiKeys.FETCH, FETCH_VERSION,
+                "sluice-replica-fetcher-" + replicas.brokerId(), ++correlationId);
+        return (FetchResponse) roundTrip(header, new FetchRequest(data, FETCH_VERSION));
+    }
+
+    private AbstractResponse roundTrip(RequestHeader header, AbstractRequest body) throws IOException {
+        Socket s = connect();
+        ByteBuffer request = body.serializeWithHeader(header);
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        byte[] frame = new byte[request.remaining()];
+        request.get(frame);
+        out.writeInt(frame.length);
+        out.write(frame);
+        out.flush();
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        int size = in.readInt();
+        byte[] bytes = new byte[size];
+        in.readFully(bytes);
+        return AbstractResponse.parseResponse(ByteBuffer.wrap(bytes), header);
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = socket;
+        if (s != null) {
+            return s;
+        }
+        Node leader = nodes.apply(leaderId).orElseThrow(() -> new IOException("leader " + leaderId + " is not live"));
+        s = new Socket();
+        s.setTcpNoDelay(true);
+        s.connect(new InetSocketAddress(leader.host(), leader.port()), 5_000);
+        s.setSoTimeout(maxWaitMs + 30_000);
+        socket = s;
+        return s;
+    }
+
+    private void closeSocket() {
+        Socket s = socket;
+        socket = null;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    void shutdown() {
+        running = false;
+        thread.interrupt();
+        closeSocket();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
