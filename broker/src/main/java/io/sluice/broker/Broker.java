@@ -180,6 +180,7 @@ public final class Broker implements AutoCloseable {
 
         awaitLocalLeaders(10_000);
         closeInReverse.add(server);
+        server.openForClients();
         log.info("Sluice broker {} started in {} ms: cluster {}, listening on {}:{}, data in {}", config.brokerId(),
                 System.currentTimeMillis() - began, clusterId, advertisedHost, advertisedPort, config.logDirs());
     }

@@ -41,6 +41,9 @@ public final class KafkaServer implements AutoCloseable {
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_BACKLOG, 1024)
+                // Bound at once (a port-0 listener must know its port early) but accepting nothing
+                // until openForClients(): a client must never see ApiVersions before every API is in.
+                .option(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -55,6 +58,12 @@ public final class KafkaServer implements AutoCloseable {
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         log.info("Listening for Kafka clients on {}:{}", bound.getHostString(), bound.getPort());
         return bound;
+    }
+
+    /** Starts accepting connections; clients that connected meanwhile wait in the accept backlog. */
+    public void openForClients() {
+        serverChannel.config().setAutoRead(true);
+        serverChannel.read();
     }
 
     @Override

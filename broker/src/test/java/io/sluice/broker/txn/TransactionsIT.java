@@ -357,7 +357,9 @@ class TransactionsIT {
         TransactionFaults.stopAfterPrepare = false;
         broker.restart();
 
-        assertThat(describe("t-restart-prepared").state()).isEqualTo(TransactionState.COMPLETE_COMMIT);
+        // Completed on reload: markers go out as soon as this broker leads the partitions again.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(describe("t-restart-prepared").state()).isEqualTo(TransactionState.COMPLETE_COMMIT));
         long pid = producerIdOf("t-restart-prepared");
         for (int p = 0; p < 2; p++) {
             assertThat(markers(new TopicPartition("restart-prepared", p)))
