@@ -462,18 +462,7 @@ final class GroupOffsets {
 
     /** Fills in per-partition errors; returns the group-level error. */
     private Errors deleteOffsets(String groupId, Map<TopicPartition, Errors> results) {
-        Errors error = registry.check(groupId);
-        if (error != Errors.NONE) {
-            return error;
-        }
-        ClassicGroup group = registry.get(groupId);
-        if (group == null) {
-            return Errors.GROUP_ID_NOT_FOUND;
-        }
-        synchronized (group) {
-            if (group.is(GroupState.DEAD)) {
-                return Errors.GROUP_ID_NOT_FOUND;
-            }
+        return withLiveGroup(groupId, group -> {
             Set<String> subscribed;
             if (group.is(GroupState.EMPTY)) {
                 subscribed = Set.of();
@@ -496,6 +485,24 @@ final class GroupOffsets {
                 deletable.forEach(tp -> results.put(tp, stored));
             }
             return Errors.NONE;
+        });
+    }
+
+    /**
+     * Runs {@code action} under the group's lock if this coordinator owns a live group of that id;
+     * otherwise the error that says why not (not coordinator, loading, GROUP_ID_NOT_FOUND).
+     */
+    private Errors withLiveGroup(String groupId, java.util.function.Function<ClassicGroup, Errors> action) {
+        Errors error = registry.check(groupId);
+        if (error != Errors.NONE) {
+            return error;
+        }
+        ClassicGroup group = registry.get(groupId);
+        if (group == null) {
+            return Errors.GROUP_ID_NOT_FOUND;
+        }
+        synchronized (group) {
+            return group.is(GroupState.DEAD) ? Errors.GROUP_ID_NOT_FOUND : action.apply(group);
         }
     }
 
@@ -543,23 +550,9 @@ final class GroupOffsets {
     }
 
     private Errors deleteGroup(String groupId) {
-        Errors error = registry.check(groupId);
-        if (error != Errors.NONE) {
-            return error;
-        }
-        ClassicGroup group = registry.get(groupId);
-        if (group == null) {
-            return Errors.GROUP_ID_NOT_FOUND;
-        }
-        synchronized (group) {
-            if (group.is(GroupState.DEAD)) {
-                return Errors.GROUP_ID_NOT_FOUND;
-            }
-            if (!group.is(GroupState.EMPTY)) {
-                return Errors.NON_EMPTY_GROUP;
-            }
-            return removeOffsets(group, List.copyOf(group.offsets.keySet()), true);
-        }
+        return withLiveGroup(groupId, group -> group.is(GroupState.EMPTY)
+                ? removeOffsets(group, List.copyOf(group.offsets.keySet()), true)
+                : Errors.NON_EMPTY_GROUP);
     }
 
     // ------------------------------------------------------------------------------------------- expiry
