@@ -1,0 +1,110 @@
+package io.sluice.broker.api;
+
+import io.sluice.broker.testing.TestBroker;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The admin-facing APIs through kafka-clients' Admin and consumer calls that use them. */
+class AdminApisIT {
+    static TestBroker broker;
+    static final long BASE = 1_700_000_000_000L;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = TestBroker.start();
+        broker.createTopic("timed", 1, Map.of());
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+            // Timestamps 0, 10, ..., 990 s after BASE, with one late record carrying the maximum.
+            for (int i = 0; i < 100; i++) {
+                producer.send(new ProducerRecord<>("timed", 0, BASE + i * 10_000L, "k" + i, "v" + i));
+            }
+            producer.send(new ProducerRecord<>("timed", 0, BASE + 5_000_000L, "max", "max"));
+            producer.send(new ProducerRecord<>("timed", 0, BASE + 20_000L, "late", "late"));
+            producer.flush();
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    @Test
+    void describeClusterNamesThisBrokerAsControllerAndMember() throws Exception {
+        try (Admin admin = broker.admin()) {
+            DescribeClusterResult cluster = admin.describeCluster();
+            assertThat(cluster.clusterId().get()).isEqualTo(broker.broker().clusterId());
+            assertThat(cluster.nodes().get()).singleElement().satisfies(n -> assertThat(n.port()).isEqualTo(broker.broker().port()));
+            assertThat(cluster.controller().get().id()).isZero();
+        }
+    }
+
+    @Test
+    void listOffsetsByTimestampEarliestLatestAndMaxTimestamp() throws Exception {
+        TopicPartition tp = new TopicPartition("timed", 0);
+        try (Admin admin = broker.admin()) {
+            assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.earliest())).partitionResult(tp).get().offset()).isZero();
+            assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get().offset()).isEqualTo(102);
+            ListOffsetsResult.ListOffsetsResultInfo max = admin.listOffsets(Map.of(tp, OffsetSpec.maxTimestamp()))
+                    .partitionResult(tp).get();
+            assertThat(max.offset()).isEqualTo(100);
+            assertThat(max.timestamp()).isEqualTo(BASE + 5_000_000L);
+            // First record at or after 250 s: the one at 260 s, offset 26.
+            assertThat(admin.listOffsets(Map.of(tp, OffsetSpec.forTimestamp(BASE + 255_000L))).partitionResult(tp).get()
+                    .offset()).isEqualTo(26);
+        }
+        try (KafkaConsumer<String, String> consumer = broker.consumer(null, Map.of())) {
+            Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(Map.of(tp, BASE + 90_000L));
+            assertThat(found.get(tp).offset()).isEqualTo(9);
+            assertThat(found.get(tp).timestamp()).isEqualTo(BASE + 90_000L);
+            assertThat(consumer.offsetsForTimes(Map.of(tp, BASE + 9_000_000L)).get(tp)).isNull();
+        }
+    }
+
+    @Test
+    void offsetDeleteAndDeleteGroupsThroughAdmin() throws Exception {
+        TopicPartition tp = new TopicPartition("timed", 0);
+        try (KafkaConsumer<String, String> consumer = broker.consumer("admin-group", Map.of())) {
+            consumer.commitSync(Map.of(tp, new OffsetAndMetadata(7)));
+        }
+        try (Admin admin = broker.admin()) {
+            assertThat(admin.listConsumerGroupOffsets("admin-group").partitionsToOffsetAndMetadata().get())
+                    .containsEntry(tp, new OffsetAndMetadata(7));
+            admin.deleteConsumerGroupOffsets("admin-group", Set.of(tp)).all().get();
+            assertThat(admin.listConsumerGroupOffsets("admin-group").partitionsToOffsetAndMetadata().get())
+                    .doesNotContainKey(tp);
+            admin.deleteConsumerGroups(List.of("admin-group")).all().get();
+            assertThat(admin.listGroups().all().get()).noneMatch(g -> g.groupId().equals("admin-group"));
+        }
+        try (KafkaConsumer<String, String> member = broker.consumer("busy-group", Map.of());
+             Admin admin = broker.admin()) {
+            member.subscribe(List.of("timed"));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+                member.poll(java.time.Duration.ofMillis(100));
+                return !member.assignment().isEmpty();
+            });
+            assertThatThrownBy(() -> admin.deleteConsumerGroups(List.of("busy-group")).all().get())
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(GroupNotEmptyException.class);
+        }
+    }
+}
