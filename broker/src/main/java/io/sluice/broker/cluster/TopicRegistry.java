@@ -113,7 +113,14 @@ public final class TopicRegistry {
             return existing.get();
         }
         short rf = (short) Math.min(replicationFactor, Math.max(1, store.liveBrokers().size()));
-        return create(name, partitions, rf, configs, false);
+        try {
+            return create(name, partitions, rf, configs, false);
+        } catch (TopicExistsException e) {
+            // Another broker starting at the same moment created it first: take theirs.
+            TopicInfo created = store.readTopic(name).orElseThrow(() -> e);
+            apply(created);
+            return created;
+        }
     }
 
     public synchronized void delete(String name) {
