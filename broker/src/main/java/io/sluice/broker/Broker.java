@@ -149,7 +149,7 @@ public final class Broker implements AutoCloseable {
         router.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(router))
                 .register(ApiKeys.METADATA, new MetadataHandler(cluster, topics, config, replicaManager,
                         controller::activeControllerId))
-                .register(ApiKeys.PRODUCE, new ProduceHandler(topics, fetchWaiters, replicaManager))
+                .register(ApiKeys.PRODUCE, new ProduceHandler(topics, replicaManager))
                 .register(ApiKeys.FETCH, new FetchHandler(topics, fetchWaiters, replicaManager))
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, replicaManager))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(topics, replicaManager))

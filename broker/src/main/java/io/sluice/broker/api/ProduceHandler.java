@@ -40,12 +40,10 @@ public final class ProduceHandler implements ApiHandler {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
     private final TopicRegistry topics;
-    private final FetchWaiters fetchWaiters;
     private final ReplicaManager replicas;
 
-    public ProduceHandler(TopicRegistry topics, FetchWaiters fetchWaiters, ReplicaManager replicas) {
+    public ProduceHandler(TopicRegistry topics, ReplicaManager replicas) {
         this.topics = topics;
-        this.fetchWaiters = fetchWaiters;
         this.replicas = replicas;
     }
 
@@ -131,10 +129,8 @@ public final class ProduceHandler implements ApiHandler {
                 }
             }
             AppendResult result = replicas.appendAsLeader(tp, records, acks);
+            // Parked fetches hear of the append through the log's append listeners.
             lastOffset[0] = result.lastOffset();
-            if (!result.duplicate()) {
-                fetchWaiters.wake(tp);
-            }
             return out.setErrorCode(Errors.NONE.code())
                     .setBaseOffset(result.firstOffset())
                     .setLogAppendTimeMs(result.logAppendTime())
