@@ -450,6 +450,19 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     /**
+     * The {@link ReplicatedAppender} coordinators write through: acks=all appends as leader, waiting up
+     * to {@code timeoutMs} for the in-sync replicas.
+     */
+    public ReplicatedAppender replicatedAppender(long timeoutMs) {
+        return (tp, records) -> {
+            AppendResult result = appendAsLeader(tp, records, (short) -1);
+            CompletableFuture<Errors> replicated = awaitReplication(Map.of(tp, result.lastOffset() + 1), timeoutMs)
+                    .thenApply(outcome -> outcome.getOrDefault(tp, Errors.UNKNOWN_SERVER_ERROR));
+            return new ReplicatedAppender.Appended(result, replicated);
+        };
+    }
+
+    /**
      * Completes when every partition's high watermark reached its required offset (NONE, or
      * NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR is below min.insync.replicas by then), leadership was
      * lost (NOT_LEADER_OR_FOLLOWER) or {@code timeoutMs} passed (REQUEST_TIMED_OUT).
