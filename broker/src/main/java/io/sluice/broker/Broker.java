@@ -160,14 +160,10 @@ public final class Broker implements AutoCloseable {
         new TopicAdminApis(topics, config).registerApis(router);
         GroupCoordinator groups = startGroupCoordinator(topics);
         groups.registerApis(router);
-        TransactionSystem transactions = TransactionSystem.start(config, topics, groups, router, () -> localNode,
-                producerIds, Clock.systemUTC(), (tp, marker) -> {
-                    if (topics.log(tp).isEmpty()) {
-                        return false;
-                    }
-                    replicaManager.appendAsLeader(tp, marker, (short) 1);
-                    return true;
-                }).describeProducersFrom(tp -> topics.log(tp).map(PartitionLog::producerState));
+        TransactionSystem transactions = TransactionSystem.start(config, topics, groups, router, replicaManager,
+                id -> cluster.liveNodes().stream().filter(n -> n.id() == id).findFirst(),
+                () -> store.liveBrokers().size(), producerIds, Clock.systemUTC())
+                .describeProducersFrom(tp -> topics.log(tp).map(PartitionLog::producerState));
         closeInReverse.add(transactions);
         ApiHandler findCoordinator = router.handler(ApiKeys.FIND_COORDINATOR);
         router.register(ApiKeys.FIND_COORDINATOR, request -> {

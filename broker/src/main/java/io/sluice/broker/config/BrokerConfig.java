@@ -63,6 +63,8 @@ public final class BrokerConfig extends AbstractConfig {
     public static final String TRANSACTION_STATE_LOG_NUM_PARTITIONS = "transaction.state.log.num.partitions";
     public static final String TRANSACTION_STATE_LOG_REPLICATION_FACTOR = "transaction.state.log.replication.factor";
     public static final String TRANSACTION_STATE_LOG_SEGMENT_BYTES = "transaction.state.log.segment.bytes";
+    public static final String TRANSACTION_STATE_LOG_MIN_ISR = "transaction.state.log.min.isr";
+    public static final String REQUEST_TIMEOUT_MS = "request.timeout.ms";
     public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
     public static final String TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS =
             "transaction.abort.timed.out.transaction.cleanup.interval.ms";
@@ -153,6 +155,11 @@ public final class BrokerConfig extends AbstractConfig {
                     "Replication factor of __transaction_state (capped by the live brokers when it is created).")
             .define(TRANSACTION_STATE_LOG_SEGMENT_BYTES, Type.INT, 100 * 1024 * 1024, Range.atLeast(1024),
                     Importance.LOW, "Segment size of __transaction_state.")
+            .define(TRANSACTION_STATE_LOG_MIN_ISR, Type.INT, 2, Range.atLeast(1), Importance.HIGH,
+                    "min.insync.replicas of __transaction_state (lowered to its replication factor when that is smaller).")
+            .define(REQUEST_TIMEOUT_MS, Type.INT, 30_000, Range.atLeast(1), Importance.MEDIUM,
+                    "How long the transaction coordinator waits for its records and markers to be replicated, and"
+                            + " for other brokers to answer its requests.")
             .define(TRANSACTION_MAX_TIMEOUT_MS, Type.INT, 900_000, Range.atLeast(1), Importance.HIGH,
                     "Largest transaction.timeout.ms a producer may ask for; larger ones get INVALID_TRANSACTION_TIMEOUT.")
             .define(TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS, Type.INT, 10_000, Range.atLeast(1),

@@ -34,7 +34,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -65,7 +66,8 @@ public final class GroupCoordinator implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private final GroupMembership membership;
     private final GroupOffsets offsets;
-    private volatile BooleanSupplier transactionCoordinatorPresent = () -> false;
+    /** The transaction coordinator of a transactional id (empty while unknown); null without transactions. */
+    private volatile Function<String, Optional<Node>> transactionCoordinators;
     private volatile IntFunction<java.util.Optional<Node>> leaderOf;
 
     /** Without topic ids: OffsetCommit and OffsetFetch are offered up to v9. */
@@ -242,9 +244,12 @@ public final class GroupCoordinator implements AutoCloseable {
         offsets.completeTxn(partition, producerId, commit);
     }
 
-    /** Makes FindCoordinator answer key type TRANSACTION with this broker while {@code present} says so. */
-    public void transactionCoordinatorPresent(BooleanSupplier present) {
-        this.transactionCoordinatorPresent = present;
+    /**
+     * Makes FindCoordinator answer key type TRANSACTION with the broker {@code coordinators} names for
+     * the transactional id; null (no transactions) answers COORDINATOR_NOT_AVAILABLE.
+     */
+    public void transactionCoordinators(Function<String, Optional<Node>> coordinators) {
+        this.transactionCoordinators = coordinators;
     }
 
     /** The {@code __consumer_offsets} partition that holds this group. */
@@ -280,11 +285,18 @@ public final class GroupCoordinator implements AutoCloseable {
         Errors error = switch (keyType) {
             case KEY_TYPE_GROUP -> key == null || key.isEmpty() ? Errors.INVALID_GROUP_ID : Errors.NONE;
             case KEY_TYPE_TRANSACTION -> key == null || key.isEmpty() ? Errors.INVALID_REQUEST
-                    : transactionCoordinatorPresent.getAsBoolean() ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
+                    : transactionCoordinators != null ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
             default -> Errors.INVALID_REQUEST;
         };
-        Node n = error != Errors.NONE ? Node.noNode()
-                : leaderOf == null ? node.get() : leaderOf.apply(partitionFor(key)).orElse(Node.noNode());
+        Function<String, Optional<Node>> txnCoordinators = transactionCoordinators;
+        Node n;
+        if (error != Errors.NONE) {
+            n = Node.noNode();
+        } else if (keyType == KEY_TYPE_TRANSACTION) {
+            n = txnCoordinators == null ? Node.noNode() : txnCoordinators.apply(key).orElse(Node.noNode());
+        } else {
+            n = leaderOf == null ? node.get() : leaderOf.apply(partitionFor(key)).orElse(Node.noNode());
+        }
         if (n.isEmpty() && error == Errors.NONE) {
             error = Errors.COORDINATOR_NOT_AVAILABLE;
         }

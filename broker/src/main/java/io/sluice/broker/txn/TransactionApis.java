@@ -115,9 +115,8 @@ final class TransactionApis {
         if (d.transactionalId() == null) {
             return plainInitProducerId.handle(request);
         }
-        TransactionCoordinator.InitResult result = coordinator.initProducerId(d.transactionalId(),
-                d.transactionTimeoutMs(), d.producerId(), d.producerEpoch());
-        return CompletableFuture.completedFuture(new InitProducerIdResponse(new InitProducerIdResponseData()
+        return coordinator.initProducerId(d.transactionalId(), d.transactionTimeoutMs(), d.producerId(),
+                d.producerEpoch()).thenApply(result -> new InitProducerIdResponse(new InitProducerIdResponseData()
                 .setErrorCode(forVersion(result.error(), request.version(), (short) 4).code())
                 .setProducerId(result.producerId())
                 .setProducerEpoch(result.producerEpoch())));
@@ -128,7 +127,6 @@ final class TransactionApis {
     private CompletableFuture<AbstractResponse> addPartitionsToTxn(ApiRequest request) {
         AddPartitionsToTxnRequestData d = request.body(AddPartitionsToTxnRequest.class).data();
         List<TopicPartition> partitions = AddPartitionsToTxnRequest.getPartitions(d.v3AndBelowTopics());
-        Map<TopicPartition, Errors> errors = new LinkedHashMap<>();
         Set<TopicPartition> unknown = new HashSet<>();
         for (TopicPartition tp : partitions) {
             Optional<TopicInfo> topic = topics.get(tp.topic());
@@ -136,45 +134,50 @@ final class TransactionApis {
                 unknown.add(tp);
             }
         }
+        CompletableFuture<Map<TopicPartition, Errors>> errors;
         if (!unknown.isEmpty()) {
             // As Kafka: nothing is added when any partition is unknown.
-            partitions.forEach(tp -> errors.put(tp, unknown.contains(tp) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
+            Map<TopicPartition, Errors> out = new LinkedHashMap<>();
+            partitions.forEach(tp -> out.put(tp, unknown.contains(tp) ? Errors.UNKNOWN_TOPIC_OR_PARTITION
                     : Errors.OPERATION_NOT_ATTEMPTED));
+            errors = CompletableFuture.completedFuture(out);
         } else {
-            Errors error = forVersion(coordinator.addPartitions(d.v3AndBelowTransactionalId(), d.v3AndBelowProducerId(),
-                    d.v3AndBelowProducerEpoch(), new HashSet<>(partitions)), request.version(), (short) 2);
-            partitions.forEach(tp -> errors.put(tp, error));
+            errors = coordinator.addPartitions(d.v3AndBelowTransactionalId(), d.v3AndBelowProducerId(),
+                    d.v3AndBelowProducerEpoch(), new HashSet<>(partitions)).thenApply(e -> {
+                        Errors error = forVersion(e, request.version(), (short) 2);
+                        Map<TopicPartition, Errors> out = new LinkedHashMap<>();
+                        partitions.forEach(tp -> out.put(tp, error));
+                        return out;
+                    });
         }
-        AddPartitionsToTxnResponseData response = new AddPartitionsToTxnResponseData().setResultsByTopicV3AndBelow(
-                AddPartitionsToTxnResponse.resultForTransaction(AddPartitionsToTxnResponse.V3_AND_BELOW_TXN_ID, errors)
-                        .topicResults());
-        return CompletableFuture.completedFuture(new AddPartitionsToTxnResponse(response));
+        return errors.thenApply(out -> new AddPartitionsToTxnResponse(new AddPartitionsToTxnResponseData()
+                .setResultsByTopicV3AndBelow(AddPartitionsToTxnResponse.resultForTransaction(
+                        AddPartitionsToTxnResponse.V3_AND_BELOW_TXN_ID, out).topicResults())));
     }
 
     // --------------------------------------------------------------------------------- AddOffsetsToTxn
 
     private CompletableFuture<AbstractResponse> addOffsetsToTxn(ApiRequest request) {
         AddOffsetsToTxnRequestData d = request.body(AddOffsetsToTxnRequest.class).data();
-        Errors error;
+        CompletableFuture<Errors> error;
         if (d.groupId() == null || d.groupId().isEmpty()) {
-            error = Errors.INVALID_GROUP_ID;
+            error = CompletableFuture.completedFuture(Errors.INVALID_GROUP_ID);
         } else {
             TopicPartition offsets = new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME,
                     offsetsPartitionFor.applyAsInt(d.groupId()));
-            error = forVersion(coordinator.addPartitions(d.transactionalId(), d.producerId(), d.producerEpoch(),
-                    Set.of(offsets)), request.version(), (short) 2);
+            error = coordinator.addPartitions(d.transactionalId(), d.producerId(), d.producerEpoch(), Set.of(offsets))
+                    .thenApply(e -> forVersion(e, request.version(), (short) 2));
         }
-        return CompletableFuture.completedFuture(new AddOffsetsToTxnResponse(
-                new AddOffsetsToTxnResponseData().setErrorCode(error.code())));
+        return error.thenApply(e -> new AddOffsetsToTxnResponse(new AddOffsetsToTxnResponseData().setErrorCode(e.code())));
     }
 
     // -------------------------------------------------------------------------------------------- EndTxn
 
     private CompletableFuture<AbstractResponse> endTxn(ApiRequest request) {
         EndTxnRequestData d = request.body(EndTxnRequest.class).data();
-        Errors error = forVersion(coordinator.endTxn(d.transactionalId(), d.producerId(), d.producerEpoch(),
-                d.committed()), request.version(), (short) 2);
-        return CompletableFuture.completedFuture(new EndTxnResponse(new EndTxnResponseData().setErrorCode(error.code())));
+        return coordinator.endTxn(d.transactionalId(), d.producerId(), d.producerEpoch(), d.committed())
+                .thenApply(e -> new EndTxnResponse(new EndTxnResponseData()
+                        .setErrorCode(forVersion(e, request.version(), (short) 2).code())));
     }
 
     // ----------------------------------------------------------------------------- DescribeTransactions
@@ -275,7 +278,7 @@ final class TransactionApis {
                                 .setProducerEpoch(p.epoch())
                                 .setLastSequence(p.batches().isEmpty() ? -1 : p.batches().get(p.batches().size() - 1).lastSeq())
                                 .setLastTimestamp(p.lastTimestamp())
-                                .setCoordinatorEpoch(TransactionMarkerWriter.COORDINATOR_EPOCH)
+                                .setCoordinatorEpoch(-1) // producer state does not record it
                                 .setCurrentTxnStartOffset(p.currentTxnFirstOffset()));
                     }
                 }

@@ -7,7 +7,6 @@ import io.sluice.transactions.coordinator.TransactionStateMachine;
 import io.sluice.transactions.coordinator.TxnDecision;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,39 +18,52 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
  * The transaction coordinator (KIP-98, transaction protocol v1) for the {@code __transaction_state}
- * partitions this broker holds: the cache of {@link TransactionMetadata} per transactional id, the
+ * partitions this broker leads: the cache of {@link TransactionMetadata} per transactional id, the
  * state changes the {@link TransactionStateMachine} decides, their persistence, and the completion of
- * prepared transactions (markers, then Complete*).
+ * prepared transactions (markers, then Complete*). It follows leadership: a partition's ids are
+ * loaded when this broker becomes its leader ({@link #onBecomeLeader}) and forgotten when it stops
+ * ({@link #onResign}); the leader epoch is the coordinator epoch stamped on markers.
  *
- * <p>Invariants: a metadata value becomes current only after it was appended to the transaction log,
- * so every answer a client got is backed by the log; while an id is PrepareCommit/PrepareAbort its
- * markers are being written (or will be after a reload), and the client is answered
- * CONCURRENT_TRANSACTIONS; the id leaves Prepare* only once every marker is written.
+ * <p>Invariants: a metadata value becomes current only after its record was replicated to the
+ * in-sync replicas of the transaction log, so every answer a client got survives the loss of this
+ * broker; while a record is being written the id is busy and requests get CONCURRENT_TRANSACTIONS
+ * (clients retry); while an id is PrepareCommit/PrepareAbort its markers are being written (or will be
+ * by whichever broker loads it next), and the id leaves Prepare* only once every marker is written.
  *
- * <p>Threads: requests run on the broker's request threads and hold the id's lock while deciding and
- * appending its record (local disk only). Markers are written outside the lock; one scheduler thread
- * aborts timed-out transactions and retries markers that failed.
+ * <p>Threads: requests run on the broker's request threads and hold the id's lock only while deciding
+ * and appending locally; replication and markers complete asynchronously, on whichever thread saw
+ * them complete. One scheduler thread loads partitions, aborts timed-out transactions and retries
+ * markers that failed.
  */
 final class TransactionCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionCoordinator.class);
 
-    /** One transactional id; every field is guarded by the entry's monitor. */
+    /** One transactional id; every mutable field is guarded by the entry's monitor. */
     private static final class Entry {
+        final int partition;
         /** Null until the first record of the id was persisted. */
         TransactionMetadata current;
+        /** Written to the log, not yet replicated: the id is busy until then. */
+        TransactionMetadata pending;
         /** In Prepare*: partitions still without a marker. */
         Set<TopicPartition> markersPending = Set.of();
         /** A completion run is writing markers for this id. */
         boolean completing;
+
+        Entry(int partition) {
+            this.partition = partition;
+        }
     }
 
     /** InitProducerId's answer. */
@@ -67,6 +79,8 @@ final class TransactionCoordinator implements AutoCloseable {
     private final LongSupplier producerIds;
     private final Clock clock;
     private final ConcurrentMap<String, Entry> entries = new ConcurrentHashMap<>();
+    /** Led partitions of the transaction log, with their leader epoch. */
+    private final ConcurrentMap<Integer, Integer> owned = new ConcurrentHashMap<>();
     private final Set<Integer> loadedPartitions = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService scheduler;
 
@@ -84,37 +98,76 @@ final class TransactionCoordinator implements AutoCloseable {
         });
     }
 
-    /**
-     * Loads every local {@code __transaction_state} partition, completes the transactions found
-     * prepared (their markers may be missing), then starts the timeout check.
-     */
+    /** Starts the timed-out transaction check. Partitions are loaded as leadership arrives. */
     void start() {
-        List<Entry> prepared = new ArrayList<>();
-        for (int p = 0; p < store.numPartitions(); p++) {
-            if (!store.isLocal(p)) {
-                continue;
+        long interval = config.abortTimedOutIntervalMs();
+        scheduler.scheduleWithFixedDelay(this::abortTimedOutQuietly, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /** This broker now leads {@code __transaction_state} partition {@code partition} at {@code leaderEpoch}. */
+    void onBecomeLeader(int partition, int leaderEpoch) {
+        owned.put(partition, leaderEpoch);
+        loadedPartitions.remove(partition);
+        execute(() -> load(partition, leaderEpoch));
+    }
+
+    /** This broker no longer leads {@code partition}: stop answering for its ids, then forget them. */
+    void onResign(int partition) {
+        owned.remove(partition);
+        loadedPartitions.remove(partition);
+        execute(() -> {
+            if (!owned.containsKey(partition)) {
+                entries.values().removeIf(e -> e.partition == partition);
+                log.info("Unloaded the transactional ids of __transaction_state-{}", partition);
             }
-            Map<String, TransactionMetadata> loaded = store.load(p);
-            loaded.forEach((id, txn) -> {
-                Entry entry = new Entry();
-                entry.current = txn;
-                if (txn.state().isPreparing()) {
-                    entry.markersPending = new HashSet<>(txn.partitions());
-                    prepared.add(entry);
-                }
-                entries.put(id, entry);
-            });
-            loadedPartitions.add(p);
-            if (!loaded.isEmpty()) {
-                log.info("Loaded {} transactional ids from __transaction_state-{}", loaded.size(), p);
-            }
+        });
+    }
+
+    private void execute(Runnable task) {
+        try {
+            scheduler.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Shutting down.
         }
+    }
+
+    /**
+     * Replays the partition's log (this broker's log is the partition's truth now that it leads it),
+     * then completes the transactions found prepared: their markers may be missing.
+     */
+    private void load(int partition, int leaderEpoch) {
+        if (!Integer.valueOf(leaderEpoch).equals(owned.get(partition))) {
+            return;
+        }
+        long started = System.nanoTime();
+        Map<String, TransactionMetadata> loaded;
+        try {
+            loaded = store.load(partition);
+        } catch (RuntimeException e) {
+            log.error("Cannot load __transaction_state-{}; its transactional ids stay unavailable here", partition, e);
+            return;
+        }
+        entries.values().removeIf(e -> e.partition == partition);
+        List<Entry> prepared = new ArrayList<>();
+        loaded.forEach((id, txn) -> {
+            Entry entry = new Entry(partition);
+            entry.current = txn;
+            if (txn.state().isPreparing()) {
+                entry.markersPending = new HashSet<>(txn.partitions());
+                prepared.add(entry);
+            }
+            entries.put(id, entry);
+        });
+        if (!Integer.valueOf(leaderEpoch).equals(owned.get(partition))) {
+            return;
+        }
+        loadedPartitions.add(partition);
+        log.info("Coordinating the {} transactional ids of __transaction_state-{} (leader epoch {}), loaded in {} ms",
+                loaded.size(), partition, leaderEpoch, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         for (Entry entry : prepared) {
             log.info("Completing {} found at load", describeLocked(entry));
             completeTransaction(entry);
         }
-        long interval = config.abortTimedOutIntervalMs();
-        scheduler.scheduleWithFixedDelay(this::abortTimedOutQuietly, interval, interval, TimeUnit.MILLISECONDS);
     }
 
     private static String describeLocked(Entry entry) {
@@ -123,13 +176,9 @@ final class TransactionCoordinator implements AutoCloseable {
         }
     }
 
+    /** Whether every partition this broker leads has been loaded. */
     boolean allLoaded() {
-        for (int p = 0; p < store.numPartitions(); p++) {
-            if (store.isLocal(p) && !loadedPartitions.contains(p)) {
-                return false;
-            }
-        }
-        return true;
+        return loadedPartitions.containsAll(owned.keySet());
     }
 
     /** NONE if requests for this id can be served here now. */
@@ -138,111 +187,160 @@ final class TransactionCoordinator implements AutoCloseable {
             return Errors.INVALID_REQUEST;
         }
         int partition = store.partitionFor(transactionalId);
-        if (loadedPartitions.contains(partition)) {
-            return Errors.NONE;
+        if (!owned.containsKey(partition)) {
+            return Errors.NOT_COORDINATOR;
         }
-        return store.isLocal(partition) ? Errors.COORDINATOR_LOAD_IN_PROGRESS : Errors.NOT_COORDINATOR;
+        return loadedPartitions.contains(partition) ? Errors.NONE : Errors.COORDINATOR_LOAD_IN_PROGRESS;
+    }
+
+    private Entry entryFor(String transactionalId) {
+        return entries.computeIfAbsent(transactionalId, id -> new Entry(store.partitionFor(id)));
     }
 
     // -------------------------------------------------------------------------------------------- requests
 
-    InitResult initProducerId(String transactionalId, int timeoutMs, long expectedPid, short expectedEpoch) {
+    CompletableFuture<InitResult> initProducerId(String transactionalId, int timeoutMs, long expectedPid,
+                                                 short expectedEpoch) {
         Errors error = check(transactionalId);
         if (error != Errors.NONE) {
-            return InitResult.error(error);
+            return CompletableFuture.completedFuture(InitResult.error(error));
         }
-        Entry entry = entries.computeIfAbsent(transactionalId, id -> new Entry());
+        Entry entry = entryFor(transactionalId);
         TxnDecision decision;
+        CompletableFuture<Errors> persisted;
         synchronized (entry) {
+            if (entry.pending != null) {
+                return CompletableFuture.completedFuture(InitResult.error(Errors.CONCURRENT_TRANSACTIONS));
+            }
             decision = TransactionStateMachine.initProducerId(entry.current, transactionalId, timeoutMs,
                     config.maxTimeoutMs(), expectedPid, expectedEpoch, clock.millis(), producerIds);
             if (decision.kind() == TxnDecision.Kind.REPLY) {
-                return InitResult.error(decision.error());
+                return CompletableFuture.completedFuture(InitResult.error(decision.error()));
             }
-            error = persist(entry, decision.next());
-            if (error != Errors.NONE) {
-                return InitResult.error(error);
+            persisted = persist(entry, decision.next());
+        }
+        return persisted.thenApply(persistError -> {
+            if (persistError != Errors.NONE) {
+                return InitResult.error(persistError);
             }
+            TransactionMetadata next = decision.next();
             if (decision.kind() == TxnDecision.Kind.PERSIST) {
-                return new InitResult(Errors.NONE, entry.current.producerId(), entry.current.producerEpoch());
+                return new InitResult(Errors.NONE, next.producerId(), next.producerEpoch());
             }
             log.info("Fenced the previous producer of {}: aborting its ongoing transaction under epoch {}",
-                    transactionalId, entry.current.producerEpoch());
-        }
-        completeTransaction(entry);
-        return InitResult.error(decision.error());
+                    transactionalId, next.producerEpoch());
+            completeTransaction(entry);
+            return InitResult.error(decision.error());
+        });
     }
 
-    Errors addPartitions(String transactionalId, long producerId, short producerEpoch, Set<TopicPartition> partitions) {
+    CompletableFuture<Errors> addPartitions(String transactionalId, long producerId, short producerEpoch,
+                                            Set<TopicPartition> partitions) {
         Errors error = check(transactionalId);
         if (error != Errors.NONE) {
-            return error;
+            return CompletableFuture.completedFuture(error);
         }
         Entry entry = entries.get(transactionalId);
         if (entry == null) {
-            return Errors.INVALID_PRODUCER_ID_MAPPING;
+            return CompletableFuture.completedFuture(Errors.INVALID_PRODUCER_ID_MAPPING);
         }
         synchronized (entry) {
+            if (entry.pending != null) {
+                return CompletableFuture.completedFuture(Errors.CONCURRENT_TRANSACTIONS);
+            }
             return apply(entry, TransactionStateMachine.addPartitions(entry.current, producerId, producerEpoch,
                     partitions, clock.millis()));
         }
     }
 
-    Errors endTxn(String transactionalId, long producerId, short producerEpoch, boolean commit) {
+    CompletableFuture<Errors> endTxn(String transactionalId, long producerId, short producerEpoch, boolean commit) {
         Errors error = check(transactionalId);
         if (error != Errors.NONE) {
-            return error;
+            return CompletableFuture.completedFuture(error);
         }
         Entry entry = entries.get(transactionalId);
         if (entry == null) {
-            return Errors.INVALID_PRODUCER_ID_MAPPING;
+            return CompletableFuture.completedFuture(Errors.INVALID_PRODUCER_ID_MAPPING);
         }
         TxnDecision decision;
+        CompletableFuture<Errors> answer;
         synchronized (entry) {
             if (entry.current == null) {
-                return Errors.INVALID_PRODUCER_ID_MAPPING;
+                return CompletableFuture.completedFuture(Errors.INVALID_PRODUCER_ID_MAPPING);
+            }
+            if (entry.pending != null) {
+                return CompletableFuture.completedFuture(Errors.CONCURRENT_TRANSACTIONS);
             }
             decision = TransactionStateMachine.endTxn(entry.current, producerId, producerEpoch, commit, clock.millis());
-            error = apply(entry, decision);
+            answer = apply(entry, decision);
         }
-        if (error == Errors.NONE && decision.kind() == TxnDecision.Kind.PERSIST_THEN_COMPLETE) {
-            completeTransaction(entry);
-        }
-        return error;
+        return answer.thenApply(e -> {
+            if (e == Errors.NONE && decision.kind() == TxnDecision.Kind.PERSIST_THEN_COMPLETE) {
+                completeTransaction(entry);
+            }
+            return e;
+        });
     }
 
-    /** Persists a decision and installs it; returns the answer for the client. Entry lock held. */
-    private Errors apply(Entry entry, TxnDecision decision) {
+    /** Persists a decision and installs it; completes with the answer for the client. Entry lock held. */
+    private CompletableFuture<Errors> apply(Entry entry, TxnDecision decision) {
         if (decision.kind() == TxnDecision.Kind.REPLY) {
-            return decision.error();
+            return CompletableFuture.completedFuture(decision.error());
         }
-        Errors error = persist(entry, decision.next());
-        return error != Errors.NONE ? error : decision.error();
+        return persist(entry, decision.next()).thenApply(error -> error != Errors.NONE ? error : decision.error());
     }
 
-    /** Appends {@code next} to the transaction log, then makes it current. Entry lock held. */
-    private Errors persist(Entry entry, TransactionMetadata next) {
+    /**
+     * Appends {@code next} to the transaction log and makes it current once replicated; until then the
+     * id is busy. Completes with NONE or the error for the client. Entry lock held.
+     */
+    private CompletableFuture<Errors> persist(Entry entry, TransactionMetadata next) {
+        CompletableFuture<Errors> replicated;
         try {
-            store.append(next);
+            replicated = store.append(next);
         } catch (ApiException e) {
             log.warn("Could not persist {}: {}", next, e.getMessage());
-            return e instanceof RetriableException ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.NOT_COORDINATOR;
+            return CompletableFuture.completedFuture(clientError(Errors.forException(e)));
         } catch (RuntimeException e) {
             log.error("Could not persist {}", next, e);
-            return Errors.COORDINATOR_NOT_AVAILABLE;
+            return CompletableFuture.completedFuture(Errors.COORDINATOR_NOT_AVAILABLE);
         }
-        entry.current = next;
-        if (next.state().isPreparing()) {
-            entry.markersPending = new HashSet<>(next.partitions());
-        }
-        return Errors.NONE;
+        entry.pending = next;
+        return replicated.thenApply(error -> {
+            synchronized (entry) {
+                if (entry.pending == next) {
+                    entry.pending = null;
+                }
+                if (error != Errors.NONE) {
+                    log.warn("Record of {} not replicated: {}", next, error);
+                    return clientError(error);
+                }
+                entry.current = next;
+                if (next.state().isPreparing()) {
+                    entry.markersPending = new HashSet<>(next.partitions());
+                }
+                return Errors.NONE;
+            }
+        });
+    }
+
+    /** What a client is told when the transaction log refused or lost a write (as Kafka maps them). */
+    private static Errors clientError(Errors appendError) {
+        return switch (appendError) {
+            case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT ->
+                    Errors.COORDINATOR_NOT_AVAILABLE;
+            case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
+            case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE -> Errors.UNKNOWN_SERVER_ERROR;
+            default -> appendError;
+        };
     }
 
     // ---------------------------------------------------------------------------------------- completion
 
     /**
-     * Writes the markers of a prepared transaction to every partition still without one, then persists
-     * Complete*. Anything that fails is retried after {@code markerRetryBackoffMs}.
+     * Writes the markers of a prepared transaction to every partition still without one (in parallel,
+     * to whichever broker leads each), then persists Complete*. Anything that fails is retried after
+     * {@code markerRetryBackoffMs}, for as long as this broker coordinates the id.
      */
     private void completeTransaction(Entry entry) {
         if (TransactionFaults.stopAfterPrepare) {
@@ -250,48 +348,90 @@ final class TransactionCoordinator implements AutoCloseable {
         }
         TransactionMetadata txn;
         List<TopicPartition> todo;
+        int coordinatorEpoch;
         synchronized (entry) {
-            if (entry.completing || entry.current == null || !entry.current.state().isPreparing()) {
+            Integer epoch = owned.get(entry.partition);
+            if (entry.completing || entry.pending != null || entry.current == null
+                    || !entry.current.state().isPreparing() || epoch == null) {
                 return;
             }
             entry.completing = true;
             txn = entry.current;
             todo = new ArrayList<>(entry.markersPending);
+            coordinatorEpoch = epoch;
         }
         boolean commit = txn.state() == TransactionState.PREPARE_COMMIT;
-        boolean failed = false;
+        AtomicBoolean retry = new AtomicBoolean();
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
         for (TopicPartition tp : todo) {
-            try {
-                if (!markers.write(tp, txn.producerId(), txn.producerEpoch(), commit)) {
-                    log.info("Partition {} of {} no longer exists; no marker needed", tp, txn.transactionalId());
+            writes.add(markers.write(new MarkerChannel.Marker(tp, txn.producerId(), txn.producerEpoch(), commit,
+                    coordinatorEpoch)).thenAccept(error -> {
+                if (markerDone(txn, tp, error)) {
+                    synchronized (entry) {
+                        entry.markersPending.remove(tp);
+                    }
+                } else {
+                    retry.set(true);
                 }
-                synchronized (entry) {
-                    entry.markersPending.remove(tp);
-                }
-            } catch (RetriableException e) {
-                log.warn("Marker for {} of {} not written, will retry: {}", tp, txn.transactionalId(), e.getMessage());
-                failed = true;
-            } catch (RuntimeException e) {
-                // Refused for good (e.g. an epoch the partition considers stale): retrying cannot help,
-                // and holding the transaction in Prepare* forever would block the producer.
-                log.error("Marker for {} of {} refused; giving up on this partition", tp, txn.transactionalId(), e);
-                synchronized (entry) {
-                    entry.markersPending.remove(tp);
-                }
-            }
+            }));
         }
-        synchronized (entry) {
-            entry.completing = false;
-            if (!failed && entry.current == txn) {
-                if (persist(entry, TransactionStateMachine.complete(txn, clock.millis())) == Errors.NONE) {
-                    log.debug("Completed {}", entry.current);
-                    return;
+        CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]))
+                .whenComplete((ignored, failure) -> {
+                    if (failure != null) {
+                        log.error("Writing the markers of {} failed", txn.transactionalId(), failure);
+                    }
+                    afterMarkers(entry, txn, retry.get() || failure != null);
+                });
+    }
+
+    /** Whether a partition's marker needs no more attempts. */
+    private boolean markerDone(TransactionMetadata txn, TopicPartition tp, Errors error) {
+        switch (error) {
+            case NONE:
+                return true;
+            case UNKNOWN_TOPIC_OR_PARTITION:
+                if (!markers.partitionExists(tp)) {
+                    log.info("Partition {} of {} no longer exists; no marker needed", tp, txn.transactionalId());
+                    return true;
                 }
-            } else if (entry.current != txn) {
+                break;
+            case INVALID_PRODUCER_EPOCH, PRODUCER_FENCED, TRANSACTION_COORDINATOR_FENCED:
+                // The partition has seen a newer producer epoch or coordinator: this marker can never be
+                // written, and holding the transaction in Prepare* forever would block the producer.
+                log.error("Marker for {} of {} refused with {}; giving up on this partition", tp,
+                        txn.transactionalId(), error);
+                return true;
+            default:
+                break;
+        }
+        log.debug("Marker for {} of {} not written, will retry: {}", tp, txn.transactionalId(), error);
+        return false;
+    }
+
+    private void afterMarkers(Entry entry, TransactionMetadata txn, boolean retry) {
+        CompletableFuture<Errors> completed;
+        synchronized (entry) {
+            if (entry.current != txn || entries.get(txn.transactionalId()) != entry) {
+                entry.completing = false;
                 return;
             }
+            if (retry || !entry.markersPending.isEmpty() || entry.pending != null) {
+                entry.completing = false;
+                scheduleRetry(entry);
+                return;
+            }
+            completed = persist(entry, TransactionStateMachine.complete(txn, clock.millis()));
         }
-        scheduleRetry(entry);
+        completed.thenAccept(error -> {
+            synchronized (entry) {
+                entry.completing = false;
+            }
+            if (error == Errors.NONE) {
+                log.debug("Completed {}", txn);
+            } else {
+                scheduleRetry(entry);
+            }
+        });
     }
 
     private void scheduleRetry(Entry entry) {
@@ -304,13 +444,16 @@ final class TransactionCoordinator implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------- timeouts
 
-    /** Aborts, with an epoch bump that fences the producer, every Ongoing transaction past its timeout. */
+    /**
+     * Starts aborting, with an epoch bump that fences the producer, every Ongoing transaction past its
+     * timeout; returns how many it started aborting.
+     */
     int abortTimedOut() {
         long now = clock.millis();
         List<TransactionMetadata> candidates = new ArrayList<>();
         for (Entry entry : entries.values()) {
             synchronized (entry) {
-                if (entry.current != null) {
+                if (entry.current != null && entry.pending == null && loadedPartitions.contains(entry.partition)) {
                     candidates.add(entry.current);
                 }
             }
@@ -318,20 +461,24 @@ final class TransactionCoordinator implements AutoCloseable {
         int aborted = 0;
         for (TransactionMetadata expired : TransactionFilter.timedOut(candidates, now)) {
             Entry entry = entries.get(expired.transactionalId());
-            boolean abort;
+            if (entry == null) {
+                continue;
+            }
+            CompletableFuture<Errors> persisted;
             synchronized (entry) {
-                abort = entry.current == expired;
-                if (abort) {
-                    TransactionMetadata next = TransactionStateMachine.fenceAndAbort(expired, now);
-                    log.info("Aborting transaction of {} (producer {} epoch {}): older than its timeout of {} ms",
-                            expired.transactionalId(), expired.producerId(), expired.producerEpoch(), expired.timeoutMs());
-                    abort = persist(entry, next) == Errors.NONE;
+                if (entry.current != expired || entry.pending != null) {
+                    continue;
                 }
+                log.info("Aborting transaction of {} (producer {} epoch {}): older than its timeout of {} ms",
+                        expired.transactionalId(), expired.producerId(), expired.producerEpoch(), expired.timeoutMs());
+                persisted = persist(entry, TransactionStateMachine.fenceAndAbort(expired, now));
             }
-            if (abort) {
-                aborted++;
-                completeTransaction(entry);
-            }
+            aborted++;
+            persisted.thenAccept(error -> {
+                if (error == Errors.NONE) {
+                    completeTransaction(entry);
+                }
+            });
         }
         return aborted;
     }
@@ -381,12 +528,13 @@ final class TransactionCoordinator implements AutoCloseable {
 
     @Override
     public void close() {
+        owned.clear();
+        loadedPartitions.clear();
         scheduler.shutdownNow();
         try {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        loadedPartitions.clear();
     }
 }

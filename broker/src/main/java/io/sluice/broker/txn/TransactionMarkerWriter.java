@@ -1,75 +1,119 @@
 package io.sluice.broker.txn;
 
-import io.sluice.broker.log.PartitionLog;
+import io.sluice.broker.replication.ReplicatedAppender;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
- * Writes a transaction's commit/abort marker (a control batch of the producer) to one partition. All
- * partitions are local on a single node, so markers are appended directly instead of being sent with
- * WriteTxnMarkers. After a marker lands in {@code __consumer_offsets} the group coordinator is told, so
- * that the transaction's offsets become visible or are dropped. Fetches parked on the partition are
- * woken by the log's own append listeners.
+ * Writes a transaction's commit/abort marker (a control batch of the producer) to one partition:
+ * appended here when this broker leads the partition, otherwise sent to its leader with
+ * WriteTxnMarkers (one {@link MarkerChannel} per broker). Either way the marker counts as written once
+ * the partition's in-sync replicas hold it. After a marker lands in {@code __consumer_offsets} the
+ * local group coordinator is told, so that the transaction's offsets become visible or are dropped.
  */
-final class TransactionMarkerWriter {
-    /** Coordinator epoch in markers: the leader epoch of the __transaction_state partition, 0 until leadership exists. */
-    static final int COORDINATOR_EPOCH = 0;
-    private static final int LEADER_EPOCH = 0;
+final class TransactionMarkerWriter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TransactionMarkerWriter.class);
 
-    /** Called after a marker was written to a {@code __consumer_offsets} partition. */
+    /** Called after a marker was written to a {@code __consumer_offsets} partition this broker leads. */
     interface OffsetsMarkerListener {
         void onTxnMarker(int offsetsPartition, long producerId, boolean commit);
     }
 
-    /**
-     * Writes a marker batch to a partition this broker hosts, as its leader (so that followers copy it
-     * rather than diverge); false when the partition is not hosted here. Throws when it cannot be
-     * written now (e.g. not the leader yet), which leaves the marker to be retried.
-     */
-    @FunctionalInterface
-    public interface MarkerAppender {
-        boolean append(TopicPartition tp, MemoryRecords marker);
-
-        /** Straight into the local log: for a broker without replication (unit tests). */
-        static MarkerAppender local(Function<TopicPartition, Optional<PartitionLog>> logs) {
-            return (tp, marker) -> {
-                Optional<PartitionLog> partitionLog = logs.apply(tp);
-                partitionLog.ifPresent(l -> l.append(marker, LEADER_EPOCH));
-                return partitionLog.isPresent();
-            };
-        }
-    }
-
-    private final MarkerAppender appender;
+    private final int localBrokerId;
+    /** The partition's leader (-1 while it has none); empty when the partition does not exist. */
+    private final Function<TopicPartition, OptionalInt> leaderOf;
+    private final IntFunction<Optional<Node>> liveNodes;
+    private final ReplicatedAppender appender;
     private final OffsetsMarkerListener offsetsListener;
     private final Clock clock;
+    private final int requestTimeoutMs;
+    private final Map<Integer, MarkerChannel> channels = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
-    TransactionMarkerWriter(MarkerAppender appender, OffsetsMarkerListener offsetsListener, Clock clock) {
+    TransactionMarkerWriter(int localBrokerId, Function<TopicPartition, OptionalInt> leaderOf,
+                            IntFunction<Optional<Node>> liveNodes, ReplicatedAppender appender,
+                            OffsetsMarkerListener offsetsListener, Clock clock, int requestTimeoutMs) {
+        this.localBrokerId = localBrokerId;
+        this.leaderOf = leaderOf;
+        this.liveNodes = liveNodes;
         this.appender = appender;
         this.offsetsListener = offsetsListener;
         this.clock = clock;
+        this.requestTimeoutMs = requestTimeoutMs;
+    }
+
+    boolean partitionExists(TopicPartition tp) {
+        return leaderOf.apply(tp).isPresent();
+    }
+
+    /** Writes the marker wherever the partition's leader is; completes with the partition's error. */
+    CompletableFuture<Errors> write(MarkerChannel.Marker marker) {
+        OptionalInt leader = leaderOf.apply(marker.tp());
+        if (leader.isEmpty()) {
+            return CompletableFuture.completedFuture(Errors.UNKNOWN_TOPIC_OR_PARTITION);
+        }
+        int leaderId = leader.getAsInt();
+        if (leaderId < 0) {
+            return CompletableFuture.completedFuture(Errors.LEADER_NOT_AVAILABLE);
+        }
+        if (leaderId == localBrokerId) {
+            return writeLocal(marker);
+        }
+        if (closed) {
+            return CompletableFuture.completedFuture(Errors.BROKER_NOT_AVAILABLE);
+        }
+        return channels.computeIfAbsent(leaderId, id -> new MarkerChannel(localBrokerId, id, () -> liveNodes.apply(id),
+                requestTimeoutMs)).send(marker);
     }
 
     /**
-     * Appends the marker; returns false when the partition no longer exists here (deleted topic), which
-     * leaves nothing to mark. Throws if the log refuses the append.
+     * Appends the marker to a partition this broker leads (for this broker's coordinator, or for
+     * another's WriteTxnMarkers); completes once it is replicated, or with the error that stopped it.
      */
-    boolean write(TopicPartition tp, long producerId, short producerEpoch, boolean commit) {
-        EndTransactionMarker marker = new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
-                COORDINATOR_EPOCH);
-        if (!appender.append(tp, MemoryRecords.withEndTransactionMarker(clock.millis(), producerId, producerEpoch, marker))) {
-            return false;
+    CompletableFuture<Errors> writeLocal(MarkerChannel.Marker marker) {
+        TopicPartition tp = marker.tp();
+        EndTransactionMarker control = new EndTransactionMarker(
+                marker.commit() ? ControlRecordType.COMMIT : ControlRecordType.ABORT, marker.coordinatorEpoch());
+        CompletableFuture<Errors> replicated;
+        try {
+            replicated = appender.append(tp, MemoryRecords.withEndTransactionMarker(clock.millis(),
+                    marker.producerId(), marker.producerEpoch(), control)).replicated();
+        } catch (ApiException e) {
+            log.debug("Marker for {} of producer {} refused: {}", tp, marker.producerId(), e.getMessage());
+            return CompletableFuture.completedFuture(Errors.forException(e));
         }
-        if (Topic.GROUP_METADATA_TOPIC_NAME.equals(tp.topic())) {
-            offsetsListener.onTxnMarker(tp.partition(), producerId, commit);
+        if (!Topic.GROUP_METADATA_TOPIC_NAME.equals(tp.topic())) {
+            return replicated;
         }
-        return true;
+        return replicated.thenApply(error -> {
+            if (error == Errors.NONE) {
+                offsetsListener.onTxnMarker(tp.partition(), marker.producerId(), marker.commit());
+            }
+            return error;
+        });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        channels.values().forEach(MarkerChannel::close);
+        channels.clear();
     }
 }

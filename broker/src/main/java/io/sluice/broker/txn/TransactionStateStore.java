@@ -2,11 +2,13 @@ package io.sluice.broker.txn;
 
 import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.log.ReadResult;
+import io.sluice.broker.replication.ReplicatedAppender;
 import io.sluice.transactions.coordinator.TransactionLogRecords;
 import io.sluice.transactions.coordinator.TransactionMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -17,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -25,16 +28,21 @@ import java.util.function.Function;
  */
 final class TransactionStateStore {
     private static final Logger log = LoggerFactory.getLogger(TransactionStateStore.class);
-    /** Epoch stamped on our batches until partition leadership of {@code __transaction_state} is wired in. */
-    private static final int LEADER_EPOCH = 0;
     private static final int READ_CHUNK_BYTES = 1 << 20;
 
     private final int numPartitions;
     private final Function<TopicPartition, Optional<PartitionLog>> logs;
+    private final ReplicatedAppender appender;
 
-    TransactionStateStore(int numPartitions, Function<TopicPartition, Optional<PartitionLog>> logs) {
+    /**
+     * @param logs     the local logs, read at load
+     * @param appender writes as the partition's leader, acknowledged once replicated
+     */
+    TransactionStateStore(int numPartitions, Function<TopicPartition, Optional<PartitionLog>> logs,
+                          ReplicatedAppender appender) {
         this.numPartitions = numPartitions;
         this.logs = logs;
+        this.appender = appender;
     }
 
     int numPartitions() {
@@ -45,28 +53,26 @@ final class TransactionStateStore {
         return TransactionLogRecords.partitionFor(transactionalId, numPartitions);
     }
 
-    /** Whether this broker holds the partition's log, i.e. coordinates its transactional ids. */
-    boolean isLocal(int partition) {
-        return logs.apply(tp(partition)).isPresent();
-    }
-
     private static TopicPartition tp(int partition) {
         return new TopicPartition(Topic.TRANSACTION_STATE_TOPIC_NAME, partition);
     }
 
-    /** Appends the id's new metadata; throws if the log refuses it. Callers install it only afterwards. */
-    void append(TransactionMetadata txn) {
-        PartitionLog partitionLog = logs.apply(tp(partitionFor(txn.transactionalId())))
-                .orElseThrow(() -> new org.apache.kafka.common.errors.NotCoordinatorException(
-                        "No local log for the transactional id " + txn.transactionalId()));
+    /**
+     * Appends the id's new metadata as the partition's leader; throws if the log refuses it. The future
+     * completes with NONE once the record is replicated (or the error that prevented that): callers
+     * install the metadata only then.
+     */
+    CompletableFuture<Errors> append(TransactionMetadata txn) {
         SimpleRecord record = new SimpleRecord(txn.txnLastUpdateTimestamp(),
                 TransactionLogRecords.key(txn.transactionalId()), TransactionLogRecords.value(txn));
-        partitionLog.append(MemoryRecords.withRecords(Compression.NONE, record), LEADER_EPOCH);
+        return appender.append(tp(partitionFor(txn.transactionalId())),
+                MemoryRecords.withRecords(Compression.NONE, record)).replicated();
     }
 
     /** Replays a partition: the latest metadata of every transactional id in it (tombstones remove). */
     Map<String, TransactionMetadata> load(int partition) {
-        PartitionLog partitionLog = logs.apply(tp(partition)).orElseThrow();
+        PartitionLog partitionLog = logs.apply(tp(partition)).orElseThrow(() ->
+                new IllegalStateException("No local log of " + tp(partition)));
         Map<String, TransactionMetadata> out = new HashMap<>();
         long next = partitionLog.logStartOffset();
         long end = partitionLog.logEndOffset();

@@ -2,28 +2,37 @@ package io.sluice.broker.txn;
 
 import io.sluice.broker.api.ApiRouter;
 import io.sluice.broker.api.InitProducerIdHandler;
+import io.sluice.broker.cluster.PartitionState;
 import io.sluice.broker.cluster.ProducerIdBlocks;
+import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.config.BrokerConfig;
 import io.sluice.broker.group.GroupCoordinator;
+import io.sluice.broker.replication.ReplicaManager;
+import io.sluice.broker.replication.ReplicatedAppender;
 import io.sluice.transactions.producer.ProducerStateTable;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.protocol.ApiKeys;
 
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Function;
-import java.util.function.Supplier;
+import java.util.function.IntFunction;
+import java.util.function.IntSupplier;
 
 /**
- * Transactions on a broker: creates {@code __transaction_state}, loads it (completing transactions
- * found prepared), serves InitProducerId (in place of the plain handler), AddPartitionsToTxn,
- * AddOffsetsToTxn, TxnOffsetCommit, EndTxn, DescribeTransactions and ListTransactions, makes
- * FindCoordinator answer for transactional ids, and aborts transactions past their timeout. Close it
- * before the group coordinator and the logs.
+ * Transactions on a broker: creates {@code __transaction_state} (once enough brokers are live for its
+ * replication factor, or on first use), coordinates the transactional ids of the partitions of it this
+ * broker leads (loading them as leadership arrives, completing transactions found prepared), serves
+ * InitProducerId (in place of the plain handler), AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit,
+ * EndTxn, DescribeTransactions, ListTransactions and WriteTxnMarkers, makes FindCoordinator answer for
+ * transactional ids with the leader of their partition, and aborts transactions past their timeout.
+ * Close it before the group coordinator and the logs.
  */
 public final class TransactionSystem implements AutoCloseable {
     private final TransactionCoordinator coordinator;
@@ -31,57 +40,112 @@ public final class TransactionSystem implements AutoCloseable {
     private final TransactionApis apis;
     private final ApiRouter router;
     private final GroupCoordinator groups;
+    private final StateTopic stateTopic;
 
     private TransactionSystem(TransactionCoordinator coordinator, TransactionMarkerWriter markers, TransactionApis apis,
-                              ApiRouter router, GroupCoordinator groups) {
+                              ApiRouter router, GroupCoordinator groups, StateTopic stateTopic) {
         this.coordinator = coordinator;
         this.markers = markers;
         this.apis = apis;
         this.router = router;
         this.groups = groups;
+        this.stateTopic = stateTopic;
     }
 
     /**
-     * Starts the transaction coordinator. Call after the group coordinator has loaded
-     * {@code __consumer_offsets} (markers of transactions completed at load go to it).
+     * Starts the transaction coordinator. Call after the group coordinator is wired (markers of
+     * transactions completed at load go to it).
      *
-     * @param node this broker, as clients reach it (FindCoordinator answers are built from it by the
-     *             group coordinator; kept for multi-broker coordinator placement)
+     * @param liveNodes the live brokers by id, as clients and other brokers reach them
      */
     public static TransactionSystem start(BrokerConfig brokerConfig, TopicRegistry topics, GroupCoordinator groups,
-                                          ApiRouter router, Supplier<Node> node, ProducerIdBlocks producerIds,
-                                          Clock clock) {
-        return start(brokerConfig, topics, groups, router, node, producerIds, clock,
-                TransactionMarkerWriter.MarkerAppender.local(topics::log));
-    }
-
-    /** As above, with markers written through {@code markerAppender} (the replica manager, as leader). */
-    public static TransactionSystem start(BrokerConfig brokerConfig, TopicRegistry topics, GroupCoordinator groups,
-                                          ApiRouter router, Supplier<Node> node, ProducerIdBlocks producerIds,
-                                          Clock clock, TransactionMarkerWriter.MarkerAppender markerAppender) {
+                                          ApiRouter router, ReplicaManager replicas, IntFunction<Optional<Node>> liveNodes,
+                                          IntSupplier liveBrokerCount, ProducerIdBlocks producerIds, Clock clock) {
         TransactionConfig config = TransactionConfig.from(brokerConfig);
-        topics.ensureTopic(Topic.TRANSACTION_STATE_TOPIC_NAME, config.stateLogNumPartitions(),
-                config.stateLogReplicationFactor(), Map.of(
-                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                        TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(config.stateLogSegmentBytes())));
-        // The topic may predate a change of the setting: its real partition count decides placement.
-        int partitions = topics.get(Topic.TRANSACTION_STATE_TOPIC_NAME).orElseThrow().partitionCount();
-        TransactionStateStore store = new TransactionStateStore(partitions, topics::log);
-        TransactionMarkerWriter markers = new TransactionMarkerWriter(markerAppender, groups::onTxnMarker, clock);
+        int requestTimeoutMs = brokerConfig.getInt(BrokerConfig.REQUEST_TIMEOUT_MS);
+        StateTopic stateTopic = new StateTopic(topics, config, liveBrokerCount);
+        stateTopic.ensure(false);
+        ReplicatedAppender appender = replicas.replicatedAppender(requestTimeoutMs);
+        TransactionStateStore store = new TransactionStateStore(stateTopic.partitionCount(), topics::log, appender);
+        TransactionMarkerWriter markers = new TransactionMarkerWriter(brokerConfig.brokerId(),
+                tp -> leaderOf(topics, replicas, tp), liveNodes, appender, groups::onTxnMarker, clock, requestTimeoutMs);
         TransactionCoordinator coordinator = new TransactionCoordinator(config, store, markers,
                 producerIds::nextProducerId, clock);
         TransactionApis apis = new TransactionApis(coordinator, topics, new InitProducerIdHandler(producerIds),
                 groups::partitionFor);
         apis.register(router, groups::txnOffsetCommit);
-        TransactionSystem system = new TransactionSystem(coordinator, markers, apis, router, groups);
-        try {
-            coordinator.start();
-        } catch (RuntimeException e) {
-            coordinator.close();
-            throw e;
-        }
-        groups.transactionCoordinatorPresent(() -> true);
+        router.register(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(markers));
+        TransactionSystem system = new TransactionSystem(coordinator, markers, apis, router, groups, stateTopic);
+        coordinator.start();
+        replicas.addLeadershipListener((tp, leader) -> {
+            if (!tp.topic().equals(Topic.TRANSACTION_STATE_TOPIC_NAME)) {
+                return;
+            }
+            if (leader) {
+                coordinator.onBecomeLeader(tp.partition(), replicas.leaderEpoch(tp).orElse(0));
+            } else {
+                coordinator.onResign(tp.partition());
+            }
+        });
+        groups.transactionCoordinators(transactionalId -> {
+            stateTopic.ensure(true);
+            TopicPartition tp = new TopicPartition(Topic.TRANSACTION_STATE_TOPIC_NAME, store.partitionFor(transactionalId));
+            return replicas.state(tp).flatMap(s -> liveNodes.apply(s.leader()));
+        });
         return system;
+    }
+
+    /** The partition's leader id (-1 while it has none), empty when the partition does not exist. */
+    private static OptionalInt leaderOf(TopicRegistry topics, ReplicaManager replicas, TopicPartition tp) {
+        Optional<TopicInfo> topic = topics.get(tp.topic());
+        if (topic.isEmpty() || tp.partition() < 0 || tp.partition() >= topic.get().partitionCount()) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(replicas.state(tp).map(PartitionState::leader).orElse(-1));
+    }
+
+    /**
+     * {@code __transaction_state}, created as Kafka does: with its configured replication factor once
+     * that many brokers are live, or on first use with as many as there are (never a min ISR above
+     * the replication factor, which would refuse every write).
+     */
+    private static final class StateTopic {
+        private final TopicRegistry topics;
+        private final TransactionConfig config;
+        private final IntSupplier liveBrokerCount;
+
+        StateTopic(TopicRegistry topics, TransactionConfig config, IntSupplier liveBrokerCount) {
+            this.topics = topics;
+            this.config = config;
+            this.liveBrokerCount = liveBrokerCount;
+        }
+
+        int partitionCount() {
+            // The topic may predate a change of the setting: its real partition count decides placement.
+            return topics.get(Topic.TRANSACTION_STATE_TOPIC_NAME).map(TopicInfo::partitionCount)
+                    .orElse(config.stateLogNumPartitions());
+        }
+
+        void ensure(boolean onDemand) {
+            if (topics.get(Topic.TRANSACTION_STATE_TOPIC_NAME).isPresent()) {
+                return;
+            }
+            int live = liveBrokerCount.getAsInt();
+            if (!onDemand && live < config.stateLogReplicationFactor()) {
+                return;
+            }
+            short rf = (short) Math.max(1, Math.min(config.stateLogReplicationFactor(), live));
+            TopicInfo created = topics.ensureTopic(Topic.TRANSACTION_STATE_TOPIC_NAME, config.stateLogNumPartitions(), rf,
+                    Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                            TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(config.stateLogSegmentBytes()),
+                            TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(Math.min(config.stateLogMinIsr(), rf))));
+            if (created.partitionCount() != config.stateLogNumPartitions()) {
+                throw new org.apache.kafka.common.errors.InvalidConfigurationException(
+                        Topic.TRANSACTION_STATE_TOPIC_NAME + " has " + created.partitionCount() + " partitions but "
+                                + BrokerConfig.TRANSACTION_STATE_LOG_NUM_PARTITIONS + " is "
+                                + config.stateLogNumPartitions() + " on this broker");
+            }
+        }
     }
 
     /**
@@ -100,7 +164,8 @@ public final class TransactionSystem implements AutoCloseable {
 
     @Override
     public void close() {
-        groups.transactionCoordinatorPresent(() -> false);
+        groups.transactionCoordinators(null);
         coordinator.close();
+        markers.close();
     }
 }
