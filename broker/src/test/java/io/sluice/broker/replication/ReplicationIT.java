@@ -481,13 +481,12 @@ class ReplicationIT {
         int stalled = (leader + 1) % 3;
         cluster.broker(stalled).replicaManager().pauseFetching(true);
         Thread.sleep(1_000); // a fetch already parked at the leader (replica.fetch.wait.max.ms 500) ends first
-        long started = System.nanoTime();
         try (KafkaProducer<String, String> producer = cluster.producer(Map.of(ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 20_000, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000))) {
             // Waits until the leader drops the stalled follower from the ISR, then completes.
             producer.send(new ProducerRecord<>(topic, 0, "k", "while-stalled")).get(25, TimeUnit.SECONDS);
         }
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(Duration.ofMillis(500));
+        // Acknowledged although the stalled follower has nothing: only possible once it left the ISR.
         TopicPartitionInfo shrunk = describe(cluster, topic, 0);
         assertThat(ids(shrunk.isr())).hasSize(2).doesNotContain(stalled);
         assertThat(cluster.broker(stalled).partitionLog(tp).orElseThrow().logEndOffset()).isZero();
