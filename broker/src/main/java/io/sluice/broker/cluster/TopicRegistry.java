@@ -202,8 +202,9 @@ public final class TopicRegistry {
     }
 
     private void apply(TopicInfo topic) {
-        TopicInfo before = byName.put(topic.name(), topic);
-        byId.put(topic.id(), topic);
+        // Logs first, then the topic becomes visible: a reader that finds the topic (the replica
+        // manager applying a partition state that raced ahead of this) must find its logs too.
+        TopicInfo before = byName.get(topic.name());
         LogConfig config = LogConfig.of(brokerConfig, topic.configs());
         for (int p = 0; p < topic.partitionCount(); p++) {
             if (topic.replicas().get(p).contains(brokerId)) {
@@ -215,6 +216,8 @@ public final class TopicRegistry {
                 logs.delete(new TopicPartition(topic.name(), p));
             }
         }
+        byName.put(topic.name(), topic);
+        byId.put(topic.id(), topic);
     }
 
     /**
