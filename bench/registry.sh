@@ -8,11 +8,12 @@
 # Steps: compile schema-registry (and the broker it tests against) through the reactor and write its test
 # classpath -> run io.sluice.registry.bench.RegistryBenchmark (schema-registry test sources) in one JVM ->
 # print a markdown table and write it to bench/results/registry-latest.md. Logs of the run go to
-# bench/work/registry-runs/<UTC timestamp>/ (git-ignored).
+# bench/work/registry-runs/<UTC timestamp>/ (git-ignored). The run directory and log come from bench/lib.sh.
 set -euo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(dirname "$BENCH")"
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
 
 REGISTRATIONS="${REGISTRATIONS:-1000}"
 LOOKUPS="${LOOKUPS:-20000}"
@@ -22,13 +23,11 @@ JVM_OPTS="${JVM_OPTS:--Xms1g -Xmx1g -XX:+UseG1GC}"
 BUILD_TIMEOUT="${BUILD_TIMEOUT:-1200}"     # seconds
 RUN_TIMEOUT="${RUN_TIMEOUT:-1800}"         # seconds
 
-STAMP="$(date -u +%Y%m%d-%H%M%S)"
-RUN="$BENCH/work/registry-runs/$STAMP"
-mkdir -p "$RUN" "$BENCH/results"
-log() { printf '[registry-bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+start_run registry-bench registry-runs
 
 log "building schema-registry and its test classpath (log: $RUN/build.log)"
 CP_FILE="$ROOT/schema-registry/target/bench-test-classpath.txt"
+# shellcheck disable=SC2086  # MVN is word-split on purpose
 if ! (cd "$ROOT" && timeout "$BUILD_TIMEOUT" $MVN -q -B -Dstyle.color=never -pl schema-registry -am test-compile \
       dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-test-classpath.txt) \
       >"$RUN/build.log" 2>&1; then
@@ -36,10 +35,11 @@ if ! (cd "$ROOT" && timeout "$BUILD_TIMEOUT" $MVN -q -B -Dstyle.color=never -pl 
 fi
 CP="$ROOT/schema-registry/target/test-classes:$ROOT/schema-registry/target/classes:$(cat "$CP_FILE")"
 
-LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+LOAD_BEFORE="$(loadavg)"
 log "running: $REGISTRATIONS registrations, $LOOKUPS lookups, $RECORDS records (log: $RUN/bench.log)"
 # The benchmark's progress lines (stderr) are shown; broker and registry logs (stdout) go to the log file.
 : >"$RUN/bench.log"
+# shellcheck disable=SC2086,SC2094  # JVM_OPTS word-split on purpose; both streams append to bench.log
 if ! timeout "$RUN_TIMEOUT" java $JVM_OPTS -cp "$CP" io.sluice.registry.bench.RegistryBenchmark \
       "$REGISTRATIONS" "$LOOKUPS" "$RECORDS" "$RUN/table.md" >>"$RUN/bench.log" 2> >(tee -a "$RUN/bench.log" >&2); then
   log "benchmark failed:"; tail -30 "$RUN/bench.log" >&2; exit 1
@@ -55,7 +55,7 @@ fi
   echo "A new registration is a write to the store topic, answered once the registry has read it back."
   echo "Serializer rows: the median of 4 timed rounds (after one warm-up round) in the same JVM, no broker involved;"
   echo "the raw baseline copies a byte[] of the Avro record's size, so the ratio is the cost of Avro encoding plus the cached id lookup."
-  echo "Load average (1/5/15 min) before the run: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg) (2 shared cores: other work skews the numbers)."
+  echo "Load average (1/5/15 min) before the run: $LOAD_BEFORE; after: $(loadavg) (2 shared cores: other work skews the numbers)."
   echo
   cat "$RUN/table.md"
 } >"$RUN/results.md"
