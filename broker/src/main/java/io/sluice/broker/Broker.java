@@ -225,6 +225,7 @@ public final class Broker implements AutoCloseable {
         };
         GroupCoordinator groups = new GroupCoordinator(groupConfig,
                 p -> topics.log(new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, p)).orElseThrow(),
+                replicaManager.replicatedAppender(groupConfig.offsetsCommitTimeoutMs()),
                 () -> localNode, Clock.systemUTC(), ids);
         closeInReverse.add(groups);
         groups.followLeadership(p -> replicaManager.state(new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, p))

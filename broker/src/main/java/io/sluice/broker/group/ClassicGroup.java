@@ -3,6 +3,7 @@ package io.sluice.broker.group;
 import io.netty.util.Timeout;
 import org.apache.kafka.common.TopicPartition;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -15,7 +16,8 @@ import java.util.Set;
 /**
  * The state of one classic group: membership, generation and committed offsets. Every field is
  * guarded by the group's own monitor ({@code synchronized (group)}); nothing waits while holding it
- * except the local append of the group's records to its {@code __consumer_offsets} partition.
+ * except the leader append of the group's records to its {@code __consumer_offsets} partition (never
+ * their replication).
  *
  * <p>Invariants: {@code leaderId} is a member id of {@code members}, or null when there is none;
  * {@code staticMembers} maps every static member's instance id to its current member id; a group
@@ -43,7 +45,13 @@ final class ClassicGroup {
     Timeout joinTimer;
     Timeout syncTimer;
 
+    /** Committed offsets whose records the in-sync replicas hold: what OffsetFetch returns. */
     final Map<TopicPartition, CommittedOffset> offsets = new HashMap<>();
+    /**
+     * OffsetCommit offsets appended to the log but not replicated yet, per partition in log order,
+     * as Kafka's pending offset commits: invisible to OffsetFetch (unstable to a requireStable one).
+     */
+    final Map<TopicPartition, List<CommittedOffset>> pendingOffsets = new HashMap<>();
     /**
      * TxnOffsetCommit offsets per producer id, written to the log but invisible until the producer's
      * commit marker moves them into {@link #offsets} (an abort marker drops them).
@@ -84,6 +92,60 @@ final class ClassicGroup {
         return members.size();
     }
 
+    /** An OffsetCommit's offset was appended; it waits for replication. */
+    void stageOffset(TopicPartition tp, CommittedOffset offset) {
+        pendingOffsets.computeIfAbsent(tp, p -> new ArrayList<>()).add(offset);
+    }
+
+    /**
+     * A staged offset was replicated: it is now the committed one, and staged offsets appended before it
+     * are superseded (replicated too, since replication follows log order, but older). A staged offset
+     * that is gone (superseded, or the partition's offset deleted meanwhile) changes nothing.
+     */
+    void offsetReplicated(TopicPartition tp, CommittedOffset offset) {
+        List<CommittedOffset> staged = pendingOffsets.get(tp);
+        int at = indexOf(staged, offset);
+        if (at < 0) {
+            return;
+        }
+        offsets.put(tp, offset);
+        staged.subList(0, at + 1).clear();
+        if (staged.isEmpty()) {
+            pendingOffsets.remove(tp);
+        }
+    }
+
+    /** A staged offset's replication failed: it is dropped; the committed offset stays as it was. */
+    void offsetNotReplicated(TopicPartition tp, CommittedOffset offset) {
+        List<CommittedOffset> staged = pendingOffsets.get(tp);
+        int at = indexOf(staged, offset);
+        if (at < 0) {
+            return;
+        }
+        staged.remove(at);
+        if (staged.isEmpty()) {
+            pendingOffsets.remove(tp);
+        }
+    }
+
+    /** By identity: two commits of equal values are still two writes. */
+    private static int indexOf(List<CommittedOffset> staged, CommittedOffset offset) {
+        if (staged != null) {
+            for (int i = 0; i < staged.size(); i++) {
+                if (staged.get(i) == offset) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** Forgets the committed and the staged offset of a partition (deletion, expiry). */
+    void removeOffset(TopicPartition tp) {
+        offsets.remove(tp);
+        pendingOffsets.remove(tp);
+    }
+
     boolean hasPendingTxnOffset(TopicPartition tp) {
         for (Map<TopicPartition, CommittedOffset> pending : pendingTxnOffsets.values()) {
             if (pending.containsKey(tp)) {
@@ -91,6 +153,26 @@ final class ClassicGroup {
             }
         }
         return false;
+    }
+
+    /**
+     * A TxnOffsetCommit's batch was not replicated: its offsets stop waiting for the marker, unless a
+     * later TxnOffsetCommit of the producer replaced them meanwhile.
+     */
+    void txnOffsetsNotReplicated(long producerId, Map<TopicPartition, CommittedOffset> written) {
+        Map<TopicPartition, CommittedOffset> pending = pendingTxnOffsets.get(producerId);
+        if (pending == null) {
+            return;
+        }
+        // By identity, as staged offsets: a retry with equal values is another write.
+        written.forEach((tp, offset) -> {
+            if (pending.get(tp) == offset) {
+                pending.remove(tp);
+            }
+        });
+        if (pending.isEmpty()) {
+            pendingTxnOffsets.remove(producerId);
+        }
     }
 
     /** Applies a transaction's end to this group's pending offsets of that producer. */

@@ -15,6 +15,8 @@ import io.sluice.broker.config.BrokerConfig;
  *                                      after it became empty (or after their commit, for standalone groups)
  * @param offsetsRetentionCheckIntervalMs {@code offsets.retention.check.interval.ms}
  * @param offsetsTopicNumPartitions     {@code offsets.topic.num.partitions}
+ * @param offsetsCommitTimeoutMs        {@code offsets.commit.timeout.ms}: how long a write to
+ *                                      {@code __consumer_offsets} waits for the in-sync replicas before it fails
  */
 public record GroupConfig(int initialRebalanceDelayMs,
                           int minSessionTimeoutMs,
@@ -22,7 +24,8 @@ public record GroupConfig(int initialRebalanceDelayMs,
                           int maxSize,
                           int offsetsRetentionMinutes,
                           long offsetsRetentionCheckIntervalMs,
-                          int offsetsTopicNumPartitions) {
+                          int offsetsTopicNumPartitions,
+                          int offsetsCommitTimeoutMs) {
 
     /** Kafka's {@code offset.metadata.max.bytes} default; commits with longer metadata are refused. */
     public static final int OFFSET_METADATA_MAX_BYTES = 4096;
@@ -33,7 +36,7 @@ public record GroupConfig(int initialRebalanceDelayMs,
                     + " is above group.max.session.timeout.ms " + maxSessionTimeoutMs);
         }
         if (offsetsTopicNumPartitions < 1 || maxSize < 1 || offsetsRetentionMinutes < 1
-                || offsetsRetentionCheckIntervalMs < 1 || initialRebalanceDelayMs < 0) {
+                || offsetsRetentionCheckIntervalMs < 1 || initialRebalanceDelayMs < 0 || offsetsCommitTimeoutMs < 1) {
             throw new IllegalArgumentException("Invalid group coordinator settings: " + this);
         }
     }
@@ -46,12 +49,13 @@ public record GroupConfig(int initialRebalanceDelayMs,
                 broker.getInt(BrokerConfig.GROUP_MAX_SIZE),
                 broker.getInt(BrokerConfig.OFFSETS_RETENTION_MINUTES),
                 broker.getLong(BrokerConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS),
-                broker.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS));
+                broker.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
+                broker.getInt(BrokerConfig.OFFSETS_COMMIT_TIMEOUT_MS));
     }
 
     /** Apache Kafka's defaults. */
     public static GroupConfig defaults() {
-        return new GroupConfig(3000, 6000, 1_800_000, Integer.MAX_VALUE, 7 * 24 * 60, 600_000L, 50);
+        return new GroupConfig(3000, 6000, 1_800_000, Integer.MAX_VALUE, 7 * 24 * 60, 600_000L, 50, 5000);
     }
 
     public long offsetsRetentionMs() {

@@ -4,6 +4,7 @@ import io.netty.util.HashedWheelTimer;
 import io.sluice.broker.api.ApiRequest;
 import io.sluice.broker.api.ApiRouter;
 import io.sluice.broker.log.PartitionLog;
+import io.sluice.broker.replication.ReplicatedAppender;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
@@ -44,10 +45,15 @@ import java.util.function.Supplier;
  * static membership) and committed offsets, persisted in the compacted {@code __consumer_offsets}
  * topic. This broker coordinates every group whose offsets partition it has loaded.
  *
+ * <p>Every write (offset commits, group assignments, deletions) is appended as leader of the group's
+ * {@code __consumer_offsets} partition and answered only once its in-sync replicas hold it
+ * ({@link ReplicatedAppender}), so an acknowledged commit survives the loss of this broker.
+ *
  * <p>Threads: handlers run on the broker's request threads and never block on anything but the
- * local log append; a {@link HashedWheelTimer} drives the rebalance and session timeouts and one
- * coordinator thread runs their callbacks, completes parked JoinGroup/SyncGroup requests and expires
- * old offsets.
+ * leader append, never on replication: the same threads serve the followers' Fetch requests that
+ * replication waits for. A {@link HashedWheelTimer} drives the rebalance and session timeouts and one
+ * coordinator thread runs their callbacks, handles replication outcomes, completes parked
+ * JoinGroup/SyncGroup requests and expires old offsets.
  */
 public final class GroupCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
@@ -71,26 +77,28 @@ public final class GroupCoordinator implements AutoCloseable {
     private volatile IntFunction<java.util.Optional<Node>> leaderOf;
 
     /** Without topic ids: OffsetCommit and OffsetFetch are offered up to v9. */
-    public GroupCoordinator(GroupConfig config, IntFunction<PartitionLog> offsetsTopicLogs, Supplier<Node> node,
-                            Clock clock) {
-        this(config, offsetsTopicLogs, node, clock, null);
+    public GroupCoordinator(GroupConfig config, IntFunction<PartitionLog> offsetsTopicLogs, ReplicatedAppender appender,
+                            Supplier<Node> node, Clock clock) {
+        this(config, offsetsTopicLogs, appender, node, clock, null);
     }
 
     /**
-     * @param offsetsTopicLogs the log of partition N of {@code __consumer_offsets}, already open
+     * @param offsetsTopicLogs the log of partition N of {@code __consumer_offsets}, already open; read
+     *                         when this broker takes over the partition
+     * @param appender         writes to {@code __consumer_offsets}, acknowledged once replicated
      * @param node             this broker, as clients reach it
      * @param clock            commit timestamps and offset expiry
      * @param topicIds         resolves topic ids for OffsetCommit/OffsetFetch v10+; null to not offer them
      */
-    public GroupCoordinator(GroupConfig config, IntFunction<PartitionLog> offsetsTopicLogs, Supplier<Node> node,
-                            Clock clock, TopicIdResolver topicIds) {
+    public GroupCoordinator(GroupConfig config, IntFunction<PartitionLog> offsetsTopicLogs, ReplicatedAppender appender,
+                            Supplier<Node> node, Clock clock, TopicIdResolver topicIds) {
         this.config = config;
         this.node = node;
         this.topicIds = topicIds;
-        this.registry = new GroupRegistry(config, new GroupStore(config.offsetsTopicNumPartitions(), offsetsTopicLogs),
-                clock);
         this.timer = new HashedWheelTimer(r -> daemon(r, "group-coordinator-timer"), 10, TimeUnit.MILLISECONDS, 512);
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "group-coordinator"));
+        this.registry = new GroupRegistry(config,
+                new GroupStore(config.offsetsTopicNumPartitions(), offsetsTopicLogs, appender, executor), clock);
         this.membership = new GroupMembership(registry, timer, executor);
         this.offsets = new GroupOffsets(registry, membership, topicIds);
     }

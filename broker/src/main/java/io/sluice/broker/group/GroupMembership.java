@@ -33,6 +33,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * JoinGroup, SyncGroup, Heartbeat and LeaveGroup of the classic protocol, and the timers that drive
@@ -44,6 +45,10 @@ import java.util.concurrent.TimeUnit;
  * {@link Timeout} that fired is still the group's current one, so a cancelled timer that raced
  * its cancellation does nothing. Parked JoinGroup/SyncGroup futures are completed on {@code executor}
  * so that no caller's continuation runs while a group lock is held.
+ *
+ * <p>Group records (the leader's assignment, a static member's new id) are answered once replicated:
+ * meanwhile the group stays where it was (CompletingRebalance for an assignment), and the outcome,
+ * handled on {@code executor}, only counts if the group has not moved on.
  */
 final class GroupMembership {
     private static final Logger log = LoggerFactory.getLogger(GroupMembership.class);
@@ -248,7 +253,6 @@ final class GroupMembership {
             old.awaitingSync = null;
         }
         String leaderBefore = group.leaderId;
-        List<GroupMember.Protocol> oldProtocols = old.protocols;
         GroupMember member = group.replaceStaticMember(p.groupInstanceId(), oldMemberId, newMemberId);
         updateMember(member, p);
         touchHeartbeat(group, member, member.sessionTimeoutMs);
@@ -259,22 +263,25 @@ final class GroupMembership {
                     prepareRebalance(group, "static member " + p.groupInstanceId() + " changed protocols");
                     return;
                 }
-                Errors error = persist(group, currentAssignments(group));
-                if (error != Errors.NONE) {
-                    GroupMember back = group.replaceStaticMember(p.groupInstanceId(), newMemberId, oldMemberId);
-                    back.protocols = oldProtocols;
-                    back.rebalanceTimeoutMs = old.rebalanceTimeoutMs;
-                    back.sessionTimeoutMs = old.sessionTimeoutMs;
-                    touchHeartbeat(group, back, back.sessionTimeoutMs);
-                    result.complete(joinError("", error));
-                    return;
-                }
                 boolean leader = group.isLeader(newMemberId);
                 boolean skipAssignment = leader && JoinGroupRequest.supportsSkippingAssignment(p.version());
                 // An older leader must not run an assignment the Stable group would ignore, so it is told
                 // the previous leader id and acts as a follower.
-                result.complete(currentJoinResult(group, member, skipAssignment,
-                        skipAssignment ? group.leaderId : leaderBefore, skipAssignment));
+                JoinGroupResponseData joined = currentJoinResult(group, member, skipAssignment,
+                        skipAssignment ? group.leaderId : leaderBefore, skipAssignment);
+                // The new member id is only handed out once the group record naming it is replicated.
+                Errors refused = persist(group, currentAssignments(group), stored -> {
+                    if (stored != Errors.NONE) {
+                        synchronized (group) {
+                            revertStaticMember(group, p.groupInstanceId(), newMemberId, old);
+                        }
+                    }
+                    result.complete(stored == Errors.NONE ? joined : joinError("", stored));
+                });
+                if (refused != Errors.NONE) {
+                    revertStaticMember(group, p.groupInstanceId(), newMemberId, old);
+                    result.complete(joinError("", refused));
+                }
             }
             case COMPLETING_REBALANCE -> {
                 // The leader may already be assigning to the old member id: rebalance so the new id gets its share.
@@ -288,6 +295,23 @@ final class GroupMembership {
             default -> throw new IllegalStateException("Group " + group.groupId + " in " + group.state()
                     + " has static member " + p.groupInstanceId());
         }
+    }
+
+    /**
+     * A static member's replacement could not be stored: the old member id is back, unless the
+     * instance was replaced again or the group is gone meanwhile. Group lock held.
+     */
+    private void revertStaticMember(ClassicGroup group, String instanceId, String newMemberId, GroupMember old) {
+        if (group.is(GroupState.DEAD) || !newMemberId.equals(group.staticMembers.get(instanceId))) {
+            return;
+        }
+        GroupMember back = group.replaceStaticMember(instanceId, newMemberId, old.memberId);
+        back.protocols = old.protocols;
+        back.rebalanceTimeoutMs = old.rebalanceTimeoutMs;
+        back.sessionTimeoutMs = old.sessionTimeoutMs;
+        back.clientId = old.clientId;
+        back.clientHost = old.clientHost;
+        touchHeartbeat(group, back, back.sessionTimeoutMs);
     }
 
     private static JoinGroupResponseData currentJoinResult(ClassicGroup group, GroupMember member, boolean withMembers,
@@ -409,10 +433,13 @@ final class GroupMembership {
         if (group.members.isEmpty()) {
             group.protocolName = null;
             group.transitionTo(GroupState.EMPTY, now);
-            Errors error = persist(group, Map.of());
-            if (error != Errors.NONE) {
-                log.warn("Could not store empty group {} in generation {}: {}", group.groupId, group.generationId, error);
-            }
+            int generation = group.generationId;
+            Consumer<Errors> warnIfLost = error -> {
+                if (error != Errors.NONE) {
+                    log.warn("Could not store empty group {} in generation {}: {}", group.groupId, generation, error);
+                }
+            };
+            warnIfLost.accept(persist(group, Map.of(), warnIfLost));
             return;
         }
         group.protocolName = group.selectProtocol();
@@ -465,8 +492,14 @@ final class GroupMembership {
         return out;
     }
 
-    /** Stores the group's membership with these assignments; NONE once the log has it. */
-    private Errors persist(ClassicGroup group, Map<String, byte[]> assignments) {
+    /**
+     * Appends the group's membership with these assignments. Group lock held.
+     *
+     * @param onReplicated on the coordinator thread, only if appended: NONE once the in-sync replicas
+     *                     have the record, else the error to answer
+     * @return NONE if appended, else the error to answer
+     */
+    private Errors persist(ClassicGroup group, Map<String, byte[]> assignments, Consumer<Errors> onReplicated) {
         List<GroupRecords.MemberValue> members = new ArrayList<>();
         for (GroupMember m : group.members.values()) {
             byte[] subscription = group.protocolName == null ? null : m.metadata(group.protocolName);
@@ -479,11 +512,12 @@ final class GroupMembership {
                 group.protocolName, group.leaderId, group.stateTimestamp, members);
         try {
             SimpleRecord record = GroupStore.groupRecord(group.groupId, value, registry.now());
-            registry.store.append(group.groupId, List.of(record));
+            registry.store.append(group.groupId, List.of(record),
+                    replicated -> onReplicated.accept(GroupWriteErrors.forGroupWrite(replicated)));
             return Errors.NONE;
         } catch (RuntimeException e) {
-            log.error("Could not store group {}", group.groupId, e);
-            return GroupOffsets.storeError(e);
+            GroupOffsets.logRefusal("group " + group.groupId, e);
+            return GroupWriteErrors.forGroupWrite(GroupWriteErrors.appendError(e));
         }
     }
 
@@ -543,9 +577,28 @@ final class GroupMembership {
         }
     }
 
-    /** The leader's assignment: stored first, then handed to every member, and the group is Stable. */
+    /**
+     * The leader's assignment: stored first; once replicated it is handed to every member and the group
+     * is Stable. Until then the group stays CompletingRebalance and its members' SyncGroups wait.
+     * Group lock held.
+     */
     private void storeAssignment(ClassicGroup group, Map<String, byte[]> assignments) {
-        Errors error = persist(group, assignments);
+        int generation = group.generationId;
+        Errors refused = persist(group, assignments, stored -> {
+            synchronized (group) {
+                // As in Kafka, the outcome only counts for the rebalance that wrote it: whatever ended
+                // that one meanwhile has already answered the waiting members.
+                if (group.is(GroupState.COMPLETING_REBALANCE) && group.generationId == generation) {
+                    onAssignmentStored(group, assignments, stored);
+                }
+            }
+        });
+        if (refused != Errors.NONE) {
+            onAssignmentStored(group, assignments, refused);
+        }
+    }
+
+    private void onAssignmentStored(ClassicGroup group, Map<String, byte[]> assignments, Errors error) {
         if (error != Errors.NONE) {
             resetAndPropagateAssignmentError(group, error);
             prepareRebalance(group, "storing the assignment failed: " + error);

@@ -4,8 +4,6 @@ import io.sluice.broker.api.ApiRequest;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
-import org.apache.kafka.common.errors.RecordBatchTooLargeException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
@@ -37,6 +35,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -45,11 +44,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Committed offsets: OffsetCommit, OffsetFetch, OffsetDelete, DeleteGroups and offset expiry. Each
- * change is appended to the group's {@code __consumer_offsets} partition first; the cache in
- * {@link ClassicGroup#offsets} changes only once the append succeeded.
+ * change is appended to the group's {@code __consumer_offsets} partition first and answered once the
+ * in-sync replicas hold it. A committed offset reaches {@link ClassicGroup#offsets}, which OffsetFetch
+ * reads, only once replicated; until then it is staged in {@link ClassicGroup#pendingOffsets}, so a
+ * client never reads an offset that a new coordinator could have lost. Deletions leave the cache as
+ * soon as they are appended, as in Kafka.
  */
 final class GroupOffsets {
     private static final Logger log = LoggerFactory.getLogger(GroupOffsets.class);
@@ -63,14 +67,6 @@ final class GroupOffsets {
         this.registry = registry;
         this.membership = membership;
         this.topicIds = topicIds;
-    }
-
-    /** What to answer when the log refused our records. */
-    static Errors storeError(RuntimeException e) {
-        if (e instanceof RecordTooLargeException || e instanceof RecordBatchTooLargeException) {
-            return Errors.INVALID_COMMIT_OFFSET_SIZE;
-        }
-        return Errors.COORDINATOR_NOT_AVAILABLE;
     }
 
     // --------------------------------------------------------------------------------------- OffsetCommit
@@ -109,12 +105,14 @@ final class GroupOffsets {
                         errors.getOrDefault(tp, Errors.NONE))));
             }
         }
-        Errors error = commit(d.groupId(), d.memberId(), d.groupInstanceId(), d.generationIdOrMemberEpoch(), toCommit);
-        if (error != Errors.NONE) {
-            toCommit.keySet().forEach(tp -> errors.put(tp, error));
-        }
-        fill.forEach(Runnable::run);
-        return CompletableFuture.completedFuture(new OffsetCommitResponse(response));
+        return commit(d.groupId(), d.memberId(), d.groupInstanceId(), d.generationIdOrMemberEpoch(), toCommit)
+                .thenApply(error -> {
+                    if (error != Errors.NONE) {
+                        toCommit.keySet().forEach(tp -> errors.put(tp, error));
+                    }
+                    fill.forEach(Runnable::run);
+                    return new OffsetCommitResponse(response);
+                });
     }
 
     private static OffsetCommitResponseData.OffsetCommitResponsePartition partitionResult(int partition, Errors error) {
@@ -122,55 +120,100 @@ final class GroupOffsets {
                 .setPartitionIndex(partition).setErrorCode(error.code());
     }
 
-    private Errors commit(String groupId, String memberId, String groupInstanceId, int generationId,
-                          Map<TopicPartition, CommittedOffset> offsets) {
+    /**
+     * Checks the commit against the group, appends it and stages its offsets; completes with NONE once
+     * the offsets are replicated, and so visible, or with the error to answer.
+     */
+    private CompletableFuture<Errors> commit(String groupId, String memberId, String groupInstanceId, int generationId,
+                                             Map<TopicPartition, CommittedOffset> offsets) {
         Errors error = registry.check(groupId);
         if (error != Errors.NONE) {
-            return error;
+            return CompletableFuture.completedFuture(error);
         }
-        ClassicGroup group = registry.get(groupId);
-        if (group == null) {
+        ClassicGroup found = registry.get(groupId);
+        if (found == null) {
             if (generationId >= 0) {
                 // A member of a generation this coordinator never saw: a stale commit.
-                return Errors.ILLEGAL_GENERATION;
+                return CompletableFuture.completedFuture(Errors.ILLEGAL_GENERATION);
             }
             // A consumer that assigns partitions itself: the group only stores offsets.
-            group = registry.getOrCreate(groupId);
+            found = registry.getOrCreate(groupId);
         }
+        ClassicGroup group = found;
         synchronized (group) {
-            if (group.is(GroupState.DEAD)) {
-                return Errors.COORDINATOR_NOT_AVAILABLE;
-            }
-            if (group.isStaticMemberFenced(groupInstanceId, memberId)) {
-                return Errors.FENCED_INSTANCE_ID;
-            }
-            if (!(generationId < 0 && group.is(GroupState.EMPTY))) {
-                if (group.is(GroupState.COMPLETING_REBALANCE)) {
-                    return Errors.REBALANCE_IN_PROGRESS;
-                }
-                if (!group.has(memberId)) {
-                    return Errors.UNKNOWN_MEMBER_ID;
-                }
-                if (generationId != group.generationId) {
-                    return Errors.ILLEGAL_GENERATION;
-                }
-                GroupMember member = group.get(memberId);
-                membership.touchHeartbeat(group, member, member.sessionTimeoutMs);
-            }
-            if (offsets.isEmpty()) {
-                return Errors.NONE;
+            error = checkCommit(group, memberId, groupInstanceId, generationId);
+            if (error != Errors.NONE || offsets.isEmpty()) {
+                return CompletableFuture.completedFuture(error);
             }
             long now = registry.now();
             List<SimpleRecord> records = new ArrayList<>();
             offsets.forEach((tp, o) -> records.add(GroupStore.offsetRecord(groupId, tp, o, now)));
+            CompletableFuture<Errors> answer = new CompletableFuture<>();
             try {
-                registry.store.append(groupId, records);
+                registry.store.append(groupId, records, replicated -> onCommitReplicated(group, offsets, replicated, answer));
             } catch (RuntimeException e) {
-                log.error("Could not store offsets of group {}", groupId, e);
-                return storeError(e);
+                return CompletableFuture.completedFuture(refused("offsets of group " + groupId, e));
             }
-            group.offsets.putAll(offsets);
+            offsets.forEach(group::stageOffset);
+            return answer;
+        }
+    }
+
+    /** Whether this member may commit now; touches its heartbeat if so. Group lock held. */
+    private Errors checkCommit(ClassicGroup group, String memberId, String groupInstanceId, int generationId) {
+        if (group.is(GroupState.DEAD)) {
+            return Errors.COORDINATOR_NOT_AVAILABLE;
+        }
+        if (group.isStaticMemberFenced(groupInstanceId, memberId)) {
+            return Errors.FENCED_INSTANCE_ID;
+        }
+        if (generationId < 0 && group.is(GroupState.EMPTY)) {
             return Errors.NONE;
+        }
+        if (group.is(GroupState.COMPLETING_REBALANCE)) {
+            return Errors.REBALANCE_IN_PROGRESS;
+        }
+        if (!group.has(memberId)) {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        if (generationId != group.generationId) {
+            return Errors.ILLEGAL_GENERATION;
+        }
+        GroupMember member = group.get(memberId);
+        membership.touchHeartbeat(group, member, member.sessionTimeoutMs);
+        return Errors.NONE;
+    }
+
+    /** Coordinator thread: the staged offsets become visible, or are dropped; then the client is answered. */
+    private static void onCommitReplicated(ClassicGroup group, Map<TopicPartition, CommittedOffset> offsets,
+                                           Errors replicated, CompletableFuture<Errors> answer) {
+        synchronized (group) {
+            offsets.forEach((tp, o) -> {
+                if (replicated == Errors.NONE) {
+                    group.offsetReplicated(tp, o);
+                } else {
+                    group.offsetNotReplicated(tp, o);
+                }
+            });
+        }
+        if (replicated != Errors.NONE) {
+            log.warn("Offsets of group {} were not replicated: {}", group.groupId, replicated);
+        }
+        answer.complete(GroupWriteErrors.forOffsetCommit(replicated));
+    }
+
+    /** The answer to a refused append of offset records, logged. */
+    private static Errors refused(String what, RuntimeException e) {
+        logRefusal(what, e);
+        return GroupWriteErrors.forOffsetCommit(GroupWriteErrors.appendError(e));
+    }
+
+    /** A refusal the cluster explains (not the leader, too few replicas) is no bug: no stack trace for it. */
+    static void logRefusal(String what, RuntimeException e) {
+        if (e instanceof ApiException) {
+            log.warn("Could not store {}: {}", what, e.toString());
+        } else {
+            log.error("Could not store {}", what, e);
         }
     }
 
@@ -197,10 +240,16 @@ final class GroupOffsets {
                 }
             }
         }
-        Errors error = txnCommit(d, toCommit, now);
-        if (error != Errors.NONE) {
-            toCommit.keySet().forEach(tp -> errors.put(tp, error));
-        }
+        return txnCommit(d, toCommit, now).thenApply(error -> {
+            if (error != Errors.NONE) {
+                toCommit.keySet().forEach(tp -> errors.put(tp, error));
+            }
+            return txnCommitResponse(d, errors);
+        });
+    }
+
+    private static TxnOffsetCommitResponse txnCommitResponse(TxnOffsetCommitRequestData d,
+                                                             Map<TopicPartition, Errors> errors) {
         TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
         for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic t : d.topics()) {
             TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic rt =
@@ -212,48 +261,63 @@ final class GroupOffsets {
             }
             response.topics().add(rt);
         }
-        return CompletableFuture.completedFuture(new TxnOffsetCommitResponse(response));
+        return new TxnOffsetCommitResponse(response);
     }
 
-    private Errors txnCommit(TxnOffsetCommitRequestData d, Map<TopicPartition, CommittedOffset> offsets, long now) {
+    /**
+     * Checks the commit against the group and appends it; its offsets wait for the transaction's marker
+     * from then on. Completes with NONE once the batch is replicated, or with the error to answer.
+     */
+    private CompletableFuture<Errors> txnCommit(TxnOffsetCommitRequestData d, Map<TopicPartition, CommittedOffset> offsets,
+                                                long now) {
         Errors error = registry.check(d.groupId());
         if (error != Errors.NONE) {
-            return error;
+            return CompletableFuture.completedFuture(error);
         }
-        ClassicGroup group = registry.get(d.groupId());
-        if (group == null) {
+        ClassicGroup found = registry.get(d.groupId());
+        if (found == null) {
             if (d.generationIdOrMemberEpoch() >= 0) {
-                return Errors.ILLEGAL_GENERATION;
+                return CompletableFuture.completedFuture(Errors.ILLEGAL_GENERATION);
             }
-            group = registry.getOrCreate(d.groupId());
+            found = registry.getOrCreate(d.groupId());
         }
+        ClassicGroup group = found;
         synchronized (group) {
             if (group.is(GroupState.DEAD)) {
-                return Errors.COORDINATOR_NOT_AVAILABLE;
+                return CompletableFuture.completedFuture(Errors.COORDINATOR_NOT_AVAILABLE);
             }
             Errors fenced = txnCommitFencing(group, d.memberId(), d.groupInstanceId(), d.generationIdOrMemberEpoch());
-            if (fenced != Errors.NONE) {
-                return fenced;
-            }
-            if (offsets.isEmpty()) {
-                return Errors.NONE;
+            if (fenced != Errors.NONE || offsets.isEmpty()) {
+                return CompletableFuture.completedFuture(fenced);
             }
             List<SimpleRecord> records = new ArrayList<>();
             offsets.forEach((tp, o) -> records.add(GroupStore.offsetRecord(d.groupId(), tp, o, now)));
+            CompletableFuture<Errors> answer = new CompletableFuture<>();
             try {
-                registry.store.appendTransactional(d.groupId(), d.producerId(), d.producerEpoch(), records);
-            } catch (ApiException e) {
-                log.info("Transactional offsets of group {} from producer {} epoch {} refused: {}", d.groupId(),
-                        d.producerId(), d.producerEpoch(), e.getMessage());
-                Errors refused = Errors.forException(e);
-                return refused == Errors.UNKNOWN_SERVER_ERROR ? storeError(e) : refused;
+                registry.store.appendTransactional(d.groupId(), d.producerId(), d.producerEpoch(), records,
+                        replicated -> onTxnCommitReplicated(group, d.producerId(), offsets, replicated, answer));
             } catch (RuntimeException e) {
-                log.error("Could not store transactional offsets of group {}", d.groupId(), e);
-                return storeError(e);
+                return CompletableFuture.completedFuture(refused("transactional offsets of group " + d.groupId()
+                        + " from producer " + d.producerId() + " epoch " + d.producerEpoch(), e));
             }
+            // Pending from the append on, as in Kafka: a requireStable OffsetFetch must wait for the marker.
             group.pendingTxnOffsets.computeIfAbsent(d.producerId(), p -> new HashMap<>()).putAll(offsets);
-            return Errors.NONE;
+            return answer;
         }
+    }
+
+    /** Coordinator thread: a batch that was not replicated no longer waits for the marker; then the client is answered. */
+    private static void onTxnCommitReplicated(ClassicGroup group, long producerId,
+                                              Map<TopicPartition, CommittedOffset> offsets, Errors replicated,
+                                              CompletableFuture<Errors> answer) {
+        if (replicated != Errors.NONE) {
+            synchronized (group) {
+                group.txnOffsetsNotReplicated(producerId, offsets);
+            }
+            log.warn("Transactional offsets of group {} from producer {} were not replicated: {}", group.groupId,
+                    producerId, replicated);
+        }
+        answer.complete(GroupWriteErrors.forOffsetCommit(replicated));
     }
 
     /**
@@ -343,7 +407,8 @@ final class GroupOffsets {
 
     /**
      * With {@code requireStable} (KIP-447), a partition with a transactional offset still waiting for
-     * its marker is answered UNSTABLE_OFFSET_COMMIT, which the consumer retries.
+     * its marker, or a commit not yet replicated, is answered UNSTABLE_OFFSET_COMMIT, which the consumer
+     * retries.
      */
     private OffsetFetchResponseGroup fetchGroup(String groupId, List<OffsetFetchRequestTopics> topics, boolean useIds,
                                                 boolean requireStable) {
@@ -362,7 +427,7 @@ final class GroupOffsets {
             return out;
         }
         Map<TopicPartition, CommittedOffset> offsets = snapshot(groupId);
-        Set<TopicPartition> unstable = requireStable ? pendingTxnPartitions(groupId) : Set.of();
+        Set<TopicPartition> unstable = requireStable ? unstablePartitions(groupId) : Set.of();
         if (topics == null) {
             Map<String, List<Map.Entry<TopicPartition, CommittedOffset>>> byTopic = new TreeMap<>();
             offsets.entrySet().forEach(e -> byTopic.computeIfAbsent(e.getKey().topic(), t -> new ArrayList<>()).add(e));
@@ -398,13 +463,14 @@ final class GroupOffsets {
         return out;
     }
 
-    private Set<TopicPartition> pendingTxnPartitions(String groupId) {
+    /** Partitions with an offset commit still in flight: a transaction without its marker, or one not yet replicated. */
+    private Set<TopicPartition> unstablePartitions(String groupId) {
         ClassicGroup group = registry.get(groupId);
         if (group == null) {
             return Set.of();
         }
         synchronized (group) {
-            Set<TopicPartition> out = new HashSet<>();
+            Set<TopicPartition> out = new HashSet<>(group.pendingOffsets.keySet());
             group.pendingTxnOffsets.values().forEach(m -> out.addAll(m.keySet()));
             return out;
         }
@@ -441,27 +507,27 @@ final class GroupOffsets {
 
     CompletableFuture<AbstractResponse> offsetDelete(ApiRequest request) {
         OffsetDeleteRequestData d = request.body(OffsetDeleteRequest.class).data();
-        OffsetDeleteResponseData response = new OffsetDeleteResponseData();
         Map<TopicPartition, Errors> results = new LinkedHashMap<>();
         d.topics().forEach(t -> t.partitions().forEach(p ->
                 results.put(new TopicPartition(t.name(), p.partitionIndex()), Errors.NONE)));
-        Errors error = deleteOffsets(d.groupId(), results);
-        response.setErrorCode(error.code());
-        if (error == Errors.NONE) {
-            for (OffsetDeleteRequestData.OffsetDeleteRequestTopic t : d.topics()) {
-                OffsetDeleteResponseData.OffsetDeleteResponseTopic rt =
-                        new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(t.name());
-                t.partitions().forEach(p -> rt.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
-                        .setPartitionIndex(p.partitionIndex())
-                        .setErrorCode(results.get(new TopicPartition(t.name(), p.partitionIndex())).code())));
-                response.topics().add(rt);
+        return deleteOffsets(d.groupId(), results).thenApply(error -> {
+            OffsetDeleteResponseData response = new OffsetDeleteResponseData().setErrorCode(error.code());
+            if (error == Errors.NONE) {
+                for (OffsetDeleteRequestData.OffsetDeleteRequestTopic t : d.topics()) {
+                    OffsetDeleteResponseData.OffsetDeleteResponseTopic rt =
+                            new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(t.name());
+                    t.partitions().forEach(p -> rt.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
+                            .setPartitionIndex(p.partitionIndex())
+                            .setErrorCode(results.get(new TopicPartition(t.name(), p.partitionIndex())).code())));
+                    response.topics().add(rt);
+                }
             }
-        }
-        return CompletableFuture.completedFuture(new OffsetDeleteResponse(response));
+            return new OffsetDeleteResponse(response);
+        });
     }
 
-    /** Fills in per-partition errors; returns the group-level error. */
-    private Errors deleteOffsets(String groupId, Map<TopicPartition, Errors> results) {
+    /** Fills in per-partition errors; completes with the group-level error once the deletion is replicated. */
+    private CompletableFuture<Errors> deleteOffsets(String groupId, Map<TopicPartition, Errors> results) {
         return withLiveGroup(groupId, group -> {
             Set<String> subscribed;
             if (group.is(GroupState.EMPTY)) {
@@ -469,22 +535,26 @@ final class GroupOffsets {
             } else if ("consumer".equals(group.protocolType)) {
                 subscribed = group.subscribedTopics();
             } else {
-                return Errors.NON_EMPTY_GROUP;
+                return CompletableFuture.completedFuture(Errors.NON_EMPTY_GROUP);
             }
             List<TopicPartition> deletable = new ArrayList<>();
             for (TopicPartition tp : results.keySet()) {
                 // Subscriptions we cannot read (mid-rebalance) count as covering every topic.
                 if (subscribed == null || subscribed.contains(tp.topic())) {
                     results.put(tp, Errors.GROUP_SUBSCRIBED_TO_TOPIC);
-                } else if (group.offsets.containsKey(tp)) {
+                } else if (group.offsets.containsKey(tp) || group.pendingOffsets.containsKey(tp)) {
                     deletable.add(tp);
                 }
             }
-            Errors stored = removeOffsets(group, deletable, false);
-            if (stored != Errors.NONE) {
-                deletable.forEach(tp -> results.put(tp, stored));
+            if (deletable.isEmpty()) {
+                return CompletableFuture.completedFuture(Errors.NONE);
             }
-            return Errors.NONE;
+            return removeOffsetsReplicated(group, deletable, false).thenApply(stored -> {
+                if (stored != Errors.NONE) {
+                    deletable.forEach(tp -> results.put(tp, stored));
+                }
+                return Errors.NONE;
+            });
         });
     }
 
@@ -492,28 +562,41 @@ final class GroupOffsets {
      * Runs {@code action} under the group's lock if this coordinator owns a live group of that id;
      * otherwise the error that says why not (not coordinator, loading, GROUP_ID_NOT_FOUND).
      */
-    private Errors withLiveGroup(String groupId, java.util.function.Function<ClassicGroup, Errors> action) {
+    private CompletableFuture<Errors> withLiveGroup(String groupId,
+                                                    Function<ClassicGroup, CompletableFuture<Errors>> action) {
         Errors error = registry.check(groupId);
         if (error != Errors.NONE) {
-            return error;
+            return CompletableFuture.completedFuture(error);
         }
         ClassicGroup group = registry.get(groupId);
         if (group == null) {
-            return Errors.GROUP_ID_NOT_FOUND;
+            return CompletableFuture.completedFuture(Errors.GROUP_ID_NOT_FOUND);
         }
         synchronized (group) {
-            return group.is(GroupState.DEAD) ? Errors.GROUP_ID_NOT_FOUND : action.apply(group);
+            return group.is(GroupState.DEAD) ? CompletableFuture.completedFuture(Errors.GROUP_ID_NOT_FOUND)
+                    : action.apply(group);
         }
     }
 
+    /** {@link #removeOffsets}, completing with NONE once replicated or with the error to answer. Group lock held. */
+    private CompletableFuture<Errors> removeOffsetsReplicated(ClassicGroup group, Collection<TopicPartition> partitions,
+                                                              boolean deleteGroup) {
+        CompletableFuture<Errors> stored = new CompletableFuture<>();
+        Errors refused = removeOffsets(group, partitions, deleteGroup, stored::complete);
+        return refused == Errors.NONE ? stored : CompletableFuture.completedFuture(refused);
+    }
+
     /**
-     * Tombstones for these offsets (and for the group itself with {@code deleteGroup}), then drops them
-     * from the cache and, for a deleted group, from the registry. Group lock held.
+     * Appends tombstones for these offsets (and for the group itself with {@code deleteGroup}), then at
+     * once drops the offsets, committed or staged, from the cache and a deleted group from the registry.
+     * Group lock held.
+     *
+     * @param onReplicated gets NONE once the tombstones are replicated, or the error to answer; on the
+     *                     coordinator thread, and only if they were appended
+     * @return NONE if the tombstones were appended, else the error to answer
      */
-    private Errors removeOffsets(ClassicGroup group, List<TopicPartition> partitions, boolean deleteGroup) {
-        if (partitions.isEmpty() && !deleteGroup) {
-            return Errors.NONE;
-        }
+    private Errors removeOffsets(ClassicGroup group, Collection<TopicPartition> partitions, boolean deleteGroup,
+                                 Consumer<Errors> onReplicated) {
         long now = registry.now();
         List<SimpleRecord> records = new ArrayList<>();
         partitions.forEach(tp -> records.add(GroupStore.offsetRecord(group.groupId, tp, null, now)));
@@ -521,12 +604,13 @@ final class GroupOffsets {
             records.add(GroupStore.groupRecord(group.groupId, null, now));
         }
         try {
-            registry.store.append(group.groupId, records);
+            registry.store.append(group.groupId, records,
+                    replicated -> onReplicated.accept(GroupWriteErrors.forGroupWrite(replicated)));
         } catch (RuntimeException e) {
-            log.error("Could not write tombstones for group {}", group.groupId, e);
-            return storeError(e);
+            logRefusal("tombstones of group " + group.groupId, e);
+            return GroupWriteErrors.forGroupWrite(GroupWriteErrors.appendError(e));
         }
-        partitions.forEach(group.offsets::remove);
+        partitions.forEach(group::removeOffset);
         if (deleteGroup) {
             group.transitionTo(GroupState.DEAD, now);
             membership.onGroupDead(group);
@@ -539,20 +623,30 @@ final class GroupOffsets {
 
     CompletableFuture<AbstractResponse> deleteGroups(ApiRequest request) {
         DeleteGroupsResponseData response = new DeleteGroupsResponseData();
+        List<CompletableFuture<Void>> deletions = new ArrayList<>();
         for (String groupId : request.body(DeleteGroupsRequest.class).data().groupsNames()) {
             if (response.results().find(groupId) != null) {
                 continue;
             }
-            response.results().add(new DeleteGroupsResponseData.DeletableGroupResult()
-                    .setGroupId(groupId).setErrorCode(deleteGroup(groupId).code()));
+            DeleteGroupsResponseData.DeletableGroupResult result =
+                    new DeleteGroupsResponseData.DeletableGroupResult().setGroupId(groupId);
+            response.results().add(result);
+            deletions.add(deleteGroup(groupId).thenAccept(error -> result.setErrorCode(error.code())));
         }
-        return CompletableFuture.completedFuture(new DeleteGroupsResponse(response));
+        return CompletableFuture.allOf(deletions.toArray(new CompletableFuture<?>[0]))
+                .thenApply(done -> new DeleteGroupsResponse(response));
     }
 
-    private Errors deleteGroup(String groupId) {
-        return withLiveGroup(groupId, group -> group.is(GroupState.EMPTY)
-                ? removeOffsets(group, List.copyOf(group.offsets.keySet()), true)
-                : Errors.NON_EMPTY_GROUP);
+    private CompletableFuture<Errors> deleteGroup(String groupId) {
+        return withLiveGroup(groupId, group -> {
+            if (!group.is(GroupState.EMPTY)) {
+                return CompletableFuture.completedFuture(Errors.NON_EMPTY_GROUP);
+            }
+            // Staged commits too: their records precede the tombstones and must not outlive the group.
+            Set<TopicPartition> partitions = new HashSet<>(group.offsets.keySet());
+            partitions.addAll(group.pendingOffsets.keySet());
+            return removeOffsetsReplicated(group, partitions, true);
+        });
     }
 
     // ------------------------------------------------------------------------------------------- expiry
@@ -561,7 +655,8 @@ final class GroupOffsets {
      * Removes expired offsets (KIP-211) and then groups left empty with no offsets. Offsets of an empty
      * group expire {@code offsets.retention.minutes} after the later of their commit and the group
      * becoming empty; a group without a protocol (manual assignment) expires each offset by its commit
-     * time; a Stable consumer group expires only offsets of topics it no longer subscribes to.
+     * time; a Stable consumer group expires only offsets of topics it no longer subscribes to. A
+     * partition with a commit not yet replicated does not expire, as in Kafka.
      *
      * @return how many offsets expired
      */
@@ -579,7 +674,9 @@ final class GroupOffsets {
                 List<TopicPartition> gone = new ArrayList<>();
                 group.offsets.forEach((tp, o) -> {
                     boolean due;
-                    if (o.expireTimestamp() >= 0) {
+                    if (group.pendingOffsets.containsKey(tp)) {
+                        due = false;
+                    } else if (o.expireTimestamp() >= 0) {
                         due = now >= o.expireTimestamp();
                     } else if (group.is(GroupState.EMPTY)) {
                         long base = standalone ? o.commitTimestamp() : Math.max(o.commitTimestamp(), group.stateTimestamp);
@@ -594,11 +691,20 @@ final class GroupOffsets {
                     }
                 });
                 boolean deleteGroup = group.is(GroupState.EMPTY) && group.offsets.size() == gone.size()
-                        && group.pendingTxnOffsets.isEmpty();
-                if (removeOffsets(group, gone, deleteGroup) == Errors.NONE) {
+                        && group.pendingOffsets.isEmpty() && group.pendingTxnOffsets.isEmpty();
+                if (gone.isEmpty() && !deleteGroup) {
+                    continue;
+                }
+                String groupId = group.groupId;
+                Errors refused = removeOffsets(group, gone, deleteGroup, replicated -> {
+                    if (replicated != Errors.NONE) {
+                        log.warn("Expiring offsets of group {} was not replicated: {}", groupId, replicated);
+                    }
+                });
+                if (refused == Errors.NONE) {
                     expired += gone.size();
                     if (!gone.isEmpty()) {
-                        log.info("Expired {} offsets of group {}{}", gone.size(), group.groupId,
+                        log.info("Expired {} offsets of group {}{}", gone.size(), groupId,
                                 deleteGroup ? "; the group is now dead" : "");
                     }
                 }

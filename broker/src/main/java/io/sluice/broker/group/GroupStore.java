@@ -2,8 +2,11 @@ package io.sluice.broker.group;
 
 import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.log.ReadResult;
+import io.sluice.broker.replication.ReplicatedAppender;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
@@ -15,7 +18,11 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
@@ -23,14 +30,20 @@ import java.util.function.IntFunction;
  * partition back into groups. A group lives in partition {@code abs(groupId.hashCode()) % partitions},
  * so all of its records are in one log, in the order they were written.
  *
+ * <p>Writes go through a {@link ReplicatedAppender}: appended at once as the partition's leader (with
+ * its leader epoch), or refused with an exception; whether the in-sync replicas got them is reported
+ * later to the caller's callback, always as a task of the coordinator thread. Callers append while
+ * holding their group's lock, and that lock must never be taken by the thread that completes a
+ * replication: it holds the replica manager's waiter monitor, which an appending thread wants too.
+ * Running callbacks as separate tasks breaks that cycle, and also means a callback finds the caller's
+ * bookkeeping for the write done.
+ *
  * <p>TxnOffsetCommit offsets are written as transactional batches of the committing producer and
  * only count once the producer's commit marker follows them in the same partition; an abort marker
  * discards them. Such batches carry sequence numbers continuing the producer's last batch in this
  * partition (epoch change: from 0), so that the partition's idempotent-producer checks accept them.
  */
 final class GroupStore {
-    /** Epoch stamped on our batches until partition leadership of {@code __consumer_offsets} is wired in. */
-    private static final int LEADER_EPOCH = 0;
     private static final int READ_CHUNK_BYTES = 1 << 20;
 
     /** What one partition holds for one group after replaying its log. */
@@ -47,12 +60,27 @@ final class GroupStore {
 
     private final int numPartitions;
     private final IntFunction<PartitionLog> logs;
+    private final ReplicatedAppender appender;
+    private final Executor callbacks;
     /** Per offsets partition, per producer id: where its transactional offset batches have got to. */
     private final Map<Integer, Map<Long, ProducerSequence>> sequences = new ConcurrentHashMap<>();
+    /**
+     * Per offsets partition: orders sequence assignment with the append, across groups. Our own lock,
+     * not the log's: the appender takes the partition's lock and then the log's, so holding the log's
+     * first would invert that order.
+     */
+    private final Map<Integer, Object> sequenceLocks = new ConcurrentHashMap<>();
 
-    GroupStore(int numPartitions, IntFunction<PartitionLog> logs) {
+    /**
+     * @param logs      the local log of each partition, read when a partition is loaded
+     * @param appender  how records are written
+     * @param callbacks the coordinator thread, where replication outcomes are handled
+     */
+    GroupStore(int numPartitions, IntFunction<PartitionLog> logs, ReplicatedAppender appender, Executor callbacks) {
         this.numPartitions = numPartitions;
         this.logs = logs;
+        this.appender = appender;
+        this.callbacks = callbacks;
     }
 
     int numPartitions() {
@@ -61,6 +89,10 @@ final class GroupStore {
 
     int partitionFor(String groupId) {
         return Utils.abs(groupId.hashCode()) % numPartitions;
+    }
+
+    private TopicPartition topicPartition(int partition) {
+        return new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, partition);
     }
 
     static SimpleRecord offsetRecord(String groupId, TopicPartition tp, CommittedOffset value, long now) {
@@ -74,39 +106,61 @@ final class GroupStore {
     }
 
     /**
-     * Appends the records as one batch, atomically; throws if the log refuses them. Callers update
-     * their in-memory state only after this returns.
+     * Appends the records as one batch, atomically. Callers change their in-memory state only after
+     * this returns; {@code onReplicated} then gets NONE once the in-sync replicas hold the batch, or
+     * the append error (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT).
+     *
+     * @throws RuntimeException when the append is refused (not the leader, too few in-sync replicas,
+     *                          too large); {@code onReplicated} is then never called
      */
-    void append(String groupId, List<SimpleRecord> records) {
+    void append(String groupId, List<SimpleRecord> records, Consumer<Errors> onReplicated) {
         if (records.isEmpty()) {
+            whenReplicated(CompletableFuture.completedFuture(Errors.NONE), onReplicated);
             return;
         }
         MemoryRecords batch = MemoryRecords.withRecords(Compression.NONE, records.toArray(new SimpleRecord[0]));
-        logs.apply(partitionFor(groupId)).append(batch, LEADER_EPOCH);
+        whenReplicated(appender.append(topicPartition(partitionFor(groupId)), batch).replicated(), onReplicated);
     }
 
     /**
-     * Appends TxnOffsetCommit records as one transactional batch of {@code producerId}; throws if the
-     * log refuses them (e.g. a fenced epoch).
+     * Appends TxnOffsetCommit records as one transactional batch of {@code producerId}, as
+     * {@link #append} does; also refused when the log refuses the producer (e.g. a fenced epoch).
      */
-    void appendTransactional(String groupId, long producerId, short producerEpoch, List<SimpleRecord> records) {
+    void appendTransactional(String groupId, long producerId, short producerEpoch, List<SimpleRecord> records,
+                             Consumer<Errors> onReplicated) {
         if (records.isEmpty()) {
+            whenReplicated(CompletableFuture.completedFuture(Errors.NONE), onReplicated);
             return;
         }
         int partition = partitionFor(groupId);
-        PartitionLog log = logs.apply(partition);
         Map<Long, ProducerSequence> producers = sequences.computeIfAbsent(partition, p -> new ConcurrentHashMap<>());
-        // The log lock orders sequence assignment with the append, across groups of this partition.
-        synchronized (log) {
+        CompletableFuture<Errors> replicated;
+        synchronized (sequenceLocks.computeIfAbsent(partition, p -> new Object())) {
             ProducerSequence last = producers.get(producerId);
             int baseSequence = last == null || last.epoch() != producerEpoch ? 0 : nextSequence(last.lastSequence());
             MemoryRecords batch = MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, producerEpoch,
                     baseSequence, records.toArray(new SimpleRecord[0]));
-            log.append(batch, LEADER_EPOCH);
+            // A refused append throws here, before the sequence moves on. An appended batch that then
+            // fails to replicate did use its sequences in the leader's log, so they stay used.
+            replicated = appender.append(topicPartition(partition), batch).replicated();
             // Sequences wrap from Integer.MAX_VALUE to 0, as the producer state expects.
             int lastSequence = (int) ((baseSequence + (long) records.size() - 1) % (1L << 31));
             producers.put(producerId, new ProducerSequence(producerEpoch, lastSequence));
         }
+        whenReplicated(replicated, onReplicated);
+    }
+
+    private void whenReplicated(CompletableFuture<Errors> replicated, Consumer<Errors> onReplicated) {
+        replicated.whenComplete((error, failure) -> {
+            Errors outcome = failure != null ? Errors.UNKNOWN_SERVER_ERROR : error;
+            try {
+                callbacks.execute(() -> onReplicated.accept(outcome));
+            } catch (RejectedExecutionException closed) {
+                // The coordinator is closed and takes no more requests, so no thread appends under a
+                // group lock any more: answering here cannot deadlock.
+                onReplicated.accept(Errors.NOT_LEADER_OR_FOLLOWER);
+            }
+        });
     }
 
     private static int nextSequence(int last) {

@@ -4,6 +4,7 @@ import io.sluice.broker.api.ApiRequest;
 import io.sluice.broker.api.ApiRouter;
 import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.PartitionLog;
+import io.sluice.broker.replication.ReplicatedAppender;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.Node;
@@ -44,6 +45,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,7 +56,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A coordinator over real {@code __consumer_offsets} logs in a directory, driven through a real
  * {@link ApiRouter} with kafka-clients requests; every response goes through its wire format at the
- * request's version before the test sees it.
+ * request's version before the test sees it. Writes are appended to those logs at once and count as
+ * replicated at once, unless the test holds their outcome ({@link #replication}).
  */
 final class GroupHarness implements AutoCloseable {
     static final Node NODE = new Node(7, "broker-7.local", 9092);
@@ -94,6 +97,8 @@ final class GroupHarness implements AutoCloseable {
     final MutableClock clock;
     private final AtomicInteger correlation = new AtomicInteger();
     private final Map<Integer, PartitionLog> logs = new HashMap<>();
+    final HeldReplication replication = new HeldReplication(
+            ReplicatedAppender.local(tp -> Optional.of(log(tp.partition()))));
     GroupCoordinator coordinator;
     ApiRouter router;
 
@@ -109,7 +114,7 @@ final class GroupHarness implements AutoCloseable {
     }
 
     static GroupConfig config(int initialDelayMs) {
-        return new GroupConfig(initialDelayMs, 10, 60_000, 100, 60, 3_600_000L, PARTITIONS);
+        return new GroupConfig(initialDelayMs, 10, 60_000, 100, 60, 3_600_000L, PARTITIONS, 5_000);
     }
 
     synchronized PartitionLog log(int partition) {
@@ -118,7 +123,7 @@ final class GroupHarness implements AutoCloseable {
     }
 
     void startCoordinator(boolean start) {
-        coordinator = new GroupCoordinator(config, this::log, () -> NODE, clock);
+        coordinator = new GroupCoordinator(config, this::log, replication, () -> NODE, clock);
         router = new ApiRouter();
         coordinator.registerApis(router);
         if (start) {
@@ -250,6 +255,12 @@ final class GroupHarness implements AutoCloseable {
 
     Map<TopicPartition, Errors> commit(String group, String memberId, int generation, Map<TopicPartition, Long> offsets,
                                        short version) {
+        return commitAsync(group, memberId, generation, offsets, version).join();
+    }
+
+    /** OffsetCommit, answered when the coordinator answers: error by partition. */
+    CompletableFuture<Map<TopicPartition, Errors>> commitAsync(String group, String memberId, int generation,
+                                                              Map<TopicPartition, Long> offsets, short version) {
         OffsetCommitRequestData d = new OffsetCommitRequestData()
                 .setGroupId(group).setMemberId(memberId).setGenerationIdOrMemberEpoch(generation);
         Map<String, OffsetCommitRequestData.OffsetCommitRequestTopic> topics = new HashMap<>();
@@ -260,11 +271,12 @@ final class GroupHarness implements AutoCloseable {
         }).partitions().add(new OffsetCommitRequestData.OffsetCommitRequestPartition()
                 .setPartitionIndex(tp.partition()).setCommittedOffset(offset).setCommittedMetadata("m" + offset)
                 .setCommittedLeaderEpoch(3)));
-        OffsetCommitResponse r = call(OffsetCommitRequest.Builder.forTopicNames(d), version);
-        Map<TopicPartition, Errors> out = new HashMap<>();
-        r.data().topics().forEach(t -> t.partitions().forEach(p ->
-                out.put(new TopicPartition(t.name(), p.partitionIndex()), Errors.forCode(p.errorCode()))));
-        return out;
+        return this.<OffsetCommitResponse>send(OffsetCommitRequest.Builder.forTopicNames(d), version).thenApply(r -> {
+            Map<TopicPartition, Errors> out = new HashMap<>();
+            r.data().topics().forEach(t -> t.partitions().forEach(p ->
+                    out.put(new TopicPartition(t.name(), p.partitionIndex()), Errors.forCode(p.errorCode()))));
+            return out;
+        });
     }
 
     /** OffsetFetch v9 for one group; null partitions = all. Offsets (-1 when none) by partition. */

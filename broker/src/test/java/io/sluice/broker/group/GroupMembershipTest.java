@@ -286,7 +286,7 @@ class GroupMembershipTest {
 
     @Test
     void groupMaxSizeIsEnforced() {
-        h = new GroupHarness(dir, new GroupConfig(0, 10, 60_000, 1, 60, 3_600_000L, GroupHarness.PARTITIONS));
+        h = new GroupHarness(dir, new GroupConfig(0, 10, 60_000, 1, 60, 3_600_000L, GroupHarness.PARTITIONS, 5_000));
         formStable("g", 10_000, 5_000, (String) null);
         JoinGroupResponse asked = await(h.join(joinData("g", "", null, 10_000, 5_000, SUB)));
         JoinGroupResponse second = await(h.join(joinData("g", asked.data().memberId(), null, 10_000, 5_000, SUB)));

@@ -1,0 +1,41 @@
+package io.sluice.broker.group;
+
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * What a client is told when a write to {@code __consumer_offsets} was refused or not replicated, as
+ * Kafka's group coordinator tells it: trouble with the replicas or a slow ISR is retriable
+ * (COORDINATOR_NOT_AVAILABLE), lost leadership sends the client to the new coordinator
+ * (NOT_COORDINATOR), and a write too large for the log is the client's own fault.
+ */
+final class GroupWriteErrors {
+    private GroupWriteErrors() {
+    }
+
+    /** OffsetCommit and TxnOffsetCommit: too large is INVALID_COMMIT_OFFSET_SIZE, which the consumer reports as such. */
+    static Errors forOffsetCommit(Errors appendError) {
+        return map(appendError, Errors.INVALID_COMMIT_OFFSET_SIZE);
+    }
+
+    /** Group metadata (SyncGroup, a static member's JoinGroup), DeleteGroups and OffsetDelete. */
+    static Errors forGroupWrite(Errors appendError) {
+        return map(appendError, Errors.UNKNOWN_SERVER_ERROR);
+    }
+
+    /** The error a refused append ({@link io.sluice.broker.replication.ReplicatedAppender#append} threw) stands for. */
+    static Errors appendError(RuntimeException refusal) {
+        // Anything but an ApiException (an I/O failure, a closed log) is ours: the client may retry elsewhere.
+        return refusal instanceof ApiException ? Errors.forException(refusal) : Errors.COORDINATOR_NOT_AVAILABLE;
+    }
+
+    private static Errors map(Errors appendError, Errors tooLarge) {
+        return switch (appendError) {
+            case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT ->
+                    Errors.COORDINATOR_NOT_AVAILABLE;
+            case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
+            case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_FETCH_SIZE -> tooLarge;
+            default -> appendError;
+        };
+    }
+}
