@@ -1,5 +1,6 @@
 package io.sluice.broker.group;
 
+import io.sluice.broker.replication.CoordinatorWriteErrors;
 import io.netty.util.Timeout;
 import io.netty.util.Timer;
 import io.sluice.broker.api.ApiRequest;
@@ -513,11 +514,11 @@ final class GroupMembership {
         try {
             SimpleRecord record = GroupStore.groupRecord(group.groupId, value, registry.now());
             registry.store.append(group.groupId, List.of(record),
-                    replicated -> onReplicated.accept(GroupWriteErrors.forGroupWrite(replicated)));
+                    replicated -> onReplicated.accept(CoordinatorWriteErrors.forCoordinatorWrite(replicated)));
             return Errors.NONE;
         } catch (RuntimeException e) {
             GroupOffsets.logRefusal("group " + group.groupId, e);
-            return GroupWriteErrors.forGroupWrite(GroupWriteErrors.appendError(e));
+            return CoordinatorWriteErrors.forCoordinatorWrite(CoordinatorWriteErrors.appendError(e));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.broker.group;
 
+import io.sluice.broker.replication.CoordinatorWriteErrors;
 import io.sluice.broker.api.ApiRequest;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
@@ -199,13 +200,13 @@ final class GroupOffsets {
         if (replicated != Errors.NONE) {
             log.warn("Offsets of group {} were not replicated: {}", group.groupId, replicated);
         }
-        answer.complete(GroupWriteErrors.forOffsetCommit(replicated));
+        answer.complete(CoordinatorWriteErrors.forOffsetCommit(replicated));
     }
 
     /** The answer to a refused append of offset records, logged. */
     private static Errors refused(String what, RuntimeException e) {
         logRefusal(what, e);
-        return GroupWriteErrors.forOffsetCommit(GroupWriteErrors.appendError(e));
+        return CoordinatorWriteErrors.forOffsetCommit(CoordinatorWriteErrors.appendError(e));
     }
 
     /** A refusal the cluster explains (not the leader, too few replicas) is no bug: no stack trace for it. */
@@ -317,7 +318,7 @@ final class GroupOffsets {
             log.warn("Transactional offsets of group {} from producer {} were not replicated: {}", group.groupId,
                     producerId, replicated);
         }
-        answer.complete(GroupWriteErrors.forOffsetCommit(replicated));
+        answer.complete(CoordinatorWriteErrors.forOffsetCommit(replicated));
     }
 
     /**
@@ -605,10 +606,10 @@ final class GroupOffsets {
         }
         try {
             registry.store.append(group.groupId, records,
-                    replicated -> onReplicated.accept(GroupWriteErrors.forGroupWrite(replicated)));
+                    replicated -> onReplicated.accept(CoordinatorWriteErrors.forCoordinatorWrite(replicated)));
         } catch (RuntimeException e) {
             logRefusal("tombstones of group " + group.groupId, e);
-            return GroupWriteErrors.forGroupWrite(GroupWriteErrors.appendError(e));
+            return CoordinatorWriteErrors.forCoordinatorWrite(CoordinatorWriteErrors.appendError(e));
         }
         partitions.forEach(group::removeOffset);
         if (deleteGroup) {

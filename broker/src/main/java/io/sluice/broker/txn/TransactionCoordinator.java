@@ -1,5 +1,6 @@
 package io.sluice.broker.txn;
 
+import io.sluice.broker.replication.CoordinatorWriteErrors;
 import io.sluice.transactions.coordinator.TransactionFilter;
 import io.sluice.transactions.coordinator.TransactionMetadata;
 import io.sluice.transactions.coordinator.TransactionState;
@@ -300,7 +301,7 @@ final class TransactionCoordinator implements AutoCloseable {
             replicated = store.append(next);
         } catch (ApiException e) {
             log.warn("Could not persist {}: {}", next, e.getMessage());
-            return CompletableFuture.completedFuture(clientError(Errors.forException(e)));
+            return CompletableFuture.completedFuture(CoordinatorWriteErrors.forCoordinatorWrite(Errors.forException(e)));
         } catch (RuntimeException e) {
             log.error("Could not persist {}", next, e);
             return CompletableFuture.completedFuture(Errors.COORDINATOR_NOT_AVAILABLE);
@@ -313,7 +314,7 @@ final class TransactionCoordinator implements AutoCloseable {
                 }
                 if (error != Errors.NONE) {
                     log.warn("Record of {} not replicated: {}", next, error);
-                    return clientError(error);
+                    return CoordinatorWriteErrors.forCoordinatorWrite(error);
                 }
                 entry.current = next;
                 if (next.state().isPreparing()) {
@@ -322,17 +323,6 @@ final class TransactionCoordinator implements AutoCloseable {
                 return Errors.NONE;
             }
         });
-    }
-
-    /** What a client is told when the transaction log refused or lost a write (as Kafka maps them). */
-    private static Errors clientError(Errors appendError) {
-        return switch (appendError) {
-            case UNKNOWN_TOPIC_OR_PARTITION, NOT_ENOUGH_REPLICAS, NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT ->
-                    Errors.COORDINATOR_NOT_AVAILABLE;
-            case NOT_LEADER_OR_FOLLOWER, KAFKA_STORAGE_ERROR -> Errors.NOT_COORDINATOR;
-            case MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE -> Errors.UNKNOWN_SERVER_ERROR;
-            default -> appendError;
-        };
     }
 
     // ---------------------------------------------------------------------------------------- completion

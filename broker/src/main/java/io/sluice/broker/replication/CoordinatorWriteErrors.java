@@ -1,30 +1,34 @@
-package io.sluice.broker.group;
+package io.sluice.broker.replication;
 
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * What a client is told when a write to {@code __consumer_offsets} was refused or not replicated, as
- * Kafka's group coordinator tells it: trouble with the replicas or a slow ISR is retriable
- * (COORDINATOR_NOT_AVAILABLE), lost leadership sends the client to the new coordinator
- * (NOT_COORDINATOR), and a write too large for the log is the client's own fault.
+ * What a client is told when a coordinator's write (to {@code __consumer_offsets} or
+ * {@code __transaction_state}) was refused or not replicated, as Kafka's coordinators tell it: trouble
+ * with the replicas or a slow ISR is retriable (COORDINATOR_NOT_AVAILABLE), lost leadership sends the
+ * client to the new coordinator (NOT_COORDINATOR), and a write too large for the log is the client's
+ * own fault.
  */
-final class GroupWriteErrors {
-    private GroupWriteErrors() {
+public final class CoordinatorWriteErrors {
+    private CoordinatorWriteErrors() {
     }
 
     /** OffsetCommit and TxnOffsetCommit: too large is INVALID_COMMIT_OFFSET_SIZE, which the consumer reports as such. */
-    static Errors forOffsetCommit(Errors appendError) {
+    public static Errors forOffsetCommit(Errors appendError) {
         return map(appendError, Errors.INVALID_COMMIT_OFFSET_SIZE);
     }
 
-    /** Group metadata (SyncGroup, a static member's JoinGroup), DeleteGroups and OffsetDelete. */
-    static Errors forGroupWrite(Errors appendError) {
+    /**
+     * Group metadata (SyncGroup, a static member's JoinGroup), DeleteGroups, OffsetDelete and the
+     * transaction coordinator's state changes.
+     */
+    public static Errors forCoordinatorWrite(Errors appendError) {
         return map(appendError, Errors.UNKNOWN_SERVER_ERROR);
     }
 
-    /** The error a refused append ({@link io.sluice.broker.replication.ReplicatedAppender#append} threw) stands for. */
-    static Errors appendError(RuntimeException refusal) {
+    /** The error a refused append ({@link ReplicatedAppender#append} threw) stands for. */
+    public static Errors appendError(RuntimeException refusal) {
         // Anything but an ApiException (an I/O failure, a closed log) is ours: the client may retry elsewhere.
         return refusal instanceof ApiException ? Errors.forException(refusal) : Errors.COORDINATOR_NOT_AVAILABLE;
     }
