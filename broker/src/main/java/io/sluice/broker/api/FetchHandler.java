@@ -4,28 +4,31 @@ import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.log.AbortedTxn;
 import io.sluice.broker.log.FetchIsolation;
+import io.sluice.broker.log.LeaderEpochFileCache;
 import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.log.ReadResult;
+import io.sluice.broker.replication.ReplicaManager;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.replica.ClientMetadata;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
-
-import io.sluice.broker.replication.ReplicaManager;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -37,8 +40,17 @@ import java.util.function.Consumer;
  * {@code read_committed} ones at the last stable offset, with the aborted transactions in the range
  * read. Fetch sessions (KIP-227) are not kept: every response has session
  * id 0, which clients treat as "send full fetch requests".
+ *
+ * <p>Followers fetch from the leader with their log end offset and the epoch of their last batch; a
+ * partition whose follower log diverges from the leader's is answered with the diverging epoch and no
+ * records. Consumers fetch from the leader, which may answer with a preferred read replica instead of
+ * records (KIP-392, {@code replica.selector.class}); a follower serves consumers that fetch with
+ * v11+, up to its own high watermark (or last stable offset), which never exceeds the leader's.
  */
 public final class FetchHandler implements ApiHandler {
+    /** Sluice has one listener, without authentication: what a replica selector is told of the client. */
+    private static final String LISTENER = "PLAINTEXT";
+
     private final TopicRegistry topics;
     private final FetchWaiters waiters;
     private final Consumer<TopicPartition> wake;
@@ -51,31 +63,36 @@ public final class FetchHandler implements ApiHandler {
         this.replicas = replicas;
     }
 
+    /** Who is fetching, as far as where and how far a partition may be read depends on it. */
+    private record Fetcher(int replicaId, boolean followerReadable, boolean readCommitted) {
+        boolean isFollower() {
+            return replicaId >= 0;
+        }
+    }
+
+    /**
+     * A partition answered without reading its records, decided once before the first read: an
+     * error, a follower's diverging epoch, or the replica a consumer should read from instead.
+     */
+    private record Settled(Errors error, LeaderEpochFileCache.EpochEndOffset divergingEpoch, int preferredReadReplica) {
+        static Settled failed(Errors error) {
+            return new Settled(error, null, -1);
+        }
+    }
+
     @Override
     public CompletableFuture<AbstractResponse> handle(ApiRequest request) {
         FetchRequest body = request.body(FetchRequest.class);
         FetchRequestData data = body.data();
-        int replicaId = body.replicaId();
-        Map<TopicPartition, Errors> followerErrors = new HashMap<>();
-        if (replicaId >= 0) {
-            // A follower's fetch offset is its log end offset: record it before reading (it may move the HW).
-            for (FetchRequestData.FetchTopic t : data.topics()) {
-                Optional<String> name = name(t);
-                for (FetchRequestData.FetchPartition p : t.partitions()) {
-                    if (name.isPresent()) {
-                        TopicPartition tp = new TopicPartition(name.get(), p.partition());
-                        Errors error = replicas.recordFollowerFetch(tp, replicaId, p.fetchOffset(), p.currentLeaderEpoch());
-                        if (error != Errors.NONE) {
-                            followerErrors.put(tp, error);
-                        }
-                    }
-                }
-            }
-        }
+        // Only v11+ carries the client's rack, and only such a consumer expects follower reads (KIP-392).
+        Fetcher fetcher = new Fetcher(body.replicaId(), body.replicaId() < 0 && request.version() >= 11,
+                data.isolationLevel() == IsolationLevel.READ_COMMITTED.id());
+        Map<TopicPartition, Settled> settled = fetcher.isFollower()
+                ? settleFollowerFetch(data, fetcher.replicaId()) : redirects(request, data);
         CompletableFuture<AbstractResponse> result = new CompletableFuture<>();
-        Read first = read(data, replicaId, followerErrors);
-        if (first.bytes >= data.minBytes() || data.maxWaitMs() <= 0 || first.hasError) {
-            result.complete(first.response);
+        Read first = read(data, fetcher, settled);
+        if (first.bytes >= data.minBytes() || data.maxWaitMs() <= 0 || first.answerNow) {
+            result.complete(first.respond());
             return result;
         }
         List<TopicPartition> partitions = new ArrayList<>();
@@ -92,9 +109,9 @@ public final class FetchHandler implements ApiHandler {
             }
         }
         waiters.park(deadline -> {
-            Read again = read(data, replicaId, followerErrors);
-            if (deadline || again.bytes >= data.minBytes() || again.hasError) {
-                result.complete(again.response);
+            Read again = read(data, fetcher, settled);
+            if (deadline || again.bytes >= data.minBytes() || again.answerNow) {
+                result.complete(again.respond());
                 return true;
             }
             return false;
@@ -102,7 +119,21 @@ public final class FetchHandler implements ApiHandler {
         return result;
     }
 
-    private record Read(FetchResponse response, int bytes, boolean hasError) {
+    /**
+     * A read of every partition. {@code answerNow}: some partition's answer cannot improve by waiting
+     * (an error, a diverging epoch, a redirect).
+     */
+    private final class Read {
+        final FetchResponseData data = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
+        int bytes;
+        boolean answerNow;
+        int servedAsLeader;
+        int servedAsFollower;
+
+        FetchResponse respond() {
+            replicas.consumerReads().served(servedAsLeader, servedAsFollower);
+            return FetchResponse.of(data);
+        }
     }
 
     private Optional<String> name(FetchRequestData.FetchTopic t) {
@@ -112,12 +143,51 @@ public final class FetchHandler implements ApiHandler {
         return topics.get(t.topicId()).map(TopicInfo::name);
     }
 
-    private Read read(FetchRequestData data, int replicaId, Map<TopicPartition, Errors> followerErrors) {
-        boolean readCommitted = data.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
+    /** A follower's fetch offsets, recorded (they may move the high watermark) or found diverging. */
+    private Map<TopicPartition, Settled> settleFollowerFetch(FetchRequestData data, int replicaId) {
+        Map<TopicPartition, Settled> settled = new HashMap<>();
+        for (FetchRequestData.FetchTopic t : data.topics()) {
+            Optional<String> name = name(t);
+            for (FetchRequestData.FetchPartition p : t.partitions()) {
+                if (name.isPresent()) {
+                    TopicPartition tp = new TopicPartition(name.get(), p.partition());
+                    ReplicaManager.FollowerFetch outcome = replicas.onFollowerFetch(tp, replicaId, p.fetchOffset(),
+                            p.logStartOffset(), p.currentLeaderEpoch(), p.lastFetchedEpoch());
+                    if (outcome.error() != Errors.NONE) {
+                        settled.put(tp, Settled.failed(outcome.error()));
+                    } else {
+                        outcome.divergingEpoch().ifPresent(d -> settled.put(tp, new Settled(Errors.NONE, d, -1)));
+                    }
+                }
+            }
+        }
+        return settled;
+    }
+
+    /** The partitions a consumer should read from another replica, as this broker's replica selector decides. */
+    private Map<TopicPartition, Settled> redirects(ApiRequest request, FetchRequestData data) {
+        if (request.version() < 11 || !replicas.selectsReadReplicas()) {
+            return Map.of();
+        }
+        ClientMetadata client = new ClientMetadata.DefaultClientMetadata(data.rackId(), request.clientId(),
+                request.clientAddress(), KafkaPrincipal.ANONYMOUS, LISTENER);
+        Map<TopicPartition, Settled> settled = new HashMap<>();
+        for (FetchRequestData.FetchTopic t : data.topics()) {
+            Optional<String> name = name(t);
+            for (FetchRequestData.FetchPartition p : t.partitions()) {
+                if (name.isPresent()) {
+                    TopicPartition tp = new TopicPartition(name.get(), p.partition());
+                    replicas.preferredReadReplica(tp, client, p.fetchOffset())
+                            .ifPresent(id -> settled.put(tp, new Settled(Errors.NONE, null, id)));
+                }
+            }
+        }
+        return settled;
+    }
+
+    private Read read(FetchRequestData data, Fetcher fetcher, Map<TopicPartition, Settled> settled) {
+        Read read = new Read();
         int remaining = data.maxBytes() <= 0 ? Integer.MAX_VALUE : data.maxBytes();
-        int total = 0;
-        boolean hasError = false;
-        FetchResponseData out = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
         for (FetchRequestData.FetchTopic t : data.topics()) {
             Optional<String> name = name(t);
             FetchableTopicResponse topicResponse = new FetchableTopicResponse()
@@ -133,51 +203,104 @@ public final class FetchHandler implements ApiHandler {
                 if (name.isEmpty()) {
                     boolean byId = t.topic() == null || t.topic().isEmpty();
                     pd.setErrorCode((byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
-                    hasError = true;
+                    read.answerNow = true;
                 } else {
                     TopicPartition tp = new TopicPartition(name.get(), p.partition());
-                    Optional<PartitionLog> log = topics.log(tp);
-                    Errors leadership = followerErrors.getOrDefault(tp, log.isEmpty() ? Errors.NONE
-                            : replicas.checkLeader(tp, replicaId >= 0 ? -1 : p.currentLeaderEpoch()));
-                    if (log.isEmpty() && leadership == Errors.NONE) {
-                        boolean exists = topics.get(name.get()).map(i -> p.partition() < i.partitionCount()).orElse(false);
-                        pd.setErrorCode((exists ? Errors.NOT_LEADER_OR_FOLLOWER : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
-                        hasError = true;
-                    } else if (leadership != Errors.NONE) {
-                        pd.setErrorCode(leadership.code());
-                        hasError = true;
-                    } else {
-                        try {
-                            int limit = Math.min(remaining, p.partitionMaxBytes());
-                            ReadResult r = log.get().read(p.fetchOffset(), Math.max(limit, 0), total == 0,
-                                    replicaId >= 0 ? FetchIsolation.LOG_END
-                                            : readCommitted ? FetchIsolation.TXN_COMMITTED : FetchIsolation.HIGH_WATERMARK);
-                            int size = r.records().sizeInBytes();
-                            total += size;
-                            remaining = Math.max(0, remaining - size);
-                            pd.setErrorCode(Errors.NONE.code())
-                                    .setHighWatermark(r.highWatermark())
-                                    .setLastStableOffset(r.lastStableOffset())
-                                    .setLogStartOffset(r.logStartOffset())
-                                    .setRecords(r.records());
-                            if (r.abortedTransactions() != null) {
-                                List<FetchResponseData.AbortedTransaction> aborted =
-                                        new ArrayList<>(r.abortedTransactions().size());
-                                for (AbortedTxn txn : r.abortedTransactions()) {
-                                    aborted.add(txn.asAbortedTransaction());
-                                }
-                                pd.setAbortedTransactions(aborted);
-                            }
-                        } catch (ApiException e) {
-                            pd.setErrorCode(Errors.forException(e).code());
-                            hasError = true;
-                        }
-                    }
+                    int size = readPartition(tp, p, fetcher, settled.get(tp), remaining, read, pd);
+                    remaining = Math.max(0, remaining - size);
                 }
                 topicResponse.partitions().add(pd);
             }
-            out.responses().add(topicResponse);
+            read.data.responses().add(topicResponse);
         }
-        return new Read(FetchResponse.of(out), total, hasError);
+        return read;
+    }
+
+    /** Fills {@code pd} for one partition; returns the bytes of records it holds. */
+    private int readPartition(TopicPartition tp, FetchRequestData.FetchPartition p, Fetcher fetcher, Settled settled,
+                              int remaining, Read read, PartitionData pd) {
+        Optional<PartitionLog> log = topics.log(tp);
+        boolean asFollower = false;
+        Errors access;
+        if (settled != null && settled.error() != Errors.NONE) {
+            access = settled.error();
+        } else if (log.isEmpty()) {
+            boolean exists = topics.get(tp.topic()).map(i -> tp.partition() < i.partitionCount()).orElse(false);
+            access = exists ? Errors.NOT_LEADER_OR_FOLLOWER : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        } else if (fetcher.isFollower()) {
+            access = replicas.checkLeader(tp, -1);
+        } else {
+            ReplicaManager.ReadAccess granted = replicas.consumerReadAccess(tp, p.currentLeaderEpoch(),
+                    fetcher.followerReadable());
+            access = granted.error();
+            asFollower = granted.asFollower();
+        }
+        if (access != Errors.NONE) {
+            pd.setErrorCode(access.code());
+            read.answerNow = true;
+            return 0;
+        }
+        PartitionLog partitionLog = log.get();
+        if (settled != null) {
+            offsetsOnly(pd, partitionLog);
+            if (settled.divergingEpoch() != null) {
+                pd.divergingEpoch().setEpoch(settled.divergingEpoch().epoch())
+                        .setEndOffset(settled.divergingEpoch().endOffset());
+            } else {
+                pd.setPreferredReadReplica(settled.preferredReadReplica());
+            }
+            read.answerNow = true;
+            return 0;
+        }
+        FetchIsolation isolation = fetcher.isFollower() ? FetchIsolation.LOG_END
+                : fetcher.readCommitted() ? FetchIsolation.TXN_COMMITTED : FetchIsolation.HIGH_WATERMARK;
+        try {
+            int limit = Math.min(remaining, p.partitionMaxBytes());
+            ReadResult r = partitionLog.read(p.fetchOffset(), Math.max(limit, 0), read.bytes == 0, isolation);
+            int size = r.records().sizeInBytes();
+            read.bytes += size;
+            pd.setErrorCode(Errors.NONE.code())
+                    .setHighWatermark(r.highWatermark())
+                    .setLastStableOffset(r.lastStableOffset())
+                    .setLogStartOffset(r.logStartOffset())
+                    .setRecords(r.records());
+            if (r.abortedTransactions() != null) {
+                List<FetchResponseData.AbortedTransaction> aborted = new ArrayList<>(r.abortedTransactions().size());
+                for (AbortedTxn txn : r.abortedTransactions()) {
+                    aborted.add(txn.asAbortedTransaction());
+                }
+                pd.setAbortedTransactions(aborted);
+            }
+            if (size > 0 && !fetcher.isFollower()) {
+                if (asFollower) {
+                    read.servedAsFollower++;
+                } else {
+                    read.servedAsLeader++;
+                }
+            }
+            return size;
+        } catch (OffsetOutOfRangeException e) {
+            if (asFollower && p.currentLeaderEpoch() < 0) {
+                // A v11 client without leader epochs may be here on stale metadata, ahead of this follower:
+                // nothing yet, rather than an error it would take for a reset (Kafka does the same).
+                offsetsOnly(pd, partitionLog);
+                return 0;
+            }
+            pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code());
+            read.answerNow = true;
+            return 0;
+        } catch (ApiException e) {
+            pd.setErrorCode(Errors.forException(e).code());
+            read.answerNow = true;
+            return 0;
+        }
+    }
+
+    /** A partition answered with its offsets and no records. */
+    private static void offsetsOnly(PartitionData pd, PartitionLog log) {
+        pd.setErrorCode(Errors.NONE.code())
+                .setHighWatermark(log.highWatermark())
+                .setLastStableOffset(log.lastStableOffset())
+                .setLogStartOffset(log.logStartOffset());
     }
 }

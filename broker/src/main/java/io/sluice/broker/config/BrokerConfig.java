@@ -78,6 +78,7 @@ public final class BrokerConfig extends AbstractConfig {
     public static final String REPLICA_LAG_TIME_MAX_MS = "replica.lag.time.max.ms";
     public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
+    public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
     public static final String CONTROLLED_SHUTDOWN_ENABLE = "controlled.shutdown.enable";
     public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "controlled.shutdown.timeout.ms";
 
@@ -186,6 +187,10 @@ public final class BrokerConfig extends AbstractConfig {
                     "How long a follower's fetch waits at the leader for new data.")
             .define(REPLICA_FETCH_MAX_BYTES, Type.INT, 1024 * 1024, Range.atLeast(0), Importance.MEDIUM,
                     "Bytes a follower fetches per partition and request (at least one batch).")
+            .define(REPLICA_SELECTOR_CLASS, Type.CLASS, null, Importance.MEDIUM,
+                    "The org.apache.kafka.common.replica.ReplicaSelector that picks the replica a consumer sending "
+                            + "client.rack should fetch from (KIP-392), e.g. "
+                            + "org.apache.kafka.common.replica.RackAwareReplicaSelector; unset: always the leader.")
             .define(CONTROLLED_SHUTDOWN_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM,
                     "On shutdown, let the controller move this broker's leaderships away first.")
             .define(CONTROLLED_SHUTDOWN_TIMEOUT_MS, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,

@@ -90,6 +90,16 @@ public final class LeaderEpochFileCache {
         return epochs.isEmpty() ? -1 : epochs.lastKey();
     }
 
+    /** The epoch of the batches just below {@code offset}: the newest epoch starting before it, or -1. */
+    synchronized int epochBefore(long offset) {
+        for (Map.Entry<Integer, Long> e : epochs.descendingMap().entrySet()) {
+            if (e.getValue() < offset) {
+                return e.getKey();
+            }
+        }
+        return -1;
+    }
+
     public synchronized EpochEndOffset endOffsetFor(int requestedEpoch, long logEndOffset) {
         Map.Entry<Integer, Long> floor = epochs.floorEntry(requestedEpoch);
         if (floor == null) {

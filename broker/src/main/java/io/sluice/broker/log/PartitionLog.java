@@ -341,6 +341,15 @@ public final class PartitionLog implements Closeable {
     }
 
     /**
+     * The leader epoch of the last batch in the log (-1 when there is none): a follower's "last fetched
+     * epoch". An epoch a broker assigned on becoming leader but wrote nothing in starts at the log end
+     * and so does not count: no replica can disagree about records that do not exist.
+     */
+    public synchronized int lastBatchEpoch() {
+        return epochs.epochBefore(logEnd.offset());
+    }
+
+    /**
      * OffsetForLeaderEpoch: the largest epoch at or below {@code epoch} and the offset where the epoch
      * after it begins (the log end offset for the latest epoch); (-1, -1) for an epoch older than any.
      */

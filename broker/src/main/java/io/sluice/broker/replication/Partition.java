@@ -30,6 +30,7 @@ final class Partition {
 
     static final class Follower {
         long logEndOffset = -1;
+        long logStartOffset = -1;
         long lastCaughtUpMs;
         long lastFetchLeaderLogEndOffset;
         long lastFetchMs;

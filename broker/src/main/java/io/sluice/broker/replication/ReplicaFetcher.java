@@ -1,6 +1,7 @@
 package io.sluice.broker.replication;
 
 import io.sluice.broker.config.BrokerConfig;
+import io.sluice.broker.log.LeaderEpochFileCache;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -8,12 +9,8 @@ import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
-import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
-import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
-import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -36,14 +33,16 @@ import java.util.function.IntFunction;
 /**
  * Fetches every partition this broker follows from one leader broker, on one thread over one blocking
  * socket, with the ordinary Fetch API (v12, topics by name) and {@code replica_id} set to this broker's
- * id so that the leader records our log end offsets. Each partition is fetched from the local log end;
- * responses are applied through {@link ReplicaManager#onFetched}, which drops data that no longer fits
- * (leadership or the log moved meanwhile).
+ * id so that the leader records our log end offsets. Each partition is fetched from the local log end
+ * with the epoch of the local last batch ({@code last_fetched_epoch}); the leader answers a log that
+ * does not match its own with a diverging epoch, and the partition is truncated
+ * ({@link ReplicaManager#onDiverged}) and fetched again. Responses are applied through
+ * {@link ReplicaManager#onFetched}, which drops data that no longer fits (leadership or the log moved
+ * meanwhile).
  */
 final class ReplicaFetcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
     private static final short FETCH_VERSION = 12;
-    private static final short EPOCH_VERSION = 4;
 
     private final int leaderId;
     private final ReplicaManager replicas;
@@ -52,8 +51,12 @@ final class ReplicaFetcher implements Runnable {
     private final int partitionMaxBytes;
     private final Map<TopicPartition, State> partitions = new ConcurrentHashMap<>();
 
-    /** A followed partition: the leader epoch it is followed at, and whether it still needs truncating. */
-    private record State(int leaderEpoch, boolean truncating) {
+    /**
+     * A followed partition: the leader epoch it is followed at, and whether Fetch reports our last epoch.
+     * It stops doing so after the leader found no epoch as old as ours (OFFSET_OUT_OF_RANGE): the log
+     * was then cut to the high watermark and, until the next leader, is fetched on from there.
+     */
+    private record State(int leaderEpoch, boolean reportsEpoch) {
     }
     private final Thread thread;
     private volatile boolean running = true;
@@ -90,7 +93,6 @@ final class ReplicaFetcher implements Runnable {
                     Thread.sleep(20);
                     continue;
                 }
-                truncateOnce();
                 fetchOnce();
             } catch (InterruptedException e) {
                 return;
@@ -105,7 +107,7 @@ final class ReplicaFetcher implements Runnable {
         closeSocket();
     }
 
-    private record Sent(int leaderEpoch, long fetchOffset) {
+    private record Sent(State state, long fetchOffset, int lastFetchedEpoch) {
     }
 
     private void fetchOnce() throws IOException {
@@ -113,18 +115,21 @@ final class ReplicaFetcher implements Runnable {
         Map<String, FetchRequestData.FetchTopic> byTopic = new LinkedHashMap<>();
         for (Map.Entry<TopicPartition, State> e : partitions.entrySet()) {
             Partition p = replicas.partition(e.getKey());
-            if (p == null || e.getValue().truncating()) {
+            if (p == null) {
                 continue;
             }
+            // Only this thread appends to or truncates a followed log, so the two agree.
             long fetchOffset = p.log.logEndOffset();
-            sent.put(e.getKey(), new Sent(e.getValue().leaderEpoch(), fetchOffset));
+            int lastFetchedEpoch = e.getValue().reportsEpoch() ? p.log.lastBatchEpoch() : -1;
+            sent.put(e.getKey(), new Sent(e.getValue(), fetchOffset, lastFetchedEpoch));
             byTopic.computeIfAbsent(e.getKey().topic(), t -> new FetchRequestData.FetchTopic().setTopic(t))
                     .partitions().add(new FetchRequestData.FetchPartition()
                             .setPartition(e.getKey().partition())
                             .setFetchOffset(fetchOffset)
                             .setLogStartOffset(p.log.logStartOffset())
                             .setPartitionMaxBytes(partitionMaxBytes)
-                            .setCurrentLeaderEpoch(e.getValue().leaderEpoch()));
+                            .setCurrentLeaderEpoch(e.getValue().leaderEpoch())
+                            .setLastFetchedEpoch(lastFetchedEpoch));
         }
         if (sent.isEmpty()) {
             sleepQuietly(20);
@@ -154,66 +159,22 @@ final class ReplicaFetcher implements Runnable {
                 }
                 Errors error = Errors.forCode(pd.errorCode());
                 anyError |= error != Errors.NONE;
+                int leaderEpoch = s.state().leaderEpoch();
+                if (error == Errors.NONE && FetchResponse.isDivergingEpoch(pd)) {
+                    replicas.onDiverged(leaderId, leaderEpoch, tp, s.fetchOffset(),
+                            new LeaderEpochFileCache.EpochEndOffset(pd.divergingEpoch().epoch(),
+                                    pd.divergingEpoch().endOffset()));
+                    continue;
+                }
+                if (error == Errors.OFFSET_OUT_OF_RANGE && s.lastFetchedEpoch() >= 0) {
+                    partitions.replace(tp, s.state(), new State(leaderEpoch, false));
+                }
                 org.apache.kafka.common.record.internal.BaseRecords records = pd.records();
-                replicas.onFetched(leaderId, s.leaderEpoch(), tp, s.fetchOffset(),
+                replicas.onFetched(leaderId, leaderEpoch, tp, s.fetchOffset(),
                         records instanceof MemoryRecords m ? m : null, pd.highWatermark(), error);
             }
         }
         if (anyError) {
-            sleepQuietly(50);
-        }
-    }
-
-    /** Asks the leader where each newly followed partition's log diverges from its own, and truncates there. */
-    private void truncateOnce() throws IOException {
-        Map<TopicPartition, Integer> requested = new HashMap<>();
-        OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection topics =
-                new OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection();
-        for (Map.Entry<TopicPartition, State> e : partitions.entrySet()) {
-            Partition p = replicas.partition(e.getKey());
-            if (p == null || !e.getValue().truncating()) {
-                continue;
-            }
-            int latest = p.log.latestEpoch();
-            requested.put(e.getKey(), latest);
-            OffsetForLeaderEpochRequestData.OffsetForLeaderTopic topic = topics.find(e.getKey().topic());
-            if (topic == null) {
-                topic = new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(e.getKey().topic());
-                topics.add(topic);
-            }
-            topic.partitions().add(new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition()
-                    .setPartition(e.getKey().partition())
-                    .setCurrentLeaderEpoch(e.getValue().leaderEpoch())
-                    .setLeaderEpoch(Math.max(latest, 0)));
-        }
-        if (requested.isEmpty()) {
-            return;
-        }
-        OffsetForLeaderEpochRequestData data = new OffsetForLeaderEpochRequestData()
-                .setReplicaId(replicas.brokerId()).setTopics(topics);
-        RequestHeader header = new RequestHeader(ApiKeys.OFFSET_FOR_LEADER_EPOCH, EPOCH_VERSION,
-                "sluice-replica-fetcher-" + replicas.brokerId(), ++correlationId);
-        OffsetsForLeaderEpochResponse response = (OffsetsForLeaderEpochResponse) roundTrip(header,
-                new OffsetsForLeaderEpochRequest(data, EPOCH_VERSION));
-        boolean retry = false;
-        for (OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult topic : response.data().topics()) {
-            for (OffsetForLeaderEpochResponseData.EpochEndOffset r : topic.partitions()) {
-                TopicPartition tp = new TopicPartition(topic.topic(), r.partition());
-                State state = partitions.get(tp);
-                Integer latest = requested.get(tp);
-                if (state == null || latest == null) {
-                    continue;
-                }
-                boolean done = replicas.truncateToLeader(leaderId, state.leaderEpoch(), tp, latest,
-                        Errors.forCode(r.errorCode()), r.leaderEpoch(), r.endOffset());
-                if (done) {
-                    partitions.replace(tp, state, new State(state.leaderEpoch(), false));
-                } else {
-                    retry = true;
-                }
-            }
-        }
-        if (retry) {
             sleepQuietly(50);
         }
     }

@@ -7,6 +7,7 @@ import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.config.BrokerConfig;
 import io.sluice.broker.log.AppendResult;
+import io.sluice.broker.log.LeaderEpochFileCache;
 import io.sluice.broker.log.OffsetCheckpointFile;
 import io.sluice.broker.log.PartitionLog;
 import org.apache.curator.framework.recipes.cache.ChildData;
@@ -18,8 +19,10 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.replica.ClientMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,12 +33,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntFunction;
@@ -48,8 +53,10 @@ import java.util.function.IntFunction;
  * the controller wins); as follower fetches from the leader through one {@link ReplicaFetcher} per
  * leader broker. acks=all produce responses wait here, in a timer wheel, for the high watermark.
  *
- * <p>A follower that gets a new leader first asks it, with OffsetForLeaderEpoch, where its log
- * diverges (KIP-101) and truncates there, then fetches. High watermarks are checkpointed to
+ * <p>Followers find where their log diverges from a new leader's without a separate round trip: each
+ * Fetch carries the epoch of the follower's last batch, the leader answers a mismatch with a diverging
+ * epoch instead of records ({@link LogDivergence}), and the follower truncates and fetches again.
+ * OffsetForLeaderEpoch is still answered, for clients and tools. High watermarks are checkpointed to
  * {@code replication-offset-checkpoint} in each log dir and restored when a replica is first seen.
  * When the ZooKeeper session is lost the broker stops leading at once and re-reads every state on the
  * next session.
@@ -116,6 +123,9 @@ public final class ReplicaManager implements AutoCloseable {
     }
     private volatile boolean halted;
     private volatile boolean closed;
+    private final LongAdder divergenceTruncations = new LongAdder();
+    private final PreferredReadReplicas preferredReadReplicas;
+    private final ConsumerReads consumerReads = new ConsumerReads();
 
     public ReplicaManager(BrokerConfig config, ClusterStore store, TopicRegistry topics, FetchWaiters fetchWaiters,
                           Executor requestPool, IntFunction<Optional<Node>> nodes) {
@@ -127,6 +137,7 @@ public final class ReplicaManager implements AutoCloseable {
         this.acksWaiters = new FetchWaiters(requestPool);
         this.nodes = nodes;
         this.lagTimeMaxMs = config.getLong(BrokerConfig.REPLICA_LAG_TIME_MAX_MS);
+        this.preferredReadReplicas = PreferredReadReplicas.from(config, nodes);
         for (Path dir : config.logDirs()) {
             try {
                 checkpointedHw.putAll(new OffsetCheckpointFile(dir.resolve(HW_CHECKPOINT)).read());
@@ -266,7 +277,9 @@ public final class ReplicaManager implements AutoCloseable {
         Partition p = partitions.computeIfAbsent(tp, k -> {
             Partition created = new Partition(k, opened.get(), replicas);
             Long hw = checkpointedHw.get(k);
-            created.log.updateHighWatermark(hw != null ? hw : created.log.logEndOffset());
+            // Without a checkpoint nothing is known to be committed: a follower must not serve its log end
+            // to consumers before its leader says so, and a leader's ISR moves it up soon enough.
+            created.log.updateHighWatermark(hw != null ? hw : created.log.logStartOffset());
             return created;
         });
         PartitionState s = versioned.state();
@@ -366,7 +379,7 @@ public final class ReplicaManager implements AutoCloseable {
         p.leaderEpoch = s.leaderEpoch();
         p.followers.clear();
         if (s.leader() >= 0) {
-            // The fetcher first asks the leader where our log diverges from its (OffsetForLeaderEpoch).
+            // The fetcher's first Fetch tells the leader our last epoch; a diverging log is truncated then.
             fetchers.computeIfAbsent(s.leader(), id -> {
                 ReplicaFetcher fetcher = new ReplicaFetcher(id, this, config, nodes);
                 fetcher.start();
@@ -423,6 +436,56 @@ public final class ReplicaManager implements AutoCloseable {
             }
             return Errors.NONE;
         }
+    }
+
+    /** Whether a consumer may read a partition here, and whether as a follower (KIP-392). */
+    public record ReadAccess(Errors error, boolean asFollower) {
+    }
+
+    /**
+     * Whether a consumer may read {@code tp} here: always from its leader, from a follower only when
+     * {@code followerAllowed} (Fetch v11+, which carries the client's rack). The client's
+     * {@code currentLeaderEpoch} (-1: unknown) must match the leader epoch this replica knows, as in
+     * {@link #checkLeader}.
+     */
+    public ReadAccess consumerReadAccess(TopicPartition tp, int currentLeaderEpoch, boolean followerAllowed) {
+        Partition p = partitions.get(tp);
+        if (p == null) {
+            return new ReadAccess(Errors.NOT_LEADER_OR_FOLLOWER, false);
+        }
+        synchronized (p) {
+            boolean leads = p.isLeader(brokerId);
+            boolean follows = !leads && p.leader >= 0;
+            if (!leads && !(follows && followerAllowed)) {
+                return new ReadAccess(Errors.NOT_LEADER_OR_FOLLOWER, false);
+            }
+            if (currentLeaderEpoch >= 0 && currentLeaderEpoch < p.leaderEpoch) {
+                return new ReadAccess(Errors.FENCED_LEADER_EPOCH, follows);
+            }
+            if (currentLeaderEpoch > p.leaderEpoch) {
+                return new ReadAccess(Errors.UNKNOWN_LEADER_EPOCH, follows);
+            }
+            return new ReadAccess(Errors.NONE, follows);
+        }
+    }
+
+    /** Whether {@code replica.selector.class} is set, so that consumers may be sent to followers. */
+    public boolean selectsReadReplicas() {
+        return preferredReadReplicas.enabled();
+    }
+
+    /**
+     * As leader of {@code tp}: the follower the configured replica selector prefers for {@code client}
+     * reading from {@code fetchOffset}; empty when it should read here.
+     */
+    public OptionalInt preferredReadReplica(TopicPartition tp, ClientMetadata client, long fetchOffset) {
+        Partition p = partitions.get(tp);
+        return p == null ? OptionalInt.empty() : preferredReadReplicas.select(p, brokerId, client, fetchOffset);
+    }
+
+    /** Consumer fetches this broker served, as leader and as follower. */
+    public ConsumerReads consumerReads() {
+        return consumerReads;
     }
 
     /**
@@ -549,6 +612,57 @@ public final class ReplicaManager implements AutoCloseable {
         return Errors.NONE;
     }
 
+    /** How the leader answered one partition of a follower's Fetch before reading it. */
+    public record FollowerFetch(Errors error, Optional<LeaderEpochFileCache.EpochEndOffset> divergingEpoch) {
+        static FollowerFetch failed(Errors error) {
+            return new FollowerFetch(error, Optional.empty());
+        }
+    }
+
+    /**
+     * A follower's Fetch of {@code tp}: when it reports the epoch of its last batch
+     * ({@code lastFetchedEpoch} >= 0) and its log does not match ours there, the answer is the
+     * diverging epoch and nothing is recorded, since its fetch offset is not an offset of our log.
+     * Otherwise its position is recorded as {@link #recordFollowerFetch} does.
+     */
+    public FollowerFetch onFollowerFetch(TopicPartition tp, int replicaId, long fetchOffset, long logStartOffset,
+                                         int currentLeaderEpoch, int lastFetchedEpoch) {
+        Errors error = checkLeader(tp, currentLeaderEpoch);
+        if (error != Errors.NONE) {
+            return FollowerFetch.failed(error);
+        }
+        Partition p = partitions.get(tp);
+        if (p == null) {
+            return FollowerFetch.failed(Errors.NOT_LEADER_OR_FOLLOWER);
+        }
+        if (lastFetchedEpoch >= 0) {
+            synchronized (p) {
+                if (!p.replicas.contains(replicaId)) {
+                    return FollowerFetch.failed(Errors.NOT_LEADER_OR_FOLLOWER);
+                }
+                try {
+                    Optional<LeaderEpochFileCache.EpochEndOffset> diverging =
+                            LogDivergence.check(p.log, lastFetchedEpoch, fetchOffset);
+                    if (diverging.isPresent()) {
+                        return new FollowerFetch(Errors.NONE, diverging);
+                    }
+                } catch (OffsetOutOfRangeException e) {
+                    return FollowerFetch.failed(Errors.OFFSET_OUT_OF_RANGE);
+                }
+            }
+        }
+        error = recordFollowerFetch(tp, replicaId, fetchOffset, currentLeaderEpoch);
+        if (error == Errors.NONE) {
+            synchronized (p) {
+                Partition.Follower f = p.followers.get(replicaId);
+                if (f != null) {
+                    f.logStartOffset = logStartOffset;
+                }
+            }
+        }
+        return FollowerFetch.failed(error);
+    }
+
     private void onLocalAppend(TopicPartition tp) {
         Partition p = partitions.get(tp);
         if (p != null) {
@@ -645,43 +759,32 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     /**
-     * Truncates a follower's log to where it diverges from the leader's, given the leader's answer to
-     * OffsetForLeaderEpoch for our latest epoch (KIP-101): the leader's end offset for that epoch, or
-     * for the largest epoch it has below it, bounded by our own end offset for that epoch. Without
-     * epochs on either side the follower falls back to its high watermark.
-     *
-     * @return whether the partition may now be fetched (false: ask again later)
+     * Truncates a follower's log after its leader answered a Fetch with a diverging epoch, unless
+     * leadership or the log moved since the fetch was sent. The next Fetch reports the epoch of the
+     * new last batch, so a log that diverged over several epochs is cut back one round at a time.
      */
-    boolean truncateToLeader(int leaderId, int leaderEpoch, TopicPartition tp, int requestedEpoch, Errors error,
-                             int leaderEndEpoch, long leaderEndOffset) {
+    void onDiverged(int leaderId, int leaderEpoch, TopicPartition tp, long fetchOffset,
+                    LeaderEpochFileCache.EpochEndOffset diverging) {
         Partition p = partitions.get(tp);
         if (p == null) {
-            return false;
+            return;
         }
         synchronized (p) {
-            if (p.leader != leaderId || p.leaderEpoch != leaderEpoch) {
-                return false;
+            if (p.leader != leaderId || p.leaderEpoch != leaderEpoch || p.log.logEndOffset() != fetchOffset) {
+                return;
             }
-            if (error != Errors.NONE) {
-                return false;
-            }
-            long leo = p.log.logEndOffset();
-            long target;
-            if (requestedEpoch < 0 || leaderEndEpoch < 0) {
-                target = Math.min(leo, p.log.highWatermark());
-            } else if (leaderEndEpoch == requestedEpoch) {
-                target = Math.min(leo, leaderEndOffset);
-            } else {
-                long own = p.log.endOffsetForEpoch(leaderEndEpoch).endOffset();
-                target = Math.min(leaderEndOffset, own < 0 ? leo : own);
-            }
-            if (target < leo) {
-                log.info("Broker {}: {} diverges from leader {} at offset {} (our epoch {}, leader's {} ends at {})",
-                        brokerId, tp, leaderId, target, requestedEpoch, leaderEndEpoch, leaderEndOffset);
-                p.log.truncateTo(target);
-            }
-            return true;
+            long target = LogDivergence.truncationOffset(p.log, diverging);
+            log.info("Broker {}: {} diverges from leader {} at offset {} "
+                            + "(our last epoch {}, leader epoch {} ends at {})", brokerId, tp, leaderId, target,
+                    p.log.lastBatchEpoch(), diverging.epoch(), diverging.endOffset());
+            p.log.truncateTo(target);
+            divergenceTruncations.increment();
         }
+    }
+
+    /** How many times this broker truncated a log on a leader's diverging epoch (tests). */
+    public long divergenceTruncations() {
+        return divergenceTruncations.sum();
     }
 
     /** Applies a fetched partition on the follower, unless leadership moved since the fetch was sent. */
@@ -691,12 +794,14 @@ public final class ReplicaManager implements AutoCloseable {
         if (p == null) {
             return;
         }
+        boolean hwMoved = false;
         synchronized (p) {
             if (p.leader != leaderId || p.leaderEpoch != leaderEpoch || p.log.logEndOffset() != fetchOffset) {
                 return;
             }
             if (error == Errors.OFFSET_OUT_OF_RANGE) {
-                // The leader's log ends below ours: what we have beyond our high watermark is not committed.
+                // The leader's log ends below ours, or it has no epoch as old as our last one: what we
+                // have beyond our high watermark is not committed.
                 long hw = p.log.highWatermark();
                 log.warn("Broker {}: fetch offset {} of {} is out of range at leader {} (high watermark {})",
                         brokerId, fetchOffset, tp, leaderId, hw);
@@ -712,8 +817,14 @@ public final class ReplicaManager implements AutoCloseable {
                 p.log.appendAsFollower(records);
             }
             if (leaderHighWatermark >= 0) {
-                p.log.updateHighWatermark(leaderHighWatermark);
+                long before = p.log.highWatermark();
+                // Clamped to our log end, so never above what the leader sent.
+                hwMoved = p.log.updateHighWatermark(leaderHighWatermark) != before;
             }
+        }
+        if (hwMoved) {
+            // Consumers reading from this follower wait for the high watermark, not for the append.
+            fetchWaiters.wake(tp);
         }
     }
 
@@ -799,6 +910,7 @@ public final class ReplicaManager implements AutoCloseable {
             fetcher.shutdown();
         }
         acksWaiters.close();
+        preferredReadReplicas.close();
         if (!halted) {
             checkpointHighWatermarks();
         }

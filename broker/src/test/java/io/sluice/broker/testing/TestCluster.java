@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -41,6 +42,12 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public static TestCluster start(int size, Map<String, String> overrides) {
+        return start(size, overrides, id -> Map.of());
+    }
+
+    /** As {@link #start(int, Map)}, with settings of each broker's own on top (e.g. its {@code broker.rack}). */
+    public static TestCluster start(int size, Map<String, String> overrides,
+                                    IntFunction<Map<String, String>> perBroker) {
         try {
             Path root = Files.createTempDirectory("sluice-cluster");
             TestCluster cluster = new TestCluster(root, EmbeddedZooKeeper.start(root.resolve("zookeeper"), 0));
@@ -56,6 +63,7 @@ public final class TestCluster implements AutoCloseable {
                 s.put(BrokerConfig.NUM_IO_THREADS, "4");
                 s.put(BrokerConfig.NUM_NETWORK_THREADS, "2");
                 s.putAll(overrides);
+                s.putAll(perBroker.apply(id));
                 cluster.settings.put(id, s);
             }
             for (int id = 0; id < size; id++) {
