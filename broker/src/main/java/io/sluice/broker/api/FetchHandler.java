@@ -236,6 +236,10 @@ public final class FetchHandler implements ApiHandler {
             asFollower = granted.asFollower();
         }
         if (access != Errors.NONE) {
+            if (access == Errors.OFFSET_OUT_OF_RANGE && log.isPresent()) {
+                // A follower behind our log start learns from these offsets where to start over.
+                offsetsOnly(pd, log.get());
+            }
             pd.setErrorCode(access.code());
             read.answerNow = true;
             return 0;
@@ -286,6 +290,7 @@ public final class FetchHandler implements ApiHandler {
                 offsetsOnly(pd, partitionLog);
                 return 0;
             }
+            offsetsOnly(pd, partitionLog);
             pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code());
             read.answerNow = true;
             return 0;

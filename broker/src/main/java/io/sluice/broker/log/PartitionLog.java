@@ -335,6 +335,35 @@ public final class PartitionLog implements Closeable {
         }
     }
 
+    /**
+     * Discards the whole log and starts it over, empty, at {@code newStart}: for a follower whose log
+     * ends below its leader's log start offset, which can neither truncate nor fetch its way back.
+     * Producer state and leader epochs go with the records (the fetched batches bring them back).
+     */
+    public synchronized void truncateFullyAndStartAt(long newStart) {
+        ensureOpen();
+        try {
+            for (LogSegment segment : new ArrayList<>(segments.values())) {
+                removeSegment(segment);
+            }
+            LogSegment fresh = LogSegment.create(dir, newStart, config, time.milliseconds(), "");
+            segments.put(newStart, fresh);
+            logStartOffset = newStart;
+            logEnd = new LogOffsetMetadata(newStart, newStart, 0);
+            recoveryPoint = newStart;
+            highWatermark = newStart;
+            if (epochs.truncateFromEnd(0)) {
+                epochs.flush();
+            }
+            io.sluice.transactions.producer.ProducerSnapshotFiles.deleteAbove(dir, -1);
+            producerState = ProducerStateManager.load(topicPartition, dir, segments, newStart, Set.of(),
+                    time.milliseconds(), options.producerIdExpirationMs());
+            log.info("Emptied {} and started it over at offset {}", topicPartition, newStart);
+        } catch (IOException e) {
+            throw new KafkaStorageException("Cannot restart " + topicPartition + " at " + newStart + " in " + dir, e);
+        }
+    }
+
     /** The newest leader epoch in this log (-1 when no batch carries one). */
     public int latestEpoch() {
         return epochs.latestEpoch();

@@ -171,7 +171,7 @@ final class ReplicaFetcher implements Runnable {
                 }
                 org.apache.kafka.common.record.internal.BaseRecords records = pd.records();
                 replicas.onFetched(leaderId, leaderEpoch, tp, s.fetchOffset(),
-                        records instanceof MemoryRecords m ? m : null, pd.highWatermark(), error);
+                        records instanceof MemoryRecords m ? m : null, pd.highWatermark(), pd.logStartOffset(), error);
             }
         }
         if (anyError) {

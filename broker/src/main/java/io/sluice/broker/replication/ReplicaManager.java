@@ -789,7 +789,7 @@ public final class ReplicaManager implements AutoCloseable {
 
     /** Applies a fetched partition on the follower, unless leadership moved since the fetch was sent. */
     void onFetched(int leaderId, int leaderEpoch, TopicPartition tp, long fetchOffset,
-                   MemoryRecords records, long leaderHighWatermark, Errors error) {
+                   MemoryRecords records, long leaderHighWatermark, long leaderLogStartOffset, Errors error) {
         Partition p = partitions.get(tp);
         if (p == null) {
             return;
@@ -797,6 +797,14 @@ public final class ReplicaManager implements AutoCloseable {
         boolean hwMoved = false;
         synchronized (p) {
             if (p.leader != leaderId || p.leaderEpoch != leaderEpoch || p.log.logEndOffset() != fetchOffset) {
+                return;
+            }
+            if (error == Errors.OFFSET_OUT_OF_RANGE && leaderLogStartOffset > fetchOffset) {
+                // Retention or DeleteRecords removed, at the leader, everything up to where we would
+                // continue: nothing we hold can be completed, so start over at the leader's log start.
+                log.warn("Broker {}: log of {} ends at {}, below leader {}'s log start offset {}; starting over there",
+                        brokerId, tp, fetchOffset, leaderId, leaderLogStartOffset);
+                p.log.truncateFullyAndStartAt(leaderLogStartOffset);
                 return;
             }
             if (error == Errors.OFFSET_OUT_OF_RANGE) {
@@ -820,6 +828,10 @@ public final class ReplicaManager implements AutoCloseable {
                 long before = p.log.highWatermark();
                 // Clamped to our log end, so never above what the leader sent.
                 hwMoved = p.log.updateHighWatermark(leaderHighWatermark) != before;
+            }
+            if (leaderLogStartOffset > p.log.logStartOffset()) {
+                // DeleteRecords and retention at the leader: the same records go here (segments later).
+                p.log.deleteRecordsBefore(Math.min(leaderLogStartOffset, p.log.highWatermark()));
             }
         }
         if (hwMoved) {
