@@ -1,28 +1,20 @@
 package io.sluice.broker.replication;
 
 import io.sluice.broker.config.BrokerConfig;
+import io.sluice.broker.network.BrokerClient;
 import io.sluice.broker.log.LeaderEpochFileCache;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.requests.AbstractRequest;
-import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
-import org.apache.kafka.common.requests.RequestHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -46,7 +38,6 @@ final class ReplicaFetcher implements Runnable {
 
     private final int leaderId;
     private final ReplicaManager replicas;
-    private final IntFunction<Optional<Node>> nodes;
     private final int maxWaitMs;
     private final int partitionMaxBytes;
     private final Map<TopicPartition, State> partitions = new ConcurrentHashMap<>();
@@ -60,15 +51,16 @@ final class ReplicaFetcher implements Runnable {
     }
     private final Thread thread;
     private volatile boolean running = true;
-    private volatile Socket socket;
-    private int correlationId;
+    private final BrokerClient client;
 
     ReplicaFetcher(int leaderId, ReplicaManager replicas, BrokerConfig config, IntFunction<Optional<Node>> nodes) {
         this.leaderId = leaderId;
         this.replicas = replicas;
-        this.nodes = nodes;
         this.maxWaitMs = config.getInt(BrokerConfig.REPLICA_FETCH_WAIT_MAX_MS);
         this.partitionMaxBytes = config.getInt(BrokerConfig.REPLICA_FETCH_MAX_BYTES);
+        // Long-polling fetches hold the response up to the max wait: the read timeout allows for that.
+        this.client = new BrokerClient(() -> nodes.apply(leaderId), "sluice-replica-fetcher-" + replicas.brokerId(),
+                maxWaitMs + 30_000);
         this.thread = new Thread(this, "sluice-replica-fetcher-" + replicas.brokerId() + "-from-" + leaderId);
         this.thread.setDaemon(true);
     }
@@ -100,11 +92,11 @@ final class ReplicaFetcher implements Runnable {
                 if (running) {
                     log.debug("Broker {}: fetch from leader {} failed: {}", replicas.brokerId(), leaderId, e.toString());
                 }
-                closeSocket();
+                client.close();
                 sleepQuietly(100);
             }
         }
-        closeSocket();
+        client.close();
     }
 
     private record Sent(State state, long fetchOffset, int lastFetchedEpoch) {
@@ -180,51 +172,7 @@ final class ReplicaFetcher implements Runnable {
     }
 
     private FetchResponse send(FetchRequestData data) throws IOException {
-        RequestHeader header = new RequestHeader(ApiKeys.FETCH, FETCH_VERSION,
-                "sluice-replica-fetcher-" + replicas.brokerId(), ++correlationId);
-        return (FetchResponse) roundTrip(header, new FetchRequest(data, FETCH_VERSION));
-    }
-
-    private AbstractResponse roundTrip(RequestHeader header, AbstractRequest body) throws IOException {
-        Socket s = connect();
-        ByteBuffer request = body.serializeWithHeader(header);
-        DataOutputStream out = new DataOutputStream(s.getOutputStream());
-        byte[] frame = new byte[request.remaining()];
-        request.get(frame);
-        out.writeInt(frame.length);
-        out.write(frame);
-        out.flush();
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        int size = in.readInt();
-        byte[] bytes = new byte[size];
-        in.readFully(bytes);
-        return AbstractResponse.parseResponse(ByteBuffer.wrap(bytes), header);
-    }
-
-    private Socket connect() throws IOException {
-        Socket s = socket;
-        if (s != null) {
-            return s;
-        }
-        Node leader = nodes.apply(leaderId).orElseThrow(() -> new IOException("leader " + leaderId + " is not live"));
-        s = new Socket();
-        s.setTcpNoDelay(true);
-        s.connect(new InetSocketAddress(leader.host(), leader.port()), 5_000);
-        s.setSoTimeout(maxWaitMs + 30_000);
-        socket = s;
-        return s;
-    }
-
-    private void closeSocket() {
-        Socket s = socket;
-        socket = null;
-        if (s != null) {
-            try {
-                s.close();
-            } catch (IOException e) {
-                // closing anyway
-            }
-        }
+        return (FetchResponse) client.send(new FetchRequest(data, FETCH_VERSION));
     }
 
     private static void sleepQuietly(long ms) {
@@ -238,7 +186,7 @@ final class ReplicaFetcher implements Runnable {
     void shutdown() {
         running = false;
         thread.interrupt();
-        closeSocket();
+        client.close();
         try {
             thread.join(5_000);
         } catch (InterruptedException e) {
