@@ -8,7 +8,7 @@ import io.sluice.broker.api.ConfigApis;
 import io.sluice.broker.api.DeleteRecordsHandler;
 import io.sluice.broker.api.DescribeClusterHandler;
 import io.sluice.broker.api.FetchHandler;
-import io.sluice.broker.api.FetchWaiters;
+import io.sluice.broker.delay.DelayedOperations;
 import io.sluice.broker.api.InitProducerIdHandler;
 import io.sluice.broker.api.ListOffsetsHandler;
 import io.sluice.broker.api.ElectLeadersHandler;
@@ -115,8 +115,8 @@ public final class Broker implements AutoCloseable {
             requestPool.shutdown();
             requestPool.awaitTermination(5, TimeUnit.SECONDS);
         });
-        FetchWaiters fetchWaiters = new FetchWaiters(requestPool);
-        closeInReverse.add(fetchWaiters);
+        DelayedOperations delayedFetches = new DelayedOperations(requestPool);
+        closeInReverse.add(delayedFetches);
 
         Listener listener = Listener.parse(config.listeners().get(0));
         Listener advertised = Listener.parse(config.advertisedListeners().get(0));
@@ -137,7 +137,7 @@ public final class Broker implements AutoCloseable {
         store.registerBroker(new ClusterStore.BrokerRegistration(config.brokerId(), advertisedHost, advertisedPort,
                         config.getString(BrokerConfig.BROKER_RACK)),
                 embeddedZooKeeper != null);
-        replicaManager = new ReplicaManager(config, store, topics, fetchWaiters, requestPool,
+        replicaManager = new ReplicaManager(config, store, topics, delayedFetches, requestPool,
                 id -> cluster.liveNodes().stream().filter(n -> n.id() == id).findFirst());
         closeInReverse.add(replicaManager);
         replicaManager.start();
@@ -150,7 +150,7 @@ public final class Broker implements AutoCloseable {
                 .register(ApiKeys.METADATA, new MetadataHandler(cluster, topics, config, replicaManager,
                         controller::activeControllerId))
                 .register(ApiKeys.PRODUCE, new ProduceHandler(topics, replicaManager))
-                .register(ApiKeys.FETCH, new FetchHandler(topics, fetchWaiters, replicaManager))
+                .register(ApiKeys.FETCH, new FetchHandler(topics, delayedFetches, replicaManager))
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, replicaManager))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(topics, replicaManager))
                 .register(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(topics, replicaManager, cluster, store))

@@ -2,6 +2,7 @@ package io.sluice.broker.api;
 
 import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
+import io.sluice.broker.delay.DelayedOperations;
 import io.sluice.broker.log.AbortedTxn;
 import io.sluice.broker.log.FetchIsolation;
 import io.sluice.broker.log.LeaderEpochFileCache;
@@ -35,7 +36,7 @@ import java.util.function.Consumer;
 
 /**
  * Fetch: reads each partition from its log (slices of segment files, sent zero-copy), honouring the
- * request's and each partition's byte limits; waits in {@link FetchWaiters} while fewer than
+ * request's and each partition's byte limits; waits in {@link DelayedOperations} while fewer than
  * {@code min_bytes} are available. {@code read_uncommitted} reads stop at the high watermark,
  * {@code read_committed} ones at the last stable offset, with the aborted transactions in the range
  * read. Fetch sessions (KIP-227) are not kept: every response has session
@@ -52,11 +53,11 @@ public final class FetchHandler implements ApiHandler {
     private static final String LISTENER = "PLAINTEXT";
 
     private final TopicRegistry topics;
-    private final FetchWaiters waiters;
+    private final DelayedOperations waiters;
     private final Consumer<TopicPartition> wake;
     private final ReplicaManager replicas;
 
-    public FetchHandler(TopicRegistry topics, FetchWaiters waiters, ReplicaManager replicas) {
+    public FetchHandler(TopicRegistry topics, DelayedOperations waiters, ReplicaManager replicas) {
         this.topics = topics;
         this.waiters = waiters;
         this.wake = waiters::wake;

@@ -1,6 +1,6 @@
 package io.sluice.broker.replication;
 
-import io.sluice.broker.api.FetchWaiters;
+import io.sluice.broker.delay.DelayedOperations;
 import io.sluice.broker.cluster.ClusterStore;
 import io.sluice.broker.cluster.PartitionState;
 import io.sluice.broker.cluster.TopicInfo;
@@ -69,8 +69,8 @@ public final class ReplicaManager implements AutoCloseable {
     private final BrokerConfig config;
     private final ClusterStore store;
     private final TopicRegistry topics;
-    private final FetchWaiters fetchWaiters;
-    private final FetchWaiters acksWaiters;
+    private final DelayedOperations delayedFetches;
+    private final DelayedOperations delayedAcks;
     private final IntFunction<Optional<Node>> nodes;
     private final long lagTimeMaxMs;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
@@ -127,14 +127,14 @@ public final class ReplicaManager implements AutoCloseable {
     private final PreferredReadReplicas preferredReadReplicas;
     private final ConsumerReads consumerReads = new ConsumerReads();
 
-    public ReplicaManager(BrokerConfig config, ClusterStore store, TopicRegistry topics, FetchWaiters fetchWaiters,
+    public ReplicaManager(BrokerConfig config, ClusterStore store, TopicRegistry topics, DelayedOperations delayedFetches,
                           Executor requestPool, IntFunction<Optional<Node>> nodes) {
         this.brokerId = config.brokerId();
         this.config = config;
         this.store = store;
         this.topics = topics;
-        this.fetchWaiters = fetchWaiters;
-        this.acksWaiters = new FetchWaiters(requestPool);
+        this.delayedFetches = delayedFetches;
+        this.delayedAcks = new DelayedOperations(requestPool);
         this.nodes = nodes;
         this.lagTimeMaxMs = config.getLong(BrokerConfig.REPLICA_LAG_TIME_MAX_MS);
         this.preferredReadReplicas = PreferredReadReplicas.from(config, nodes);
@@ -235,7 +235,7 @@ public final class ReplicaManager implements AutoCloseable {
             if (wasLeader) {
                 notifyLeadership(tp, false);
             }
-            acksWaiters.wake(tp);
+            delayedAcks.wake(tp);
             log.info("Broker {}: no longer a replica of {}", brokerId, tp);
         }
     }
@@ -312,8 +312,8 @@ public final class ReplicaManager implements AutoCloseable {
         }
         if (wake) {
             maybeIncrementHighWatermark(p);
-            acksWaiters.wake(tp);
-            fetchWaiters.wake(tp);
+            delayedAcks.wake(tp);
+            delayedFetches.wake(tp);
         }
     }
 
@@ -334,8 +334,8 @@ public final class ReplicaManager implements AutoCloseable {
             if (fenced) {
                 log.warn("Broker {}: ZooKeeper session lost; no longer leading {}", brokerId, p.tp);
                 notifyLeadership(p.tp, false);
-                acksWaiters.wake(p.tp);
-                fetchWaiters.wake(p.tp);
+                delayedAcks.wake(p.tp);
+                delayedFetches.wake(p.tp);
             }
         }
     }
@@ -533,7 +533,7 @@ public final class ReplicaManager implements AutoCloseable {
     public CompletableFuture<Map<TopicPartition, Errors>> awaitReplication(Map<TopicPartition, Long> requiredOffsets,
                                                                           long timeoutMs) {
         CompletableFuture<Map<TopicPartition, Errors>> result = new CompletableFuture<>();
-        acksWaiters.park(deadline -> {
+        delayedAcks.park(deadline -> {
             Map<TopicPartition, Errors> out = new HashMap<>();
             for (Map.Entry<TopicPartition, Long> e : requiredOffsets.entrySet()) {
                 Errors status = ackStatus(e.getKey(), e.getValue());
@@ -689,8 +689,8 @@ public final class ReplicaManager implements AutoCloseable {
             }
         }
         if (moved) {
-            fetchWaiters.wake(p.tp);
-            acksWaiters.wake(p.tp);
+            delayedFetches.wake(p.tp);
+            delayedAcks.wake(p.tp);
         }
     }
 
@@ -745,7 +745,7 @@ public final class ReplicaManager implements AutoCloseable {
             log.info("Broker {}: ISR of {} is now {}", brokerId, p.tp, next.isr());
         }
         maybeIncrementHighWatermark(p);
-        acksWaiters.wake(p.tp);
+        delayedAcks.wake(p.tp);
     }
 
     // ------------------------------------------------------------------------------------ follower side
@@ -836,7 +836,7 @@ public final class ReplicaManager implements AutoCloseable {
         }
         if (hwMoved) {
             // Consumers reading from this follower wait for the high watermark, not for the append.
-            fetchWaiters.wake(tp);
+            delayedFetches.wake(tp);
         }
     }
 
@@ -921,7 +921,7 @@ public final class ReplicaManager implements AutoCloseable {
         for (ReplicaFetcher fetcher : fetchers.values()) {
             fetcher.shutdown();
         }
-        acksWaiters.close();
+        delayedAcks.close();
         preferredReadReplicas.close();
         if (!halted) {
             checkpointHighWatermarks();

@@ -1,4 +1,4 @@
-package io.sluice.broker.api;
+package io.sluice.broker.delay;
 
 import io.netty.util.HashedWheelTimer;
 import io.netty.util.Timeout;
@@ -13,18 +13,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Long-poll fetches waiting for data ({@code fetch.min.bytes} / {@code fetch.max.wait.ms}). A waiter
- * is retried when one of its partitions gets an append and completed at its deadline at the latest;
- * deadlines sit in a timer wheel rather than in sleeping threads.
+ * Requests that wait on partitions (Kafka's "purgatory"): long-poll fetches waiting for data
+ * ({@code fetch.min.bytes} / {@code fetch.max.wait.ms}) and acks=all appends waiting for the in-sync
+ * replicas. A waiter is retried when one of its partitions is woken (an append, a high watermark
+ * move) and completed at its deadline at the latest; deadlines sit in a timer wheel rather than in
+ * sleeping threads, and retries run on the given executor, never on the waking thread.
  */
-public final class FetchWaiters implements AutoCloseable {
-    /** A parked fetch: {@code tryComplete} re-reads and answers if there is now enough data. */
+public final class DelayedOperations implements AutoCloseable {
+    /** A parked request: {@code tryComplete} checks again and answers if it can now. */
     public interface Waiter {
         boolean tryComplete(boolean deadlineReached);
     }
 
     private final HashedWheelTimer timer = new HashedWheelTimer(
-            new io.netty.util.concurrent.DefaultThreadFactory("sluice-fetch-timer", true), 5, TimeUnit.MILLISECONDS);
+            new io.netty.util.concurrent.DefaultThreadFactory("sluice-delayed-ops-timer", true), 5, TimeUnit.MILLISECONDS);
     private final Map<TopicPartition, Set<Parked>> byPartition = new ConcurrentHashMap<>();
     private final Executor executor;
 
@@ -63,7 +65,7 @@ public final class FetchWaiters implements AutoCloseable {
         }
     }
 
-    public FetchWaiters(Executor executor) {
+    public DelayedOperations(Executor executor) {
         this.executor = executor;
     }
 
