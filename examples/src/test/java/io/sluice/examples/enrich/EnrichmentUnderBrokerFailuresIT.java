@@ -5,16 +5,13 @@ import io.sluice.broker.testing.ChildBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -110,7 +107,7 @@ class EnrichmentUnderBrokerFailuresIT {
                     await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
                             .until(() -> committedInput(admin), n -> n >= ORDERS);
 
-                    List<ConsumerRecord<String, String>> output = readCommitted(bootstrap, ORDERS);
+                    List<ConsumerRecord<String, String>> output = EnrichedOutput.readCommitted(bootstrap, 3, ORDERS);
                     Map<String, Integer> seen = new HashMap<>();
                     for (ConsumerRecord<String, String> r : output) {
                         seen.merge(r.key(), 1, Integer::sum);
@@ -204,31 +201,6 @@ class EnrichmentUnderBrokerFailuresIT {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         return Admin.create(p);
-    }
-
-    /** Reads the output read_committed until {@code expected} records arrived and nothing more comes. */
-    private static List<ConsumerRecord<String, String>> readCommitted(String bootstrap, int expected) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<String, String>> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
-            List<TopicPartition> tps = List.of(new TopicPartition("orders-enriched", 0),
-                    new TopicPartition("orders-enriched", 1), new TopicPartition("orders-enriched", 2));
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
-            long deadline = System.currentTimeMillis() + 120_000;
-            while (out.size() < expected && System.currentTimeMillis() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            long quiet = System.currentTimeMillis() + 3_000;
-            while (System.currentTimeMillis() < quiet) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
     }
 
     /** Runs the job in a child JVM and starts it again whenever it exits, as a process supervisor would. */

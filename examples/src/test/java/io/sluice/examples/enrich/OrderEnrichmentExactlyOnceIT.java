@@ -1,18 +1,13 @@
 package io.sluice.examples.enrich;
 
 import io.sluice.broker.testing.TestBroker;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +49,7 @@ class OrderEnrichmentExactlyOnceIT {
             }
             Process job = startJob(broker, log);
             try {
-                List<ConsumerRecord<String, String>> output = readCommitted(broker, ORDERS);
+                List<ConsumerRecord<String, String>> output = EnrichedOutput.readCommitted(broker.bootstrap(), 3, ORDERS);
                 assertThat(output).as("job log: %s", log).hasSize(ORDERS);
                 Map<String, Integer> seen = new HashMap<>();
                 for (ConsumerRecord<String, String> r : output) {
@@ -79,27 +74,5 @@ class OrderEnrichmentExactlyOnceIT {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
-    }
-
-    /** Reads the output read_committed until {@code expected} records arrived and nothing more comes. */
-    private static List<ConsumerRecord<String, String>> readCommitted(TestBroker broker, int expected) {
-        List<ConsumerRecord<String, String>> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = broker.consumer(null, Map.of(
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
-            List<TopicPartition> tps = List.of(new TopicPartition("orders-enriched", 0),
-                    new TopicPartition("orders-enriched", 1), new TopicPartition("orders-enriched", 2));
-            consumer.assign(tps);
-            consumer.seekToBeginning(tps);
-            long deadline = System.currentTimeMillis() + 120_000;
-            while (out.size() < expected && System.currentTimeMillis() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            // Anything extra (a duplicate) would show up now.
-            long quiet = System.currentTimeMillis() + 3_000;
-            while (System.currentTimeMillis() < quiet) {
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
     }
 }
