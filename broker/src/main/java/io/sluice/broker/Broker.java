@@ -229,15 +229,13 @@ public final class Broker implements AutoCloseable {
                 () -> localNode, Clock.systemUTC(), ids);
         closeInReverse.add(groups);
         groups.followLeadership(p -> replicaManager.state(new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, p))
-                .flatMap(s -> clusterView.liveNodes().stream().filter(n -> n.id() == s.leader()).findFirst()));
+                .flatMap(s -> clusterView.liveNodes().stream().filter(n -> n.id() == s.leader()).findFirst()),
+                p -> replicaManager.leaderEpoch(new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, p))
+                        .map(java.util.OptionalInt::of).orElse(java.util.OptionalInt.empty()));
         groups.start();
         replicaManager.addLeadershipListener((tp, leader) -> {
             if (tp.topic().equals(Topic.GROUP_METADATA_TOPIC_NAME)) {
-                if (leader) {
-                    groups.onBecomeLeader(tp.partition());
-                } else {
-                    groups.onResign(tp.partition());
-                }
+                groups.onLeadershipChange(tp.partition());
             }
         });
         return groups;

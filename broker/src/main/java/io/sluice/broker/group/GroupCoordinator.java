@@ -36,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
@@ -57,6 +58,7 @@ import java.util.function.Supplier;
  */
 public final class GroupCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
+    private static final long LOAD_RETRY_MS = 1_000;
 
     /** FindCoordinator key types (KIP-98, KIP-932). */
     private static final byte KEY_TYPE_GROUP = 0;
@@ -75,6 +77,9 @@ public final class GroupCoordinator implements AutoCloseable {
     /** The transaction coordinator of a transactional id (empty while unknown); null without transactions. */
     private volatile Function<String, Optional<Node>> transactionCoordinators;
     private volatile IntFunction<java.util.Optional<Node>> leaderOf;
+    private volatile IntFunction<OptionalInt> leaderEpochOf;
+    /** Coordinator thread only: the leader epoch each led partition was loaded at. */
+    private final Map<Integer, Integer> loadedAtEpoch = new java.util.HashMap<>();
 
     /** Without topic ids: OffsetCommit and OffsetFetch are offered up to v9. */
     public GroupCoordinator(GroupConfig config, IntFunction<PartitionLog> offsetsTopicLogs, ReplicatedAppender appender,
@@ -145,38 +150,52 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /**
      * With replicated {@code __consumer_offsets}: coordinate only the groups of partitions this broker
-     * leads ({@link #onBecomeLeader} / {@link #onResign}), send FindCoordinator to the leader of the
-     * group's partition ({@code leaderOf}, empty while it has none) and answer NOT_COORDINATOR for the
-     * rest. Call before {@link #start()}.
+     * leads (told through {@link #onLeadershipChange}, checked against {@code leaderEpochOf}), send
+     * FindCoordinator to the leader of the group's partition ({@code leaderOf}, empty while it has
+     * none) and answer NOT_COORDINATOR for the rest. Call before {@link #start()}.
      */
-    public void followLeadership(IntFunction<java.util.Optional<Node>> leaderOf) {
+    public void followLeadership(IntFunction<java.util.Optional<Node>> leaderOf, IntFunction<OptionalInt> leaderEpochOf) {
         this.leaderOf = leaderOf;
+        this.leaderEpochOf = leaderEpochOf;
         registry.followLeadership();
     }
 
-    /** This broker now leads {@code __consumer_offsets} partition {@code partition}: load its groups. */
-    public void onBecomeLeader(int partition) {
-        executor.execute(() -> {
-            if (registry.isLoaded(partition)) {
-                return;
-            }
-            registry.own(partition);
-            try {
-                loadPartition(partition);
-            } catch (RuntimeException e) {
-                log.error("Cannot load __consumer_offsets-{}", partition, e);
-            }
-        });
+    /**
+     * Leadership of {@code __consumer_offsets} partition {@code partition} changed. Such calls are hints
+     * (they may arrive late or out of order): the coordinator thread settles against the current
+     * leadership.
+     */
+    public void onLeadershipChange(int partition) {
+        executor.execute(() -> reconcile(partition));
     }
 
-    /** This broker no longer leads {@code partition}: forget its groups (members will find the new leader). */
-    public void onResign(int partition) {
-        executor.execute(() -> {
-            if (registry.owns(partition)) {
-                registry.unload(partition);
-                log.info("Unloaded the groups of __consumer_offsets-{}", partition);
-            }
-        });
+    /**
+     * Coordinator thread. Not leading: forget the partition's groups (members will find the new
+     * leader). Leading at an epoch not loaded yet (first time, or again after another broker led it and
+     * may have written): load its groups afresh.
+     */
+    private void reconcile(int partition) {
+        OptionalInt epoch = leaderEpochOf.apply(partition);
+        Integer loadedAt = loadedAtEpoch.get(partition);
+        if (epoch.isPresent() && loadedAt != null && loadedAt == epoch.getAsInt() && registry.isLoaded(partition)) {
+            return;
+        }
+        loadedAtEpoch.remove(partition);
+        if (registry.owns(partition) && (registry.isLoaded(partition) || epoch.isEmpty())) {
+            registry.unload(partition);
+            log.info("Unloaded the groups of __consumer_offsets-{}", partition);
+        }
+        if (epoch.isEmpty()) {
+            return;
+        }
+        registry.own(partition);
+        try {
+            loadPartition(partition);
+            loadedAtEpoch.put(partition, epoch.getAsInt());
+        } catch (RuntimeException e) {
+            log.error("Cannot load __consumer_offsets-{}; trying again in {} ms", partition, LOAD_RETRY_MS, e);
+            executor.schedule(() -> reconcile(partition), LOAD_RETRY_MS, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void loadPartition(int partition) {

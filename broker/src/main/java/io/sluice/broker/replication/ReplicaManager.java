@@ -93,7 +93,11 @@ public final class ReplicaManager implements AutoCloseable {
     private CuratorCache watch;
     private final java.util.List<LeadershipListener> leadershipListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    /** Hears when this broker starts or stops leading a partition (group coordinator loading). */
+    /**
+     * Hears when this broker starts or stops leading a partition, or leads it at a new epoch
+     * (coordinators loading). Calls come from several threads and may arrive out of order: treat them
+     * as hints and read the current leadership ({@link #leaderEpoch}) when acting on them.
+     */
     public interface LeadershipListener {
         void onLeadershipChange(TopicPartition tp, boolean leader);
     }
@@ -286,8 +290,10 @@ public final class ReplicaManager implements AutoCloseable {
         boolean wake = false;
         boolean wasLeader;
         boolean isLeader;
+        boolean newLeaderEpoch;
         synchronized (p) {
             wasLeader = p.isLeader(brokerId);
+            int epochBefore = p.leaderEpoch;
             p.replicas = replicas;
             if (versioned.zkVersion() < p.zkVersion && s.leaderEpoch() <= p.leaderEpoch) {
                 return;
@@ -306,8 +312,10 @@ public final class ReplicaManager implements AutoCloseable {
                 wake = true;
             }
             isLeader = p.isLeader(brokerId);
+            newLeaderEpoch = p.leaderEpoch != epochBefore;
         }
-        if (wasLeader != isLeader) {
+        // A new epoch while leading still is news: someone else may have led (and written) in between.
+        if (wasLeader != isLeader || (isLeader && newLeaderEpoch)) {
             notifyLeadership(tp, isLeader);
         }
         if (wake) {

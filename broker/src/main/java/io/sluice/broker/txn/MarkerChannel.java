@@ -84,7 +84,8 @@ final class MarkerChannel implements AutoCloseable {
             } catch (InterruptedException e) {
                 batch.forEach(q -> q.result().complete(Errors.BROKER_NOT_AVAILABLE));
                 break;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // Whatever went wrong, every marker taken must be answered: the coordinator waits on it.
                 log.error("Sending markers to broker {} failed", brokerId, e);
                 batch.forEach(q -> q.result().complete(Errors.UNKNOWN_SERVER_ERROR));
             }

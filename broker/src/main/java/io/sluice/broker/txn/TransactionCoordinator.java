@@ -26,6 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.OptionalInt;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 
 /**
@@ -49,10 +51,13 @@ import java.util.function.LongSupplier;
  */
 final class TransactionCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionCoordinator.class);
+    private static final long LOAD_RETRY_MS = 1_000;
 
     /** One transactional id; every mutable field is guarded by the entry's monitor. */
     private static final class Entry {
         final int partition;
+        /** The leader epoch of the partition's loading this entry belongs to: the coordinator epoch. */
+        final int coordinatorEpoch;
         /** Null until the first record of the id was persisted. */
         TransactionMetadata current;
         /** Written to the log, not yet replicated: the id is busy until then. */
@@ -62,8 +67,9 @@ final class TransactionCoordinator implements AutoCloseable {
         /** A completion run is writing markers for this id. */
         boolean completing;
 
-        Entry(int partition) {
+        Entry(int partition, int coordinatorEpoch) {
             this.partition = partition;
+            this.coordinatorEpoch = coordinatorEpoch;
         }
     }
 
@@ -84,9 +90,15 @@ final class TransactionCoordinator implements AutoCloseable {
     private final ConcurrentMap<Integer, Integer> owned = new ConcurrentHashMap<>();
     private final Set<Integer> loadedPartitions = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService scheduler;
+    private final IntFunction<OptionalInt> leaderEpochOf;
 
+    /**
+     * @param leaderEpochOf the leader epoch of a {@code __transaction_state} partition while this broker
+     *                      leads it, read when acting on a leadership change
+     */
     TransactionCoordinator(TransactionConfig config, TransactionStateStore store, TransactionMarkerWriter markers,
-                           LongSupplier producerIds, Clock clock) {
+                           LongSupplier producerIds, Clock clock, IntFunction<OptionalInt> leaderEpochOf) {
+        this.leaderEpochOf = leaderEpochOf;
         this.config = config;
         this.store = store;
         this.markers = markers;
@@ -105,23 +117,17 @@ final class TransactionCoordinator implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::abortTimedOutQuietly, interval, interval, TimeUnit.MILLISECONDS);
     }
 
-    /** This broker now leads {@code __transaction_state} partition {@code partition} at {@code leaderEpoch}. */
-    void onBecomeLeader(int partition, int leaderEpoch) {
-        owned.put(partition, leaderEpoch);
-        loadedPartitions.remove(partition);
-        execute(() -> load(partition, leaderEpoch));
-    }
-
-    /** This broker no longer leads {@code partition}: stop answering for its ids, then forget them. */
-    void onResign(int partition) {
-        owned.remove(partition);
-        loadedPartitions.remove(partition);
-        execute(() -> {
-            if (!owned.containsKey(partition)) {
-                entries.values().removeIf(e -> e.partition == partition);
-                log.info("Unloaded the transactional ids of __transaction_state-{}", partition);
-            }
-        });
+    /**
+     * Leadership of {@code partition} changed (a hint: such calls may arrive late or out of order).
+     * When the hint says it was lost, stop answering for its ids at once; either way, settle on the
+     * coordinator thread against the current leadership.
+     */
+    void onLeadershipChange(int partition, boolean leader) {
+        if (!leader) {
+            owned.remove(partition);
+            loadedPartitions.remove(partition);
+        }
+        execute(() -> reconcile(partition));
     }
 
     private void execute(Runnable task) {
@@ -133,25 +139,52 @@ final class TransactionCoordinator implements AutoCloseable {
     }
 
     /**
-     * Replays the partition's log (this broker's log is the partition's truth now that it leads it),
-     * then completes the transactions found prepared: their markers may be missing.
+     * Coordinator thread: makes what this broker serves for {@code partition} match its leadership now.
+     * Not leading: forget the partition's ids. Leading at an epoch not loaded yet (first time, or
+     * again after someone else led and may have written): load it.
      */
-    private void load(int partition, int leaderEpoch) {
-        if (!Integer.valueOf(leaderEpoch).equals(owned.get(partition))) {
+    private void reconcile(int partition) {
+        OptionalInt epoch = leaderEpochOf.apply(partition);
+        if (epoch.isEmpty()) {
+            owned.remove(partition);
+            loadedPartitions.remove(partition);
+            if (entries.values().removeIf(e -> e.partition == partition)) {
+                log.info("Unloaded the transactional ids of __transaction_state-{}", partition);
+            }
             return;
         }
+        int leaderEpoch = epoch.getAsInt();
+        if (Integer.valueOf(leaderEpoch).equals(owned.get(partition)) && loadedPartitions.contains(partition)) {
+            return;
+        }
+        owned.put(partition, leaderEpoch);
+        loadedPartitions.remove(partition);
+        load(partition, leaderEpoch);
+    }
+
+    /**
+     * Replays the partition's log (this broker's log is the partition's truth now that it leads it),
+     * then completes the transactions found prepared: their markers may be missing. A load that
+     * fails is tried again; meanwhile clients are told COORDINATOR_LOAD_IN_PROGRESS.
+     */
+    private void load(int partition, int leaderEpoch) {
         long started = System.nanoTime();
         Map<String, TransactionMetadata> loaded;
         try {
             loaded = store.load(partition);
         } catch (RuntimeException e) {
-            log.error("Cannot load __transaction_state-{}; its transactional ids stay unavailable here", partition, e);
+            log.error("Cannot load __transaction_state-{}; trying again in {} ms", partition, LOAD_RETRY_MS, e);
+            try {
+                scheduler.schedule(() -> reconcile(partition), LOAD_RETRY_MS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // Shutting down.
+            }
             return;
         }
         entries.values().removeIf(e -> e.partition == partition);
         List<Entry> prepared = new ArrayList<>();
         loaded.forEach((id, txn) -> {
-            Entry entry = new Entry(partition);
+            Entry entry = new Entry(partition, leaderEpoch);
             entry.current = txn;
             if (txn.state().isPreparing()) {
                 entry.markersPending = new HashSet<>(txn.partitions());
@@ -159,9 +192,6 @@ final class TransactionCoordinator implements AutoCloseable {
             }
             entries.put(id, entry);
         });
-        if (!Integer.valueOf(leaderEpoch).equals(owned.get(partition))) {
-            return;
-        }
         loadedPartitions.add(partition);
         log.info("Coordinating the {} transactional ids of __transaction_state-{} (leader epoch {}), loaded in {} ms",
                 loaded.size(), partition, leaderEpoch, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
@@ -169,6 +199,12 @@ final class TransactionCoordinator implements AutoCloseable {
             log.info("Completing {} found at load", describeLocked(entry));
             completeTransaction(entry);
         }
+    }
+
+    /** Whether {@code entry} is still how this broker coordinates its id: not replaced by a reload. */
+    private boolean isCurrent(String transactionalId, Entry entry) {
+        return entries.get(transactionalId) == entry && loadedPartitions.contains(entry.partition)
+                && Integer.valueOf(entry.coordinatorEpoch).equals(owned.get(entry.partition));
     }
 
     private static String describeLocked(Entry entry) {
@@ -194,8 +230,23 @@ final class TransactionCoordinator implements AutoCloseable {
         return loadedPartitions.contains(partition) ? Errors.NONE : Errors.COORDINATOR_LOAD_IN_PROGRESS;
     }
 
+    /** The id's entry; null when its partition is not (or no longer) coordinated here. */
     private Entry entryFor(String transactionalId) {
-        return entries.computeIfAbsent(transactionalId, id -> new Entry(store.partitionFor(id)));
+        int partition = store.partitionFor(transactionalId);
+        Integer epoch = owned.get(partition);
+        if (epoch == null) {
+            return null;
+        }
+        return entries.computeIfAbsent(transactionalId, id -> new Entry(partition, epoch));
+    }
+
+    /** Drops an entry created for a request that wrote nothing: only ids with a record are kept. */
+    private void forgetIfUnwritten(String transactionalId, Entry entry) {
+        synchronized (entry) {
+            if (entry.current == null && entry.pending == null) {
+                entries.remove(transactionalId, entry);
+            }
+        }
     }
 
     // -------------------------------------------------------------------------------------------- requests
@@ -207,6 +258,9 @@ final class TransactionCoordinator implements AutoCloseable {
             return CompletableFuture.completedFuture(InitResult.error(error));
         }
         Entry entry = entryFor(transactionalId);
+        if (entry == null) {
+            return CompletableFuture.completedFuture(InitResult.error(Errors.NOT_COORDINATOR));
+        }
         TxnDecision decision;
         CompletableFuture<Errors> persisted;
         synchronized (entry) {
@@ -215,13 +269,15 @@ final class TransactionCoordinator implements AutoCloseable {
             }
             decision = TransactionStateMachine.initProducerId(entry.current, transactionalId, timeoutMs,
                     config.maxTimeoutMs(), expectedPid, expectedEpoch, clock.millis(), producerIds);
-            if (decision.kind() == TxnDecision.Kind.REPLY) {
-                return CompletableFuture.completedFuture(InitResult.error(decision.error()));
-            }
-            persisted = persist(entry, decision.next());
+            persisted = decision.kind() == TxnDecision.Kind.REPLY ? null : persist(entry, decision.next());
+        }
+        if (persisted == null) {
+            forgetIfUnwritten(transactionalId, entry);
+            return CompletableFuture.completedFuture(InitResult.error(decision.error()));
         }
         return persisted.thenApply(persistError -> {
             if (persistError != Errors.NONE) {
+                forgetIfUnwritten(transactionalId, entry);
                 return InitResult.error(persistError);
             }
             TransactionMetadata next = decision.next();
@@ -316,6 +372,12 @@ final class TransactionCoordinator implements AutoCloseable {
                     log.warn("Record of {} not replicated: {}", next, error);
                     return CoordinatorWriteErrors.forCoordinatorWrite(error);
                 }
+                if (!isCurrent(next.transactionalId(), entry)) {
+                    // The partition was reloaded meanwhile (leadership moved and came back): the
+                    // loaded entry, not this one, speaks for the id now; the client asks again.
+                    log.info("Record of {} written while the coordinator was reloading; not installed", next);
+                    return Errors.NOT_COORDINATOR;
+                }
                 entry.current = next;
                 if (next.state().isPreparing()) {
                     entry.markersPending = new HashSet<>(next.partitions());
@@ -326,6 +388,19 @@ final class TransactionCoordinator implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------- completion
+
+    /** What became of one partition's marker. */
+    private enum MarkerOutcome {
+        /** Written, or not needed (the partition is gone). */
+        DONE,
+        /** Not written now; worth trying again. */
+        RETRY,
+        /**
+         * Refused for good because the partition has seen a newer producer epoch or coordinator: a
+         * newer coordinator owns this transaction, so this one stops completing it (as Kafka does).
+         */
+        ABANDON
+    }
 
     /**
      * Writes the markers of a prepared transaction to every partition still without one (in parallel,
@@ -338,30 +413,37 @@ final class TransactionCoordinator implements AutoCloseable {
         }
         TransactionMetadata txn;
         List<TopicPartition> todo;
-        int coordinatorEpoch;
         synchronized (entry) {
-            Integer epoch = owned.get(entry.partition);
             if (entry.completing || entry.pending != null || entry.current == null
-                    || !entry.current.state().isPreparing() || epoch == null) {
+                    || !entry.current.state().isPreparing() || !isCurrent(entry.current.transactionalId(), entry)) {
                 return;
             }
             entry.completing = true;
             txn = entry.current;
             todo = new ArrayList<>(entry.markersPending);
-            coordinatorEpoch = epoch;
         }
         boolean commit = txn.state() == TransactionState.PREPARE_COMMIT;
         AtomicBoolean retry = new AtomicBoolean();
+        AtomicBoolean abandon = new AtomicBoolean();
         List<CompletableFuture<Void>> writes = new ArrayList<>();
         for (TopicPartition tp : todo) {
-            writes.add(markers.write(new MarkerChannel.Marker(tp, txn.producerId(), txn.producerEpoch(), commit,
-                    coordinatorEpoch)).thenAccept(error -> {
-                if (markerDone(txn, tp, error)) {
-                    synchronized (entry) {
-                        entry.markersPending.remove(tp);
+            CompletableFuture<Errors> written;
+            try {
+                written = markers.write(new MarkerChannel.Marker(tp, txn.producerId(), txn.producerEpoch(), commit,
+                        entry.coordinatorEpoch));
+            } catch (RuntimeException e) {
+                log.error("Marker for {} of {} could not be sent", tp, txn.transactionalId(), e);
+                written = CompletableFuture.completedFuture(Errors.UNKNOWN_SERVER_ERROR);
+            }
+            writes.add(written.thenAccept(error -> {
+                switch (markerOutcome(txn, tp, error)) {
+                    case DONE -> {
+                        synchronized (entry) {
+                            entry.markersPending.remove(tp);
+                        }
                     }
-                } else {
-                    retry.set(true);
+                    case RETRY -> retry.set(true);
+                    case ABANDON -> abandon.set(true);
                 }
             }));
         }
@@ -370,38 +452,35 @@ final class TransactionCoordinator implements AutoCloseable {
                     if (failure != null) {
                         log.error("Writing the markers of {} failed", txn.transactionalId(), failure);
                     }
-                    afterMarkers(entry, txn, retry.get() || failure != null);
+                    afterMarkers(entry, txn, retry.get() || failure != null, abandon.get());
                 });
     }
 
-    /** Whether a partition's marker needs no more attempts. */
-    private boolean markerDone(TransactionMetadata txn, TopicPartition tp, Errors error) {
+    private MarkerOutcome markerOutcome(TransactionMetadata txn, TopicPartition tp, Errors error) {
         switch (error) {
             case NONE:
-                return true;
+                return MarkerOutcome.DONE;
             case UNKNOWN_TOPIC_OR_PARTITION:
                 if (!markers.partitionExists(tp)) {
                     log.info("Partition {} of {} no longer exists; no marker needed", tp, txn.transactionalId());
-                    return true;
+                    return MarkerOutcome.DONE;
                 }
                 break;
             case INVALID_PRODUCER_EPOCH, PRODUCER_FENCED, TRANSACTION_COORDINATOR_FENCED:
-                // The partition has seen a newer producer epoch or coordinator: this marker can never be
-                // written, and holding the transaction in Prepare* forever would block the producer.
-                log.error("Marker for {} of {} refused with {}; giving up on this partition", tp,
+                log.warn("Marker for {} of {} refused with {}: a newer coordinator owns it; stopping here", tp,
                         txn.transactionalId(), error);
-                return true;
+                return MarkerOutcome.ABANDON;
             default:
                 break;
         }
         log.debug("Marker for {} of {} not written, will retry: {}", tp, txn.transactionalId(), error);
-        return false;
+        return MarkerOutcome.RETRY;
     }
 
-    private void afterMarkers(Entry entry, TransactionMetadata txn, boolean retry) {
+    private void afterMarkers(Entry entry, TransactionMetadata txn, boolean retry, boolean abandon) {
         CompletableFuture<Errors> completed;
         synchronized (entry) {
-            if (entry.current != txn || entries.get(txn.transactionalId()) != entry) {
+            if (abandon || entry.current != txn || !isCurrent(txn.transactionalId(), entry)) {
                 entry.completing = false;
                 return;
             }
@@ -416,11 +495,14 @@ final class TransactionCoordinator implements AutoCloseable {
             synchronized (entry) {
                 entry.completing = false;
             }
-            if (error == Errors.NONE) {
-                log.debug("Completed {}", txn);
-            } else {
+            if (error != Errors.NONE) {
                 scheduleRetry(entry);
+                return;
             }
+            log.debug("Completed {}", txn);
+            // A next transaction may have been prepared while this flag was still set, and its own
+            // completion call then returned early: start it now (a no-op unless it is prepared).
+            completeTransaction(entry);
         });
     }
 

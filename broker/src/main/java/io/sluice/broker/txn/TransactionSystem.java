@@ -70,7 +70,9 @@ public final class TransactionSystem implements AutoCloseable {
         TransactionMarkerWriter markers = new TransactionMarkerWriter(brokerConfig.brokerId(),
                 tp -> leaderOf(topics, replicas, tp), liveNodes, appender, groups::onTxnMarker, clock, requestTimeoutMs);
         TransactionCoordinator coordinator = new TransactionCoordinator(config, store, markers,
-                producerIds::nextProducerId, clock);
+                producerIds::nextProducerId, clock, partition -> replicas.leaderEpoch(
+                        new TopicPartition(Topic.TRANSACTION_STATE_TOPIC_NAME, partition))
+                        .map(OptionalInt::of).orElse(OptionalInt.empty()));
         TransactionApis apis = new TransactionApis(coordinator, topics, new InitProducerIdHandler(producerIds),
                 groups::partitionFor);
         apis.register(router, groups::txnOffsetCommit);
@@ -81,11 +83,7 @@ public final class TransactionSystem implements AutoCloseable {
             if (!tp.topic().equals(Topic.TRANSACTION_STATE_TOPIC_NAME)) {
                 return;
             }
-            if (leader) {
-                coordinator.onBecomeLeader(tp.partition(), replicas.leaderEpoch(tp).orElse(0));
-            } else {
-                coordinator.onResign(tp.partition());
-            }
+            coordinator.onLeadershipChange(tp.partition(), leader);
         });
         groups.transactionCoordinators(transactionalId -> {
             stateTopic.ensure(true);
