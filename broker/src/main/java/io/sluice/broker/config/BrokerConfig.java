@@ -69,6 +69,9 @@ public final class BrokerConfig extends AbstractConfig {
     public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
     public static final String TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS =
             "transaction.abort.timed.out.transaction.cleanup.interval.ms";
+    public static final String TRANSACTIONAL_ID_EXPIRATION_MS = "transactional.id.expiration.ms";
+    public static final String TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS =
+            "transaction.remove.expired.transaction.cleanup.interval.ms";
     public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
     public static final String BROKER_RACK = "broker.rack";
     public static final String AUTO_LEADER_REBALANCE_ENABLE = "auto.leader.rebalance.enable";
@@ -169,6 +172,12 @@ public final class BrokerConfig extends AbstractConfig {
                     "Largest transaction.timeout.ms a producer may ask for; larger ones get INVALID_TRANSACTION_TIMEOUT.")
             .define(TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS, Type.INT, 10_000, Range.atLeast(1),
                     Importance.LOW, "How often the coordinator looks for transactions past their timeout to abort.")
+            .define(TRANSACTIONAL_ID_EXPIRATION_MS, Type.INT, 604_800_000, Range.atLeast(1), Importance.HIGH,
+                    "How long a transactional id with no transaction in progress is kept without any change before"
+                            + " the coordinator forgets it (a tombstone in __transaction_state); its next"
+                            + " InitProducerId then gets a new producer id.")
+            .define(TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS, Type.INT, 3_600_000, Range.atLeast(1),
+                    Importance.LOW, "How often the coordinator looks for transactional ids to expire.")
             .define(PRODUCER_ID_EXPIRATION_MS, Type.LONG, 86_400_000L, Range.atLeast(1), Importance.LOW,
                     "How long an idle producer's de-duplication state is kept.")
             .define(BROKER_RACK, Type.STRING, null, Importance.MEDIUM,

@@ -10,6 +10,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
 import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
@@ -130,6 +131,8 @@ final class ProducerStateManager {
      * @throws OutOfOrderSequenceException   on a sequence gap, or a new epoch not starting at 0
      * @throws InvalidProducerEpochException on an epoch older than the producer's current one
      * @throws InvalidTxnStateException      on a non-transactional write while a transaction is open
+     * @throws TransactionCoordinatorFencedException on a marker from a coordinator older than the one
+     *                                       that wrote the producer's last marker here
      */
     Optional<Duplicate> check(MemoryRecords batches) {
         Map<Long, RecordBatch> earlierInRequest = null;
@@ -142,8 +145,18 @@ final class ProducerStateManager {
             if (earlier != null) {
                 checkFollows(earlier, batch);
             } else {
-                AppendVerdict verdict = table.check(producerId, batch.producerEpoch(), batch.baseSequence(),
-                        batch.lastSequence(), batch.isTransactional(), batch.isControlBatch());
+                AppendVerdict verdict;
+                if (batch.isControlBatch()) {
+                    Optional<EndTransactionMarker> marker = txnMarker(batch);
+                    if (marker.isEmpty()) {
+                        // Changes no producer state (see record), so there is nothing to check it against.
+                        continue;
+                    }
+                    verdict = table.checkMarker(producerId, batch.producerEpoch(), marker.get().coordinatorEpoch());
+                } else {
+                    verdict = table.check(producerId, batch.producerEpoch(), batch.baseSequence(),
+                            batch.lastSequence(), batch.isTransactional());
+                }
                 switch (verdict.outcome()) {
                     case ACCEPT -> { }
                     case DUPLICATE -> {
@@ -152,6 +165,7 @@ final class ProducerStateManager {
                     case OUT_OF_ORDER_SEQUENCE -> throw new OutOfOrderSequenceException(reason(verdict));
                     case INVALID_PRODUCER_EPOCH -> throw new InvalidProducerEpochException(reason(verdict));
                     case INVALID_TXN_STATE -> throw new InvalidTxnStateException(reason(verdict));
+                    case COORDINATOR_FENCED -> throw new TransactionCoordinatorFencedException(reason(verdict));
                     default -> throw new IllegalStateException("Unknown verdict " + verdict);
                 }
             }
@@ -215,21 +229,31 @@ final class ProducerStateManager {
         return completed;
     }
 
+    /** The commit or abort marker a control batch holds; empty for any other control batch. */
+    private static Optional<EndTransactionMarker> txnMarker(RecordBatch batch) {
+        Iterator<Record> records = batch.iterator();
+        if (!records.hasNext()) {
+            return Optional.empty();
+        }
+        Record first = records.next();
+        ControlRecordType type = ControlRecordType.parse(first.key());
+        if (type != ControlRecordType.COMMIT && type != ControlRecordType.ABORT) {
+            return Optional.empty();
+        }
+        return Optional.of(EndTransactionMarker.deserialize(first));
+    }
+
     /** Records one batch; an abort it completes goes to {@code txnIndex} unless that is null. */
     private Optional<CompletedTxn> record(RecordBatch batch, TransactionIndex txnIndex) {
         if (batch.isControlBatch()) {
-            Iterator<Record> records = batch.iterator();
-            if (!records.hasNext()) {
+            Optional<EndTransactionMarker> found = txnMarker(batch);
+            if (found.isEmpty()) {
                 return Optional.empty();
             }
-            Record first = records.next();
-            ControlRecordType type = ControlRecordType.parse(first.key());
-            if (type != ControlRecordType.COMMIT && type != ControlRecordType.ABORT) {
-                return Optional.empty();
-            }
-            EndTransactionMarker marker = EndTransactionMarker.deserialize(first);
+            EndTransactionMarker marker = found.get();
             Optional<CompletedTxn> completed = table.recordMarker(batch.producerId(), batch.producerEpoch(),
-                    batch.baseOffset(), marker.controlType() == ControlRecordType.COMMIT, batch.maxTimestamp());
+                    marker.coordinatorEpoch(), batch.baseOffset(), marker.controlType() == ControlRecordType.COMMIT,
+                    batch.maxTimestamp());
             if (txnIndex != null && completed.isPresent() && completed.get().aborted()) {
                 CompletedTxn txn = completed.get();
                 // The table already closed this transaction, so its oldest open one is the LSO Kafka records.

@@ -278,7 +278,7 @@ final class TransactionApis {
                                 .setProducerEpoch(p.epoch())
                                 .setLastSequence(p.batches().isEmpty() ? -1 : p.batches().get(p.batches().size() - 1).lastSeq())
                                 .setLastTimestamp(p.lastTimestamp())
-                                .setCoordinatorEpoch(-1) // producer state does not record it
+                                .setCoordinatorEpoch(p.coordinatorEpoch())
                                 .setCurrentTxnStartOffset(p.currentTxnFirstOffset()));
                     }
                 }

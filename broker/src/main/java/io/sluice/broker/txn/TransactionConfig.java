@@ -11,11 +11,13 @@ import io.sluice.broker.config.BrokerConfig;
  * @param stateLogMinIsr           {@code transaction.state.log.min.isr}
  * @param maxTimeoutMs             {@code transaction.max.timeout.ms}
  * @param abortTimedOutIntervalMs  {@code transaction.abort.timed.out.transaction.cleanup.interval.ms}
+ * @param idExpirationMs           {@code transactional.id.expiration.ms}
+ * @param removeExpiredIntervalMs  {@code transaction.remove.expired.transaction.cleanup.interval.ms}
  * @param markerRetryBackoffMs     wait before retrying markers that could not be written
  */
 public record TransactionConfig(int stateLogNumPartitions, short stateLogReplicationFactor, int stateLogSegmentBytes,
                                 int stateLogMinIsr, int maxTimeoutMs, long abortTimedOutIntervalMs,
-                                long markerRetryBackoffMs) {
+                                long idExpirationMs, long removeExpiredIntervalMs, long markerRetryBackoffMs) {
 
     public static TransactionConfig from(BrokerConfig broker) {
         return new TransactionConfig(
@@ -25,6 +27,8 @@ public record TransactionConfig(int stateLogNumPartitions, short stateLogReplica
                 broker.getInt(BrokerConfig.TRANSACTION_STATE_LOG_MIN_ISR),
                 broker.getInt(BrokerConfig.TRANSACTION_MAX_TIMEOUT_MS),
                 broker.getInt(BrokerConfig.TRANSACTION_ABORT_TIMED_OUT_CLEANUP_INTERVAL_MS),
+                broker.getInt(BrokerConfig.TRANSACTIONAL_ID_EXPIRATION_MS),
+                broker.getInt(BrokerConfig.TRANSACTION_REMOVE_EXPIRED_CLEANUP_INTERVAL_MS),
                 500L);
     }
 }

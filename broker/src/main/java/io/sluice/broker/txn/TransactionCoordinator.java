@@ -44,10 +44,14 @@ import java.util.function.LongSupplier;
  * (clients retry); while an id is PrepareCommit/PrepareAbort its markers are being written (or will be
  * by whichever broker loads it next), and the id leaves Prepare* only once every marker is written.
  *
+ * <p>An id idle for {@code transactional.id.expiration.ms} with no transaction in flight expires: its
+ * Dead state is persisted as a tombstone, and once that is replicated the id is dropped from the
+ * cache, so that it is unknown to every API and its next InitProducerId starts it afresh.
+ *
  * <p>Threads: requests run on the broker's request threads and hold the id's lock only while deciding
  * and appending locally; replication and markers complete asynchronously, on whichever thread saw
- * them complete. One scheduler thread loads partitions, aborts timed-out transactions and retries
- * markers that failed.
+ * them complete. One scheduler thread loads partitions, aborts timed-out transactions, expires idle
+ * ids and retries markers that failed.
  */
 final class TransactionCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionCoordinator.class);
@@ -58,7 +62,10 @@ final class TransactionCoordinator implements AutoCloseable {
         final int partition;
         /** The leader epoch of the partition's loading this entry belongs to: the coordinator epoch. */
         final int coordinatorEpoch;
-        /** Null until the first record of the id was persisted. */
+        /**
+         * Null until the first record of the id was persisted. Dead once its expiry was persisted: the
+         * entry is then out of {@code entries}, and a request still holding it must not use it.
+         */
         TransactionMetadata current;
         /** Written to the log, not yet replicated: the id is busy until then. */
         TransactionMetadata pending;
@@ -111,10 +118,12 @@ final class TransactionCoordinator implements AutoCloseable {
         });
     }
 
-    /** Starts the timed-out transaction check. Partitions are loaded as leadership arrives. */
+    /** Starts the timed-out transaction and expired id checks. Partitions are loaded as leadership arrives. */
     void start() {
         long interval = config.abortTimedOutIntervalMs();
         scheduler.scheduleWithFixedDelay(this::abortTimedOutQuietly, interval, interval, TimeUnit.MILLISECONDS);
+        long expiry = config.removeExpiredIntervalMs();
+        scheduler.scheduleWithFixedDelay(this::removeExpiredQuietly, expiry, expiry, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -264,7 +273,8 @@ final class TransactionCoordinator implements AutoCloseable {
         TxnDecision decision;
         CompletableFuture<Errors> persisted;
         synchronized (entry) {
-            if (entry.pending != null) {
+            if (entry.pending != null || isDead(entry)) {
+                // Busy, or expired since it was looked up: the client's retry finds the id settled or gone.
                 return CompletableFuture.completedFuture(InitResult.error(Errors.CONCURRENT_TRANSACTIONS));
             }
             decision = TransactionStateMachine.initProducerId(entry.current, transactionalId, timeoutMs,
@@ -381,6 +391,11 @@ final class TransactionCoordinator implements AutoCloseable {
                 entry.current = next;
                 if (next.state().isPreparing()) {
                     entry.markersPending = new HashSet<>(next.partitions());
+                }
+                if (isDead(entry)) {
+                    // Expired: the tombstone is durable, so the id is forgotten here too.
+                    entries.remove(next.transactionalId(), entry);
+                    log.debug("Expired transactional id {}", next.transactionalId());
                 }
                 return Errors.NONE;
             }
@@ -514,7 +529,24 @@ final class TransactionCoordinator implements AutoCloseable {
         }
     }
 
+    private static boolean isDead(Entry entry) {
+        return entry.current != null && entry.current.state() == TransactionState.DEAD;
+    }
+
     // ------------------------------------------------------------------------------------------- timeouts
+
+    /** The current metadata of every id of a loaded partition with no change being persisted. */
+    private List<TransactionMetadata> settled() {
+        List<TransactionMetadata> settled = new ArrayList<>();
+        for (Entry entry : entries.values()) {
+            synchronized (entry) {
+                if (entry.current != null && entry.pending == null && loadedPartitions.contains(entry.partition)) {
+                    settled.add(entry.current);
+                }
+            }
+        }
+        return settled;
+    }
 
     /**
      * Starts aborting, with an epoch bump that fences the producer, every Ongoing transaction past its
@@ -522,14 +554,7 @@ final class TransactionCoordinator implements AutoCloseable {
      */
     int abortTimedOut() {
         long now = clock.millis();
-        List<TransactionMetadata> candidates = new ArrayList<>();
-        for (Entry entry : entries.values()) {
-            synchronized (entry) {
-                if (entry.current != null && entry.pending == null && loadedPartitions.contains(entry.partition)) {
-                    candidates.add(entry.current);
-                }
-            }
-        }
+        List<TransactionMetadata> candidates = settled();
         int aborted = 0;
         for (TransactionMetadata expired : TransactionFilter.timedOut(candidates, now)) {
             Entry entry = entries.get(expired.transactionalId());
@@ -560,6 +585,42 @@ final class TransactionCoordinator implements AutoCloseable {
             abortTimedOut();
         } catch (RuntimeException e) {
             log.error("Aborting timed-out transactions failed", e);
+        }
+    }
+
+    /**
+     * Starts expiring every id left unchanged for {@code transactional.id.expiration.ms} with no
+     * transaction in flight: persists its Dead state as a tombstone, and forgets the id once that is
+     * replicated (see {@link #persist}). An id whose tombstone could not be written stays as it was and
+     * is tried again at the next run. Returns how many ids it started expiring.
+     */
+    int removeExpiredTransactionalIds() {
+        long now = clock.millis();
+        int expiring = 0;
+        for (TransactionMetadata idle : TransactionFilter.expired(settled(), now, config.idExpirationMs())) {
+            Entry entry = entries.get(idle.transactionalId());
+            if (entry == null) {
+                continue;
+            }
+            synchronized (entry) {
+                if (entry.current != idle || entry.pending != null) {
+                    continue;
+                }
+                persist(entry, TransactionStateMachine.expire(idle, now));
+            }
+            expiring++;
+        }
+        if (expiring > 0) {
+            log.info("Expiring {} transactional id(s) unchanged for {} ms", expiring, config.idExpirationMs());
+        }
+        return expiring;
+    }
+
+    private void removeExpiredQuietly() {
+        try {
+            removeExpiredTransactionalIds();
+        } catch (RuntimeException e) {
+            log.error("Expiring transactional ids failed", e);
         }
     }
 

@@ -58,13 +58,13 @@ final class TransactionStateStore {
     }
 
     /**
-     * Appends the id's new metadata as the partition's leader; throws if the log refuses it. The future
-     * completes with NONE once the record is replicated (or the error that prevented that): callers
-     * install the metadata only then.
+     * Appends the id's new metadata as the partition's leader (a tombstone when it is Dead); throws if
+     * the log refuses it. The future completes with NONE once the record is replicated (or the error
+     * that prevented that): callers install the metadata only then.
      */
     CompletableFuture<Errors> append(TransactionMetadata txn) {
         SimpleRecord record = new SimpleRecord(txn.txnLastUpdateTimestamp(),
-                TransactionLogRecords.key(txn.transactionalId()), TransactionLogRecords.value(txn));
+                TransactionLogRecords.key(txn.transactionalId()), TransactionLogRecords.valueFor(txn));
         return appender.append(tp(partitionFor(txn.transactionalId())),
                 MemoryRecords.withRecords(Compression.NONE, record)).replicated();
     }

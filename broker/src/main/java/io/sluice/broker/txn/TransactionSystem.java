@@ -31,7 +31,8 @@ import java.util.function.IntSupplier;
  * broker leads (loading them as leadership arrives, completing transactions found prepared), serves
  * InitProducerId (in place of the plain handler), AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit,
  * EndTxn, DescribeTransactions, ListTransactions and WriteTxnMarkers, makes FindCoordinator answer for
- * transactional ids with the leader of their partition, and aborts transactions past their timeout.
+ * transactional ids with the leader of their partition, aborts transactions past their timeout and
+ * expires transactional ids left idle for {@code transactional.id.expiration.ms}.
  * Close it before the group coordinator and the logs.
  */
 public final class TransactionSystem implements AutoCloseable {

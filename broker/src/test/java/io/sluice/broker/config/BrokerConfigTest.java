@@ -46,6 +46,16 @@ class BrokerConfigTest {
     }
 
     @Test
+    void transactionalIdExpirationHasKafkasNamesAndDefaults() {
+        BrokerConfig defaults = BrokerConfig.of(Map.of());
+        assertThat(defaults.getInt("transactional.id.expiration.ms")).isEqualTo(7 * 24 * 60 * 60 * 1000);
+        assertThat(defaults.getInt("transaction.remove.expired.transaction.cleanup.interval.ms")).isEqualTo(3_600_000);
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("transactional.id.expiration.ms", "0")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("transactional.id.expiration.ms");
+    }
+
+    @Test
     void topicOverridesWinOverBrokerDefaults() {
         BrokerConfig broker = BrokerConfig.of(Map.of("log.retention.ms", "1000", "log.segment.bytes", "4096"));
         LogConfig topic = LogConfig.of(broker, Map.of("retention.ms", "5000"));

@@ -79,7 +79,11 @@ class TransactionsIT {
     }
 
     static List<Marker> markers(TopicPartition tp) {
-        Path dir = broker.dataDir().resolve(tp.topic() + "-" + tp.partition());
+        return markers(tp, broker);
+    }
+
+    static List<Marker> markers(TopicPartition tp, TestBroker on) {
+        Path dir = on.dataDir().resolve(tp.topic() + "-" + tp.partition());
         List<Marker> out = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path segment : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {

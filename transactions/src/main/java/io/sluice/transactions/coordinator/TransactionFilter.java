@@ -35,6 +35,14 @@ public record TransactionFilter(Set<TransactionState> states, Set<Long> producer
                 && (idPattern == null || idPattern.matcher(txn.transactionalId()).matches());
     }
 
+    /** Ids idle for at least {@code expirationMs}: the ones the coordinator expires, least recently used first. */
+    public static List<TransactionMetadata> expired(Collection<TransactionMetadata> all, long now, long expirationMs) {
+        return all.stream()
+                .filter(t -> t.hasExpired(now, expirationMs))
+                .sorted(java.util.Comparator.comparingLong(TransactionMetadata::txnLastUpdateTimestamp))
+                .toList();
+    }
+
     /** Ongoing transactions past their timeout: the ones the coordinator aborts, oldest first. */
     public static List<TransactionMetadata> timedOut(Collection<TransactionMetadata> all, long now) {
         return all.stream()

@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * The records of {@code __transaction_state}: one per change of a transactional id, keyed by the id so
- * that compaction keeps the latest; a null value (tombstone) removes the id.
+ * that compaction keeps the latest; a null value (tombstone) removes the id, and is how an expired
+ * (Dead) id is written ({@link #valueFor}).
  *
  * <pre>
  * key   := version:int16 (0) transactionalId:string
@@ -55,6 +56,11 @@ public final class TransactionLogRecords {
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("Truncated transaction log key", e);
         }
+    }
+
+    /** The value of the record that persists {@code m}: null (a tombstone) once the id is Dead. */
+    public static byte[] valueFor(TransactionMetadata m) {
+        return m.state() == TransactionState.DEAD ? null : value(m);
     }
 
     public static byte[] value(TransactionMetadata m) {

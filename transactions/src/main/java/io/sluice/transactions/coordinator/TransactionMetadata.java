@@ -69,6 +69,14 @@ public record TransactionMetadata(String transactionalId, long producerId, long 
     }
 
     /**
+     * True when the id may expire at {@code now}: no transaction open or completing, and unchanged for
+     * at least {@code expirationMs} ({@code transactional.id.expiration.ms}).
+     */
+    public boolean hasExpired(long now, long expirationMs) {
+        return state.allowsExpiration() && txnLastUpdateTimestamp <= now - expirationMs;
+    }
+
+    /**
      * A copy in state {@code next} with the given fields.
      *
      * @throws IllegalStateException if the state machine does not allow {@code state -> next}

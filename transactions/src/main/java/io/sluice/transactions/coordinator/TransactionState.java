@@ -14,12 +14,15 @@ import java.util.Set;
  *     ▲                        │  └──EndTxn(abort)────▶ PrepareAbort ──markers──▶ CompleteAbort
  *     │                        └─fence/timeout─▶ PrepareEpochFence ─▶ PrepareAbort
  *     └──InitProducerId── Empty / CompleteCommit / CompleteAbort (epoch bump)
+ *
+ *   Empty / CompleteCommit / CompleteAbort ──idle for transactional.id.expiration.ms──▶ Dead
  * </pre>
  *
  * <p>{@link #PREPARE_EPOCH_FENCE} is transient, as in Kafka: the coordinator bumps the epoch of an
  * Ongoing transaction and aborts it in one step, so what reaches the log is the PrepareAbort record
- * carrying the bumped epoch. {@link #DEAD} is for an expired transactional id (written as a
- * tombstone).
+ * carrying the bumped epoch. {@link #DEAD} is final: an expired transactional id, written to the log
+ * as a tombstone and then forgotten, so that its next InitProducerId starts it afresh with a new
+ * producer id. Only an id with no transaction in flight may expire ({@link #allowsExpiration}).
  */
 public enum TransactionState {
     EMPTY("Empty", (byte) 0),
@@ -84,6 +87,11 @@ public enum TransactionState {
 
     public boolean canTransitionTo(TransactionState next) {
         return next.validPrevious().contains(this);
+    }
+
+    /** Whether an id idle in this state may expire: only when no transaction is open or completing. */
+    public boolean allowsExpiration() {
+        return canTransitionTo(DEAD);
     }
 
     /** A transaction whose markers are being written: the client must wait (CONCURRENT_TRANSACTIONS). */

@@ -27,7 +27,8 @@ public final class TransactionStateMachine {
     /**
      * InitProducerId with a transactional id.
      *
-     * @param current        the id's metadata, or null if the coordinator has never seen it
+     * @param current        the id's metadata, or null if the coordinator has never seen it (or Dead, if it
+     *                       expired)
      * @param expectedPid    the producer id the client has (v3+, KIP-360), or -1
      * @param expectedEpoch  its epoch, or -1
      * @param newProducerId  allocates a fresh producer id; called only when one is needed
@@ -45,7 +46,8 @@ public final class TransactionStateMachine {
         if (expected && (expectedPid == NO_PRODUCER_ID || expectedEpoch == NO_PRODUCER_EPOCH)) {
             return TxnDecision.reply(Errors.INVALID_REQUEST);
         }
-        TransactionMetadata txn = current != null ? current
+        // An expired id is forgotten: it starts afresh, with a new producer id.
+        TransactionMetadata txn = isKnown(current) ? current
                 : TransactionMetadata.create(transactionalId, newProducerId.getAsLong(), timeoutMs, now);
         if (expected && !isValidProducerId(txn, expectedPid, expectedEpoch)) {
             return TxnDecision.reply(Errors.PRODUCER_FENCED);
@@ -122,6 +124,16 @@ public final class TransactionStateMachine {
         return fenced.transitionTo(TransactionState.PREPARE_ABORT, fenced.partitions(), fenced.txnStartTimestamp(), now);
     }
 
+    /**
+     * Expires an idle transactional id ({@code transactional.id.expiration.ms}): the Dead metadata, which
+     * is persisted as a tombstone and then dropped.
+     *
+     * @throws IllegalStateException if the id has a transaction open or completing
+     */
+    public static TransactionMetadata expire(TransactionMetadata txn, long now) {
+        return txn.transitionTo(TransactionState.DEAD, Set.of(), txn.txnStartTimestamp(), now);
+    }
+
     /** AddPartitionsToTxn (and AddOffsetsToTxn, with the group's offsets partition). */
     public static TxnDecision addPartitions(TransactionMetadata txn, long producerId, short producerEpoch,
                                             Set<TopicPartition> partitions, long now) {
@@ -177,8 +189,13 @@ public final class TransactionStateMachine {
         return txn.transitionTo(next, Set.of(), txn.txnStartTimestamp(), now);
     }
 
+    /** Null (never seen) and Dead (expired) ids are both unknown to the coordinator. */
+    private static boolean isKnown(TransactionMetadata txn) {
+        return txn != null && txn.state() != TransactionState.DEAD;
+    }
+
     private static Errors checkProducer(TransactionMetadata txn, long producerId, short producerEpoch) {
-        if (txn == null || txn.producerId() != producerId) {
+        if (!isKnown(txn) || txn.producerId() != producerId) {
             return Errors.INVALID_PRODUCER_ID_MAPPING;
         }
         if (txn.producerEpoch() != producerEpoch) {

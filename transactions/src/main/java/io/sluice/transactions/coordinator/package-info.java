@@ -3,7 +3,7 @@
  * machine ({@link io.sluice.transactions.coordinator.TransactionState},
  * {@link io.sluice.transactions.coordinator.TransactionStateMachine}), the per-id metadata, the
  * {@code __transaction_state} record format ({@link io.sluice.transactions.coordinator.TransactionLogRecords})
- * and which transactions to list or time out ({@link io.sluice.transactions.coordinator.TransactionFilter}).
+ * and which transactions to list, time out or expire ({@link io.sluice.transactions.coordinator.TransactionFilter}).
  * The broker persists, writes markers and serves the APIs.
  */
 package io.sluice.transactions.coordinator;

@@ -24,7 +24,9 @@ public record AppendVerdict(Outcome outcome, long duplicateFirstOffset, long dup
         /** The batch's epoch is older than the producer's current one: a zombie. */
         INVALID_PRODUCER_EPOCH,
         /** A non-transactional data batch from a producer with an open transaction here. */
-        INVALID_TXN_STATE
+        INVALID_TXN_STATE,
+        /** A marker from a transaction coordinator older than the one that wrote the producer's last marker. */
+        COORDINATOR_FENCED
     }
 
     static AppendVerdict accept(short currentEpoch) {
@@ -51,6 +53,7 @@ public record AppendVerdict(Outcome outcome, long duplicateFirstOffset, long dup
             case OUT_OF_ORDER_SEQUENCE -> Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;
             case INVALID_PRODUCER_EPOCH -> Errors.INVALID_PRODUCER_EPOCH;
             case INVALID_TXN_STATE -> Errors.INVALID_TXN_STATE;
+            case COORDINATOR_FENCED -> Errors.TRANSACTION_COORDINATOR_FENCED;
         };
     }
 }

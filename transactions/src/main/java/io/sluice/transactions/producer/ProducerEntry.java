@@ -19,6 +19,8 @@ final class ProducerEntry {
     long txnFirstOffset = -1;
     long txnStartTimestamp = -1;
     long lastMarkerOffset = -1;
+    /** Coordinator epoch of the last marker recorded; a marker from an older coordinator is fenced. */
+    int coordinatorEpoch = -1;
 
     ProducerEntry(long producerId, short epoch) {
         this.producerId = producerId;
@@ -32,12 +34,13 @@ final class ProducerEntry {
         entry.txnFirstOffset = state.currentTxnFirstOffset();
         entry.txnStartTimestamp = state.currentTxnStartTimestamp();
         entry.lastMarkerOffset = state.lastMarkerOffset();
+        entry.coordinatorEpoch = state.coordinatorEpoch();
         return entry;
     }
 
     ProducerState toState() {
         return new ProducerState(producerId, epoch, batches.stream().toList(), lastTimestamp,
-                txnFirstOffset, txnStartTimestamp, lastMarkerOffset);
+                txnFirstOffset, txnStartTimestamp, lastMarkerOffset, coordinatorEpoch);
     }
 
     boolean hasOpenTransaction() {

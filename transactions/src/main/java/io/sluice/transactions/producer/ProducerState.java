@@ -9,10 +9,12 @@ import java.util.List;
  * <p>Invariants: at most {@link ProducerStateTable#RETAINED_BATCHES} batches, oldest first, all written
  * with {@code epoch} (an epoch bump forgets the older batches); {@code currentTxnFirstOffset} is -1 when
  * no transaction is open, and then {@code currentTxnStartTimestamp} is -1 too; {@code lastMarkerOffset}
- * is -1 when no marker has been recorded for this producer.
+ * and {@code coordinatorEpoch} (the transaction coordinator epoch that marker carried) are -1 when no
+ * marker has been recorded for this producer.
  */
 public record ProducerState(long producerId, short epoch, List<BatchMetadata> batches, long lastTimestamp,
-                            long currentTxnFirstOffset, long currentTxnStartTimestamp, long lastMarkerOffset) {
+                            long currentTxnFirstOffset, long currentTxnStartTimestamp, long lastMarkerOffset,
+                            int coordinatorEpoch) {
 
     public ProducerState {
         batches = List.copyOf(batches);

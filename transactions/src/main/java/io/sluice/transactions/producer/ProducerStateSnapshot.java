@@ -18,9 +18,9 @@ import java.util.zip.CRC32C;
  * <p>{@code offset} is the first offset the snapshot does <em>not</em> cover: to rebuild the table,
  * load the snapshot and replay the log from {@code offset}.
  *
- * <p>File format, version 1, all integers big-endian:
+ * <p>File format, version 2, all integers big-endian:
  * <pre>
- *   int16 version            = 1
+ *   int16 version            = 2
  *   int32 crc                CRC32C of every byte after this field
  *   int32 bodyLength         bytes after this field
  *   body:
@@ -33,12 +33,18 @@ import java.util.zip.CRC32C;
  *       int64 currentTxnFirstOffset     -1 if no open transaction
  *       int64 currentTxnStartTimestamp  -1 if no open transaction
  *       int64 lastMarkerOffset          -1 if none
+ *       int32 coordinatorEpoch          of the last marker, -1 if none   (version 2 and later)
  *       int8  batchCount                0..5, oldest first
  *       batchCount times:
  *         int32 firstSeq, int32 lastSeq, int64 firstOffset, int64 lastOffset, int64 timestamp
  * </pre>
  * Unlike Kafka's snapshot, which keeps only each producer's last batch, all retained batches are
  * stored so that duplicate detection survives a restart.
+ *
+ * <p>Compatibility: snapshots are always written in the current version, and every older version
+ * is still read, so a broker upgraded over old snapshots loads them instead of replaying its logs.
+ * Version 1 has no {@code coordinatorEpoch}: its producers load with -1, which any marker passes,
+ * until their next marker records one. An unknown (newer) version is not loadable, like a corrupt file.
  *
  * <p>A reader trusts nothing it has not checked: the length catches torn writes, the CRC catches bit
  * flips, and every failure is a {@link CorruptSnapshotException} so the caller can fall back.
@@ -47,12 +53,16 @@ import java.util.zip.CRC32C;
  */
 public record ProducerStateSnapshot(long offset, List<ProducerState> producers) {
 
-    public static final short VERSION = 1;
+    /** The version written. */
+    public static final short VERSION = 2;
+    /** The first version, without the coordinator epoch of the last marker. */
+    static final short VERSION_WITHOUT_COORDINATOR_EPOCH = 1;
 
     private static final int HEADER_BYTES = 2 + 4 + 4;
     private static final int CRC_POSITION = 2;
     private static final int CRC_COVERS_FROM = 6;
-    private static final int PRODUCER_BYTES = 8 + 2 + 8 + 8 + 8 + 8 + 1;
+    private static final int PRODUCER_BYTES_V1 = 8 + 2 + 8 + 8 + 8 + 8 + 1;
+    private static final int PRODUCER_BYTES = PRODUCER_BYTES_V1 + 4;
     private static final int BATCH_BYTES = 4 + 4 + 8 + 8 + 8;
 
     public ProducerStateSnapshot {
@@ -92,7 +102,7 @@ public record ProducerStateSnapshot(long offset, List<ProducerState> producers) 
             throw new CorruptSnapshotException(file, "only " + buffer.remaining() + " bytes");
         }
         short version = buffer.getShort(0);
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_WITHOUT_COORDINATOR_EPOCH) {
             throw new CorruptSnapshotException(file, "unknown version " + version);
         }
         int bodyLength = buffer.getInt(CRC_COVERS_FROM);
@@ -107,7 +117,7 @@ public record ProducerStateSnapshot(long offset, List<ProducerState> producers) 
         }
         buffer.position(HEADER_BYTES);
         try {
-            ProducerStateSnapshot snapshot = decodeBody(buffer);
+            ProducerStateSnapshot snapshot = decodeBody(buffer, version);
             if (buffer.hasRemaining()) {
                 throw new CorruptSnapshotException(file, buffer.remaining() + " trailing bytes");
             }
@@ -133,6 +143,7 @@ public record ProducerStateSnapshot(long offset, List<ProducerState> producers) 
                     .putLong(producer.currentTxnFirstOffset())
                     .putLong(producer.currentTxnStartTimestamp())
                     .putLong(producer.lastMarkerOffset())
+                    .putInt(producer.coordinatorEpoch())
                     .put((byte) producer.batches().size());
             for (BatchMetadata batch : producer.batches()) {
                 buffer.putInt(batch.firstSeq()).putInt(batch.lastSeq())
@@ -143,10 +154,12 @@ public record ProducerStateSnapshot(long offset, List<ProducerState> producers) 
         return buffer.flip();
     }
 
-    private static ProducerStateSnapshot decodeBody(ByteBuffer buffer) {
+    private static ProducerStateSnapshot decodeBody(ByteBuffer buffer, short version) {
+        boolean withCoordinatorEpoch = version > VERSION_WITHOUT_COORDINATOR_EPOCH;
+        int producerBytes = withCoordinatorEpoch ? PRODUCER_BYTES : PRODUCER_BYTES_V1;
         long offset = buffer.getLong();
         int count = buffer.getInt();
-        if (count < 0 || (long) count * PRODUCER_BYTES > buffer.remaining()) {
+        if (count < 0 || (long) count * producerBytes > buffer.remaining()) {
             throw new IllegalArgumentException("producer count " + count);
         }
         List<ProducerState> producers = new ArrayList<>(count);
@@ -157,6 +170,7 @@ public record ProducerStateSnapshot(long offset, List<ProducerState> producers) 
             long txnFirstOffset = buffer.getLong();
             long txnStartTimestamp = buffer.getLong();
             long lastMarkerOffset = buffer.getLong();
+            int coordinatorEpoch = withCoordinatorEpoch ? buffer.getInt() : -1;
             int batchCount = buffer.get();
             List<BatchMetadata> batches = new ArrayList<>(Math.max(0, batchCount));
             for (int b = 0; b < batchCount; b++) {
@@ -164,7 +178,7 @@ public record ProducerStateSnapshot(long offset, List<ProducerState> producers) 
                         buffer.getLong()));
             }
             producers.add(new ProducerState(producerId, epoch, batches, lastTimestamp, txnFirstOffset,
-                    txnStartTimestamp, lastMarkerOffset));
+                    txnStartTimestamp, lastMarkerOffset, coordinatorEpoch));
         }
         return new ProducerStateSnapshot(offset, producers);
     }

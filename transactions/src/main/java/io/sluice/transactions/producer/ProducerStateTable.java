@@ -15,10 +15,11 @@ import java.util.TreeMap;
 /**
  * Idempotent and transactional producer state of one partition (Kafka's {@code ProducerStateManager}).
  *
- * <p>Protocol with the log: for each batch with a producer id, {@link #check} before the write; if it
- * says {@link Outcome#ACCEPT}, write, then {@link #recordAppend} (data) or {@link #recordMarker}
- * (commit/abort control batch). Recovery replays written batches through the same record methods,
- * without {@code check}, starting from a {@link ProducerStateSnapshot}'s offset.
+ * <p>Protocol with the log: for each batch with a producer id, {@link #check} (data) or
+ * {@link #checkMarker} (commit/abort control batch) before the write; if it says
+ * {@link Outcome#ACCEPT}, write, then {@link #recordAppend} or {@link #recordMarker}. Recovery and
+ * followers replay written batches through the same record methods, without checking (the leader
+ * already decided what the log holds), starting from a {@link ProducerStateSnapshot}'s offset.
  *
  * <p>Invariants:
  * <ul>
@@ -32,6 +33,10 @@ import java.util.TreeMap;
  *   <li>A producer has at most one open transaction here, opened by its first transactional batch
  *       and closed by its next marker; {@link #firstUnstableOffset()} is the smallest first offset among
  *       open transactions.</li>
+ *   <li>Per producer, the coordinator epoch of the last marker recorded is kept, and a marker with a
+ *       lower one is refused: once a newer transaction coordinator (a new leader of the producer's
+ *       {@code __transaction_state} partition) has written a marker here, a deposed one cannot. A
+ *       marker therefore records its producer even when the table did not know it, as Kafka does.</li>
  * </ul>
  *
  * <p>Thread-safety: the log serialises appends, but fetches, DescribeProducers and the snapshot writer
@@ -60,23 +65,16 @@ public final class ProducerStateTable {
         return table;
     }
 
-    /**
-     * May a batch with these producer fields be appended? Control batches carry no sequence (-1) and
-     * are checked on epoch only.
-     */
+    /** May a data batch with these producer fields be appended? */
     public synchronized AppendVerdict check(long producerId, short epoch, int firstSeq, int lastSeq,
-                                            boolean transactional, boolean isControl) {
+                                            boolean transactional) {
         ProducerEntry entry = producers.get(producerId);
         if (entry == null) {
             return AppendVerdict.accept((short) -1);
         }
         short current = entry.epoch;
         if (epoch < current) {
-            return AppendVerdict.reject(Outcome.INVALID_PRODUCER_EPOCH, current,
-                    "epoch " + epoch + " is older than current epoch " + current + " of producer " + producerId);
-        }
-        if (isControl) {
-            return AppendVerdict.accept(current);
+            return olderEpoch(entry, epoch);
         }
         if (firstSeq < 0 || lastSeq < 0) {
             return AppendVerdict.reject(Outcome.OUT_OF_ORDER_SEQUENCE, current,
@@ -107,6 +105,31 @@ public final class ProducerStateTable {
     }
 
     /**
+     * May a commit or abort marker be appended? It carries no sequence; its producer epoch must not be
+     * older than the producer's, nor its coordinator epoch older than that of the producer's last marker.
+     */
+    public synchronized AppendVerdict checkMarker(long producerId, short epoch, int coordinatorEpoch) {
+        ProducerEntry entry = producers.get(producerId);
+        if (entry == null) {
+            return AppendVerdict.accept((short) -1);
+        }
+        if (epoch < entry.epoch) {
+            return olderEpoch(entry, epoch);
+        }
+        if (coordinatorEpoch < entry.coordinatorEpoch) {
+            return AppendVerdict.reject(Outcome.COORDINATOR_FENCED, entry.epoch, "marker of producer " + producerId
+                    + " from coordinator epoch " + coordinatorEpoch + ", older than the coordinator epoch "
+                    + entry.coordinatorEpoch + " of its last marker");
+        }
+        return AppendVerdict.accept(entry.epoch);
+    }
+
+    private static AppendVerdict olderEpoch(ProducerEntry entry, short epoch) {
+        return AppendVerdict.reject(Outcome.INVALID_PRODUCER_EPOCH, entry.epoch,
+                "epoch " + epoch + " is older than current epoch " + entry.epoch + " of producer " + entry.producerId);
+    }
+
+    /**
      * Records a written data batch. A transactional batch opens the producer's transaction here unless
      * one is already open.
      *
@@ -129,24 +152,25 @@ public final class ProducerStateTable {
 
     /**
      * Records a written commit or abort marker and closes the producer's open transaction, if any.
-     * A marker for a producer the table does not know creates no state: with no open transaction
-     * there is nothing to close, and an unknown producer is accepted at any epoch anyway.
+     * A marker for a producer the table does not know records it, with no batch, so that the marker's
+     * epoch and coordinator epoch fence older ones; its next batch in that epoch starts at sequence 0.
+     *
+     * <p>The coordinator epoch is taken as written even when it is lower than the one recorded: the
+     * leader that wrote the marker had checked it, and replay must reproduce the leader's state.
      *
      * @return the closed transaction, or empty if the producer had none open here
      * @throws IllegalStateException if {@code epoch} is older than the producer's
      */
-    public synchronized Optional<CompletedTxn> recordMarker(long producerId, short epoch, long markerOffset,
-                                                            boolean commit, long timestamp) {
-        ProducerEntry entry = producers.get(producerId);
-        if (entry == null) {
-            return Optional.empty();
-        }
+    public synchronized Optional<CompletedTxn> recordMarker(long producerId, short epoch, int coordinatorEpoch,
+                                                            long markerOffset, boolean commit, long timestamp) {
+        ProducerEntry entry = producers.computeIfAbsent(producerId, id -> new ProducerEntry(id, epoch));
         requireNotOlder(entry, epoch);
         // An abort after a coordinator-side epoch bump carries the new epoch; the producer's next batch
         // then starts that epoch at sequence 0.
         entry.maybeBumpEpoch(epoch);
         entry.lastTimestamp = timestamp;
         entry.lastMarkerOffset = markerOffset;
+        entry.coordinatorEpoch = coordinatorEpoch;
         if (!entry.hasOpenTransaction()) {
             return Optional.empty();
         }
@@ -176,7 +200,7 @@ public final class ProducerStateTable {
         List<ProducerSnapshotEntry> view = new ArrayList<>(producers.size());
         for (ProducerEntry entry : producers.values()) {
             view.add(new ProducerSnapshotEntry(entry.producerId, entry.epoch, entry.lastSeq(), entry.lastTimestamp,
-                    -1, entry.txnFirstOffset));
+                    entry.coordinatorEpoch, entry.txnFirstOffset));
         }
         return view;
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.transactions.producer.AppendVerdict.Outcome;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -25,7 +26,7 @@ class ProducerStateSnapshotTest {
         }
         table.recordAppend(2L, (short) 0, 0, 0, 800, 800, 6_000, true);
         table.recordAppend(3L, (short) 7, 0, 3, 801, 804, 6_001, true);
-        table.recordMarker(3L, (short) 8, 805, false, 6_002);
+        table.recordMarker(3L, (short) 8, 4, 805, false, 6_002);
         table.recordAppend(4L, (short) 1, Integer.MAX_VALUE - 1, 1, 806, 809, 6_003, true);
         return table;
     }
@@ -46,6 +47,17 @@ class ProducerStateSnapshotTest {
         assertThat(sorted(read.producers())).isEqualTo(sorted(table.state())).hasSize(4);
         assertThat(read.producers()).filteredOn(p -> p.producerId() == 1L).singleElement()
                 .satisfies(p -> assertThat(p.batches()).hasSize(ProducerStateTable.RETAINED_BATCHES));
+        assertThat(read.producers()).filteredOn(p -> p.producerId() == 3L).singleElement()
+                .extracting(ProducerState::coordinatorEpoch).isEqualTo(4);
+    }
+
+    @Test
+    void snapshotsAreWrittenInTheCurrentVersion() throws IOException {
+        Path file = ProducerSnapshotFiles.path(dir, 810);
+
+        ProducerStateSnapshot.write(file, 810, populatedTable());
+
+        assertThat(ByteBuffer.wrap(Files.readAllBytes(file)).getShort()).isEqualTo(ProducerStateSnapshot.VERSION);
     }
 
     @Test
@@ -58,14 +70,15 @@ class ProducerStateSnapshotTest {
 
         assertThat(reloaded.firstUnstableOffset()).isEqualTo(original.firstUnstableOffset()).hasValue(800);
         assertThat(reloaded.openTransactions()).isEqualTo(original.openTransactions()).hasSize(2);
-        AppendVerdict duplicate = reloaded.check(1L, (short) 2, 20, 29, false, false);
+        AppendVerdict duplicate = reloaded.check(1L, (short) 2, 20, 29, false);
         assertThat(duplicate.outcome()).isEqualTo(Outcome.DUPLICATE);
         assertThat(duplicate.duplicateFirstOffset()).isEqualTo(200);
-        assertThat(reloaded.check(1L, (short) 2, 70, 70, false, false).outcome()).isEqualTo(Outcome.ACCEPT);
-        assertThat(reloaded.check(3L, (short) 7, -1, -1, true, true).outcome())
-                .isEqualTo(Outcome.INVALID_PRODUCER_EPOCH);
-        assertThat(reloaded.check(4L, (short) 1, 2, 2, true, false).outcome()).isEqualTo(Outcome.ACCEPT);
-        assertThat(reloaded.recordMarker(2L, (short) 0, 811, true, 7_000))
+        assertThat(reloaded.check(1L, (short) 2, 70, 70, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(reloaded.checkMarker(3L, (short) 7, 4).outcome()).isEqualTo(Outcome.INVALID_PRODUCER_EPOCH);
+        assertThat(reloaded.checkMarker(3L, (short) 8, 3).outcome()).isEqualTo(Outcome.COORDINATOR_FENCED);
+        assertThat(reloaded.checkMarker(3L, (short) 8, 4).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(reloaded.check(4L, (short) 1, 2, 2, true).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(reloaded.recordMarker(2L, (short) 0, 0, 811, true, 7_000))
                 .contains(new CompletedTxn(2L, 800, 811, false));
     }
 

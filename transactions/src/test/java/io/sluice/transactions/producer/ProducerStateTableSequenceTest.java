@@ -17,7 +17,7 @@ class ProducerStateTableSequenceTest {
     /** Appends batch n of 10 records: sequences 10n..10n+9 at offsets 100n..100n+9. */
     private void appendBatch(int n) {
         int firstSeq = 10 * n;
-        AppendVerdict verdict = table.check(PID, EPOCH, firstSeq, firstSeq + 9, false, false);
+        AppendVerdict verdict = table.check(PID, EPOCH, firstSeq, firstSeq + 9, false);
         assertThat(verdict.outcome()).as("batch %d", n).isEqualTo(Outcome.ACCEPT);
         table.recordAppend(PID, EPOCH, firstSeq, firstSeq + 9, 100L * n, 100L * n + 9, 1_000L + n, false);
     }
@@ -28,7 +28,7 @@ class ProducerStateTableSequenceTest {
             appendBatch(n);
         }
         for (int n = 3; n < 8; n++) {
-            AppendVerdict verdict = table.check(PID, EPOCH, 10 * n, 10 * n + 9, false, false);
+            AppendVerdict verdict = table.check(PID, EPOCH, 10 * n, 10 * n + 9, false);
             assertThat(verdict.outcome()).as("batch %d", n).isEqualTo(Outcome.DUPLICATE);
             assertThat(verdict.duplicateFirstOffset()).isEqualTo(100L * n);
             assertThat(verdict.duplicateLastOffset()).isEqualTo(100L * n + 9);
@@ -41,7 +41,7 @@ class ProducerStateTableSequenceTest {
         for (int n = 0; n < 8; n++) {
             appendBatch(n);
         }
-        AppendVerdict verdict = table.check(PID, EPOCH, 20, 29, false, false);
+        AppendVerdict verdict = table.check(PID, EPOCH, 20, 29, false);
 
         assertThat(verdict.outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
         assertThat(verdict.duplicateFirstOffset()).isEqualTo(-1);
@@ -53,25 +53,25 @@ class ProducerStateTableSequenceTest {
         appendBatch(0);
         appendBatch(1);
 
-        assertThat(table.check(PID, EPOCH, 10, 14, false, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
+        assertThat(table.check(PID, EPOCH, 10, 14, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
     }
 
     @Test
     void theNextSequenceIsAcceptedAndGapsAreOutOfOrder() {
         appendBatch(0);
 
-        assertThat(table.check(PID, EPOCH, 10, 19, false, false).outcome()).isEqualTo(Outcome.ACCEPT);
-        assertThat(table.check(PID, EPOCH, 11, 19, false, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
-        assertThat(table.check(PID, EPOCH, 30, 39, false, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
-        assertThat(table.check(PID, EPOCH, 5, 9, false, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
+        assertThat(table.check(PID, EPOCH, 10, 19, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(PID, EPOCH, 11, 19, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
+        assertThat(table.check(PID, EPOCH, 30, 39, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
+        assertThat(table.check(PID, EPOCH, 5, 9, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
     }
 
     @Test
     void aLowerEpochIsRejectedForDataAndMarkers() {
         appendBatch(0);
 
-        AppendVerdict data = table.check(PID, (short) (EPOCH - 1), 10, 19, false, false);
-        AppendVerdict marker = table.check(PID, (short) (EPOCH - 1), -1, -1, true, true);
+        AppendVerdict data = table.check(PID, (short) (EPOCH - 1), 10, 19, false);
+        AppendVerdict marker = table.checkMarker(PID, (short) (EPOCH - 1), 0);
 
         assertThat(data.outcome()).isEqualTo(Outcome.INVALID_PRODUCER_EPOCH);
         assertThat(data.currentEpoch()).isEqualTo(EPOCH);
@@ -92,13 +92,13 @@ class ProducerStateTableSequenceTest {
         appendBatch(0);
         short next = EPOCH + 1;
 
-        assertThat(table.check(PID, next, 5, 9, false, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
-        assertThat(table.check(PID, next, 0, 4, false, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(PID, next, 5, 9, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
+        assertThat(table.check(PID, next, 0, 4, false).outcome()).isEqualTo(Outcome.ACCEPT);
 
         table.recordAppend(PID, next, 0, 4, 200, 204, 2_000, false);
-        assertThat(table.check(PID, EPOCH, 10, 19, false, false).outcome()).isEqualTo(Outcome.INVALID_PRODUCER_EPOCH);
-        assertThat(table.check(PID, next, 0, 4, false, false).outcome()).isEqualTo(Outcome.DUPLICATE);
-        assertThat(table.check(PID, next, 5, 9, false, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(PID, EPOCH, 10, 19, false).outcome()).isEqualTo(Outcome.INVALID_PRODUCER_EPOCH);
+        assertThat(table.check(PID, next, 0, 4, false).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(table.check(PID, next, 5, 9, false).outcome()).isEqualTo(Outcome.ACCEPT);
     }
 
     @Test
@@ -112,14 +112,14 @@ class ProducerStateTableSequenceTest {
 
     @Test
     void anUnknownProducerIsAcceptedAtAnySequence() {
-        AppendVerdict verdict = table.check(PID, EPOCH, 42, 50, false, false);
+        AppendVerdict verdict = table.check(PID, EPOCH, 42, 50, false);
 
         assertThat(verdict.outcome()).isEqualTo(Outcome.ACCEPT);
         assertThat(verdict.currentEpoch()).isEqualTo((short) -1);
 
         table.recordAppend(PID, EPOCH, 42, 50, 0, 8, 1_000, false);
-        assertThat(table.check(PID, EPOCH, 51, 51, false, false).outcome()).isEqualTo(Outcome.ACCEPT);
-        assertThat(table.check(PID, EPOCH, 52, 52, false, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
+        assertThat(table.check(PID, EPOCH, 51, 51, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(PID, EPOCH, 52, 52, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
     }
 
     @Test
@@ -127,13 +127,13 @@ class ProducerStateTableSequenceTest {
         int max = Integer.MAX_VALUE;
         table.recordAppend(PID, EPOCH, max - 4, max, 0, 4, 1_000, false);
 
-        assertThat(table.check(PID, EPOCH, 0, 9, false, false).outcome()).isEqualTo(Outcome.ACCEPT);
-        assertThat(table.check(PID, EPOCH, max, 0, false, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
-        assertThat(table.check(PID, EPOCH, 1, 9, false, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
+        assertThat(table.check(PID, EPOCH, 0, 9, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(PID, EPOCH, max, 0, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
+        assertThat(table.check(PID, EPOCH, 1, 9, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
 
         table.recordAppend(PID, EPOCH, 0, 9, 5, 14, 1_001, false);
-        assertThat(table.check(PID, EPOCH, 10, 10, false, false).outcome()).isEqualTo(Outcome.ACCEPT);
-        assertThat(table.check(PID, EPOCH, max - 4, max, false, false).outcome()).isEqualTo(Outcome.DUPLICATE);
+        assertThat(table.check(PID, EPOCH, 10, 10, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(PID, EPOCH, max - 4, max, false).outcome()).isEqualTo(Outcome.DUPLICATE);
     }
 
     @Test
@@ -141,23 +141,23 @@ class ProducerStateTableSequenceTest {
         int max = Integer.MAX_VALUE;
         table.recordAppend(PID, EPOCH, max - 1, 2, 0, 4, 1_000, false);
 
-        assertThat(table.check(PID, EPOCH, 3, 5, false, false).outcome()).isEqualTo(Outcome.ACCEPT);
-        assertThat(table.check(PID, EPOCH, max - 1, 2, false, false).duplicateFirstOffset()).isEqualTo(0);
+        assertThat(table.check(PID, EPOCH, 3, 5, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(PID, EPOCH, max - 1, 2, false).duplicateFirstOffset()).isEqualTo(0);
     }
 
     @Test
-    void controlBatchesAreCheckedOnEpochOnly() {
+    void markersCarryNoSequenceAndMayCarryANewerEpoch() {
         appendBatch(0);
 
-        assertThat(table.check(PID, EPOCH, -1, -1, true, true).outcome()).isEqualTo(Outcome.ACCEPT);
-        assertThat(table.check(PID, (short) (EPOCH + 1), -1, -1, true, true).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.checkMarker(PID, EPOCH, 0).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.checkMarker(PID, (short) (EPOCH + 1), 0).outcome()).isEqualTo(Outcome.ACCEPT);
     }
 
     @Test
     void aDataBatchWithoutSequenceIsRejected() {
         appendBatch(0);
 
-        assertThat(table.check(PID, EPOCH, -1, -1, false, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
+        assertThat(table.check(PID, EPOCH, -1, -1, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
     }
 
     @Test
@@ -165,9 +165,9 @@ class ProducerStateTableSequenceTest {
         appendBatch(0);
         table.recordAppend(7L, (short) 0, 0, 0, 10, 10, 1_000, false);
 
-        assertThat(table.check(7L, (short) 0, 1, 1, false, false).outcome()).isEqualTo(Outcome.ACCEPT);
-        assertThat(table.check(PID, EPOCH, 10, 19, false, false).outcome()).isEqualTo(Outcome.ACCEPT);
-        assertThat(table.check(7L, (short) 0, 10, 19, false, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
+        assertThat(table.check(7L, (short) 0, 1, 1, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(PID, EPOCH, 10, 19, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(7L, (short) 0, 10, 19, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
     }
 
     @Test
@@ -186,7 +186,7 @@ class ProducerStateTableSequenceTest {
         table.removeExpired(11_000, 10_000);
 
         assertThat(table.producers()).extracting(ProducerSnapshotEntry::producerId).containsExactly(2L);
-        assertThat(table.check(1L, (short) 0, 42, 42, false, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(1L, (short) 0, 42, 42, false).outcome()).isEqualTo(Outcome.ACCEPT);
     }
 
     @Test
@@ -199,7 +199,7 @@ class ProducerStateTableSequenceTest {
 
         assertThat(table.producer(PID).orElseThrow().batches()).extracting(BatchMetadata::firstOffset)
                 .containsExactly(0L, 100L);
-        assertThat(table.check(PID, EPOCH, 20, 29, false, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(PID, EPOCH, 20, 29, false).outcome()).isEqualTo(Outcome.ACCEPT);
         assertThat(table.producers()).extracting(ProducerSnapshotEntry::lastTimestamp).containsExactly(1_001L);
     }
 

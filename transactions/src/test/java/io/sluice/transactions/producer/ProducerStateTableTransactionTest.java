@@ -17,7 +17,7 @@ class ProducerStateTableTransactionTest {
     private final ProducerStateTable table = new ProducerStateTable();
 
     private void txnBatch(long producerId, int firstSeq, long offset) {
-        assertThat(table.check(producerId, EPOCH, firstSeq, firstSeq, true, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(producerId, EPOCH, firstSeq, firstSeq, true).outcome()).isEqualTo(Outcome.ACCEPT);
         table.recordAppend(producerId, EPOCH, firstSeq, firstSeq, offset, offset, 1_000 + offset, true);
     }
 
@@ -38,34 +38,35 @@ class ProducerStateTableTransactionTest {
         txnBatch(1L, 0, 10);
         txnBatch(1L, 1, 11);
 
-        assertThat(table.check(1L, EPOCH, -1, -1, true, true).outcome()).isEqualTo(Outcome.ACCEPT);
-        assertThat(table.recordMarker(1L, EPOCH, 12, true, 2_000)).contains(new CompletedTxn(1L, 10, 12, false));
+        assertThat(table.checkMarker(1L, EPOCH, 0).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.recordMarker(1L, EPOCH, 0, 12, true, 2_000)).contains(new CompletedTxn(1L, 10, 12, false));
 
         assertThat(table.firstUnstableOffset()).isEmpty();
         assertThat(table.openTransactions()).isEmpty();
-        assertThat(table.check(1L, EPOCH, 2, 2, true, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(1L, EPOCH, 2, 2, true).outcome()).isEqualTo(Outcome.ACCEPT);
     }
 
     @Test
     void abortReportsAnAbortedTransaction() {
         txnBatch(1L, 0, 10);
 
-        assertThat(table.recordMarker(1L, EPOCH, 11, false, 2_000)).contains(new CompletedTxn(1L, 10, 11, true));
+        assertThat(table.recordMarker(1L, EPOCH, 0, 11, false, 2_000)).contains(new CompletedTxn(1L, 10, 11, true));
     }
 
     @Test
     void aMarkerWithoutAnOpenTransactionCompletesNothing() {
-        assertThat(table.recordMarker(9L, EPOCH, 5, true, 0)).isEmpty();
+        assertThat(table.recordMarker(9L, EPOCH, 0, 5, true, 0)).isEmpty();
+        assertThat(table.firstUnstableOffset()).isEmpty();
         txnBatch(1L, 0, 10);
-        table.recordMarker(1L, EPOCH, 11, true, 2_000);
+        table.recordMarker(1L, EPOCH, 0, 11, true, 2_000);
 
-        assertThat(table.recordMarker(1L, EPOCH, 12, false, 2_001)).isEmpty();
+        assertThat(table.recordMarker(1L, EPOCH, 0, 12, false, 2_001)).isEmpty();
     }
 
     @Test
     void theNextTransactionOpensAtItsOwnFirstBatch() {
         txnBatch(1L, 0, 10);
-        table.recordMarker(1L, EPOCH, 11, true, 2_000);
+        table.recordMarker(1L, EPOCH, 0, 11, true, 2_000);
         txnBatch(1L, 1, 20);
 
         assertThat(table.firstUnstableOffset()).hasValue(20);
@@ -82,13 +83,13 @@ class ProducerStateTableTransactionTest {
         assertThat(table.firstUnstableOffset()).hasValue(10);
         assertThat(table.openTransactions()).extracting(OpenTxn::firstOffset).containsExactly(10L, 11L, 12L);
 
-        assertThat(table.recordMarker(2L, EPOCH, 15, false, 0)).contains(new CompletedTxn(2L, 11, 15, true));
+        assertThat(table.recordMarker(2L, EPOCH, 0, 15, false, 0)).contains(new CompletedTxn(2L, 11, 15, true));
         assertThat(table.firstUnstableOffset()).hasValue(10);
 
-        assertThat(table.recordMarker(1L, EPOCH, 16, true, 0)).contains(new CompletedTxn(1L, 10, 16, false));
+        assertThat(table.recordMarker(1L, EPOCH, 0, 16, true, 0)).contains(new CompletedTxn(1L, 10, 16, false));
         assertThat(table.firstUnstableOffset()).hasValue(12);
 
-        table.recordMarker(3L, EPOCH, 17, true, 0);
+        table.recordMarker(3L, EPOCH, 0, 17, true, 0);
         assertThat(table.firstUnstableOffset()).isEmpty();
     }
 
@@ -96,7 +97,7 @@ class ProducerStateTableTransactionTest {
     void aNonTransactionalWriteDuringAnOpenTransactionIsRejected() {
         txnBatch(1L, 0, 10);
 
-        AppendVerdict verdict = table.check(1L, EPOCH, 1, 1, false, false);
+        AppendVerdict verdict = table.check(1L, EPOCH, 1, 1, false);
 
         assertThat(verdict.outcome()).isEqualTo(Outcome.INVALID_TXN_STATE);
         assertThat(verdict.error()).isEqualTo(Errors.INVALID_TXN_STATE);
@@ -108,12 +109,12 @@ class ProducerStateTableTransactionTest {
         txnBatch(1L, 1, 11);
         short bumped = EPOCH + 1;
 
-        assertThat(table.check(1L, bumped, -1, -1, true, true).outcome()).isEqualTo(Outcome.ACCEPT);
-        table.recordMarker(1L, bumped, 12, false, 2_000);
+        assertThat(table.checkMarker(1L, bumped, 0).outcome()).isEqualTo(Outcome.ACCEPT);
+        table.recordMarker(1L, bumped, 0, 12, false, 2_000);
 
-        assertThat(table.check(1L, EPOCH, 2, 2, true, false).outcome()).isEqualTo(Outcome.INVALID_PRODUCER_EPOCH);
-        assertThat(table.check(1L, bumped, 2, 2, true, false).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
-        assertThat(table.check(1L, bumped, 0, 0, true, false).outcome()).isEqualTo(Outcome.ACCEPT);
+        assertThat(table.check(1L, EPOCH, 2, 2, true).outcome()).isEqualTo(Outcome.INVALID_PRODUCER_EPOCH);
+        assertThat(table.check(1L, bumped, 2, 2, true).outcome()).isEqualTo(Outcome.OUT_OF_ORDER_SEQUENCE);
+        assertThat(table.check(1L, bumped, 0, 0, true).outcome()).isEqualTo(Outcome.ACCEPT);
     }
 
     @Test
@@ -126,7 +127,7 @@ class ProducerStateTableTransactionTest {
         assertThat(table.producers()).extracting(ProducerSnapshotEntry::producerId).containsExactly(1L);
         assertThat(table.firstUnstableOffset()).hasValue(10);
 
-        table.recordMarker(1L, EPOCH, 12, true, 2_000);
+        table.recordMarker(1L, EPOCH, 0, 12, true, 2_000);
         table.removeExpired(1_000_000, 10_000);
         assertThat(table.producerCount()).isZero();
     }
@@ -145,7 +146,7 @@ class ProducerStateTableTransactionTest {
     @Test
     void truncationThroughAMarkerAsksForAReload() {
         txnBatch(1L, 0, 10);
-        table.recordMarker(1L, EPOCH, 11, true, 2_000);
+        table.recordMarker(1L, EPOCH, 0, 11, true, 2_000);
 
         assertThat(table.truncateTo(11)).isFalse();
     }
@@ -177,7 +178,7 @@ class ProducerStateTableTransactionTest {
         reader.start();
         for (long i = 0; i < 20_000; i++) {
             table.recordAppend(1L, EPOCH, (int) (2 * i), (int) (2 * i), 2 * i, 2 * i, i, true);
-            table.recordMarker(1L, EPOCH, 2 * i + 1, true, i);
+            table.recordMarker(1L, EPOCH, 0, 2 * i + 1, true, i);
         }
         done.set(true);
         reader.join();
