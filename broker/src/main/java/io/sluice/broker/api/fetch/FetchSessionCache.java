@@ -39,6 +39,7 @@ public final class FetchSessionCache {
     private final int maxSessions;
     private final long minEvictionAgeMs;
     private final Map<Integer, FetchSession> sessions = new HashMap<>();
+    private long created;
     private long evictions;
 
     public FetchSessionCache(int maxSessions, long minEvictionAgeMs) {
@@ -61,6 +62,7 @@ public final class FetchSessionCache {
         }
         int id = newSessionId();
         sessions.put(id, new FetchSession(id, privileged, usesTopicIds, now, partitions.get()));
+        created++;
         return id;
     }
 
@@ -79,6 +81,11 @@ public final class FetchSessionCache {
 
     public synchronized int size() {
         return sessions.size();
+    }
+
+    /** Sessions created since start. */
+    public synchronized long created() {
+        return created;
     }
 
     /** Sessions evicted to make room for new ones. */

@@ -83,6 +83,11 @@ public final class FetchSessions {
         return incrementalFetches.sum();
     }
 
+    /** Sessions created since start: a fetcher that keeps its session creates one. */
+    public long sessionsCreated() {
+        return cache.created();
+    }
+
     /** Sessions held now. */
     public int sessionCount() {
         return cache.size();
