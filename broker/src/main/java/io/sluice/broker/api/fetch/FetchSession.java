@@ -23,12 +23,12 @@ import java.util.Optional;
  * {@link FetchSessionCache}, which never takes a session's lock.
  */
 final class FetchSession {
-    /** What an incremental request did to the session: an error, or the partitions to read now (none: the session is empty). */
+    /** What an incremental request did: an error, or the partitions to read now (none: the session is empty). */
     record Step(Errors error, Map<PartitionRef, FetchPosition> toRead) {
     }
 
     final int id;
-    /** Created by a follower: evicted only by another follower's session (see {@link FetchSessionCache}). */
+    /** Created by a follower: worth more than any consumer's when the cache needs a slot (see {@link FetchSessionCache}). */
     final boolean privileged;
     /** Keyed by topic ids (Fetch v13+): only such requests may continue it. */
     final boolean usesTopicIds;
@@ -52,10 +52,6 @@ final class FetchSession {
 
     int size() {
         return size;
-    }
-
-    synchronized int epoch() {
-        return epoch;
     }
 
     /**

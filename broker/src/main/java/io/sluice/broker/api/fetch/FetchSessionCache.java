@@ -94,18 +94,27 @@ public final class FetchSessionCache {
     }
 
     private boolean evictForNew(boolean privileged, int size, long now) {
-        Optional<FetchSession> victim = sessions.values().stream()
-                .min(Comparator.comparingLong((FetchSession s) -> s.lastUsedMs).thenComparingInt(s -> s.id))
-                .filter(s -> now - s.lastUsedMs > minEvictionAgeMs)
-                .or(() -> sessions.values().stream()
-                        .filter(s -> (privileged && !s.privileged) || now - s.createdMs > minEvictionAgeMs)
-                        .min(LEAST_VALUABLE_FIRST)
-                        .filter(s -> (privileged && !s.privileged) || (privileged == s.privileged && size > s.size())));
+        Optional<FetchSession> victim = stale(now).or(() -> worthLess(privileged, size, now));
         victim.ifPresent(s -> {
             sessions.remove(s.id);
             evictions++;
         });
         return victim.isPresent();
+    }
+
+    /** The least recently used session, if unused for longer than the minimum age. */
+    private Optional<FetchSession> stale(long now) {
+        return sessions.values().stream()
+                .min(Comparator.comparingLong((FetchSession s) -> s.lastUsedMs).thenComparingInt(s -> s.id))
+                .filter(s -> now - s.lastUsedMs > minEvictionAgeMs);
+    }
+
+    /** The least valuable session a new one (of {@code privileged} and {@code size}) may take the slot of. */
+    private Optional<FetchSession> worthLess(boolean privileged, int size, long now) {
+        return sessions.values().stream()
+                .filter(s -> (privileged && !s.privileged) || now - s.createdMs > minEvictionAgeMs)
+                .min(LEAST_VALUABLE_FIRST)
+                .filter(s -> (privileged && !s.privileged) || (privileged == s.privileged && size > s.size()));
     }
 
     private int newSessionId() {
