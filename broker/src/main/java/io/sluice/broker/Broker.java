@@ -8,6 +8,8 @@ import io.sluice.broker.api.ConfigApis;
 import io.sluice.broker.api.DeleteRecordsHandler;
 import io.sluice.broker.api.DescribeClusterHandler;
 import io.sluice.broker.api.FetchHandler;
+import io.sluice.broker.api.fetch.FetchSessionCache;
+import io.sluice.broker.api.fetch.FetchSessions;
 import io.sluice.broker.delay.DelayedOperations;
 import io.sluice.broker.api.InitProducerIdHandler;
 import io.sluice.broker.api.ListOffsetsHandler;
@@ -68,6 +70,7 @@ public final class Broker implements AutoCloseable {
     private ClusterStore store;
     private Controller controller;
     private ReplicaManager replicaManager;
+    private FetchSessions fetchSessions;
     private volatile boolean halted;
     private ClusterView clusterView;
 
@@ -146,11 +149,14 @@ public final class Broker implements AutoCloseable {
         controller.start();
         topics.onCreated(t -> replicaManager.awaitLeaders(t.name(), t.partitionCount(), 5_000));
 
+        fetchSessions = new FetchSessions(new FetchSessionCache(
+                config.getInt(BrokerConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS),
+                FetchSessionCache.DEFAULT_MIN_EVICTION_AGE_MS), System::currentTimeMillis);
         router.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(router))
                 .register(ApiKeys.METADATA, new MetadataHandler(cluster, topics, config, replicaManager,
                         controller::activeControllerId))
                 .register(ApiKeys.PRODUCE, new ProduceHandler(topics, replicaManager))
-                .register(ApiKeys.FETCH, new FetchHandler(topics, delayedFetches, replicaManager))
+                .register(ApiKeys.FETCH, new FetchHandler(topics, delayedFetches, replicaManager, fetchSessions))
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, replicaManager))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(topics, replicaManager))
                 .register(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(topics, replicaManager, cluster, store))
@@ -260,6 +266,11 @@ public final class Broker implements AutoCloseable {
     /** This broker's replicas (tests and chaos tools). */
     public ReplicaManager replicaManager() {
         return replicaManager;
+    }
+
+    /** This broker's fetch sessions (tests read how many incremental fetches it served). */
+    public FetchSessions fetchSessions() {
+        return fetchSessions;
     }
 
     /** This broker's ZooKeeper client (tests and chaos tools inject session expiry through it). */

@@ -1,5 +1,10 @@
 package io.sluice.broker.api;
 
+import io.sluice.broker.api.fetch.FetchContext;
+import io.sluice.broker.api.fetch.FetchPosition;
+import io.sluice.broker.api.fetch.FetchSessions;
+import io.sluice.broker.api.fetch.FetchTarget;
+import io.sluice.broker.api.fetch.FetchedPartition;
 import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.delay.DelayedOperations;
@@ -11,12 +16,10 @@ import io.sluice.broker.log.ReadResult;
 import io.sluice.broker.replication.ReplicaManager;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
-import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -39,8 +42,9 @@ import java.util.function.Consumer;
  * request's and each partition's byte limits; waits in {@link DelayedOperations} while fewer than
  * {@code min_bytes} are available. {@code read_uncommitted} reads stop at the high watermark,
  * {@code read_committed} ones at the last stable offset, with the aborted transactions in the range
- * read. Fetch sessions (KIP-227) are not kept: every response has session
- * id 0, which clients treat as "send full fetch requests".
+ * read. Which partitions a request reads, and which of them its response carries, depends on its
+ * fetch session (KIP-227, {@link FetchSessions}): an incremental fetch reads all of its session's
+ * partitions, also while it waits, and answers only those with something new.
  *
  * <p>Followers fetch from the leader with their log end offset and the epoch of their last batch; a
  * partition whose follower log diverges from the leader's is answered with the diverging epoch and no
@@ -56,12 +60,15 @@ public final class FetchHandler implements ApiHandler {
     private final DelayedOperations waiters;
     private final Consumer<TopicPartition> wake;
     private final ReplicaManager replicas;
+    private final FetchSessions sessions;
 
-    public FetchHandler(TopicRegistry topics, DelayedOperations waiters, ReplicaManager replicas) {
+    public FetchHandler(TopicRegistry topics, DelayedOperations waiters, ReplicaManager replicas,
+                        FetchSessions sessions) {
         this.topics = topics;
         this.waiters = waiters;
         this.wake = waiters::wake;
         this.replicas = replicas;
+        this.sessions = sessions;
     }
 
     /** Who is fetching, as far as where and how far a partition may be read depends on it. */
@@ -88,31 +95,31 @@ public final class FetchHandler implements ApiHandler {
         // Only v11+ carries the client's rack, and only such a consumer expects follower reads (KIP-392).
         Fetcher fetcher = new Fetcher(body.replicaId(), body.replicaId() < 0 && request.version() >= 11,
                 data.isolationLevel() == IsolationLevel.READ_COMMITTED.id());
+        FetchContext context = sessions.newContext(data, request.version(), fetcher.isFollower(),
+                id -> topics.get(id).map(TopicInfo::name));
+        List<FetchTarget> targets = context.targets();
         Map<TopicPartition, Settled> settled = fetcher.isFollower()
-                ? settleFollowerFetch(data, fetcher.replicaId()) : redirects(request, data);
+                ? settleFollowerFetch(targets, fetcher.replicaId()) : redirects(request, data, targets);
         CompletableFuture<AbstractResponse> result = new CompletableFuture<>();
-        Read first = read(data, fetcher, settled);
-        if (first.bytes >= data.minBytes() || data.maxWaitMs() <= 0 || first.answerNow) {
-            result.complete(first.respond());
+        Read first = read(targets, data.maxBytes(), fetcher, settled);
+        // Nothing to read (a session error, an empty request): nothing to wait for either.
+        if (targets.isEmpty() || first.bytes >= data.minBytes() || data.maxWaitMs() <= 0 || first.answerNow) {
+            result.complete(first.respond(context));
             return result;
         }
         List<TopicPartition> partitions = new ArrayList<>();
-        for (FetchRequestData.FetchTopic t : data.topics()) {
-            String name = name(t).orElse(null);
-            if (name != null) {
-                for (FetchRequestData.FetchPartition p : t.partitions()) {
-                    TopicPartition tp = new TopicPartition(name, p.partition());
-                    partitions.add(tp);
-                    // Markers (written by the transaction coordinator, not through Produce) move the last
-                    // stable offset; hearing of every append covers them. A log keeps one copy of the hook.
-                    topics.log(tp).ifPresent(log -> log.addAppendListener(wake));
-                }
+        for (FetchTarget target : targets) {
+            if (target.topicPartition() != null) {
+                partitions.add(target.topicPartition());
+                // Markers (written by the transaction coordinator, not through Produce) move the last
+                // stable offset; hearing of every append covers them. A log keeps one copy of the hook.
+                topics.log(target.topicPartition()).ifPresent(log -> log.addAppendListener(wake));
             }
         }
         waiters.park(deadline -> {
-            Read again = read(data, fetcher, settled);
+            Read again = read(targets, data.maxBytes(), fetcher, settled);
             if (deadline || again.bytes >= data.minBytes() || again.answerNow) {
-                result.complete(again.respond());
+                result.complete(again.respond(context));
                 return true;
             }
             return false;
@@ -125,40 +132,31 @@ public final class FetchHandler implements ApiHandler {
      * (an error, a diverging epoch, a redirect).
      */
     private final class Read {
-        final FetchResponseData data = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0);
+        final List<FetchedPartition> partitions = new ArrayList<>();
         int bytes;
         boolean answerNow;
         int servedAsLeader;
         int servedAsFollower;
 
-        FetchResponse respond() {
+        FetchResponse respond(FetchContext context) {
             replicas.consumerReads().served(servedAsLeader, servedAsFollower);
-            return FetchResponse.of(data);
+            return FetchResponse.of(context.respond(partitions));
         }
-    }
-
-    private Optional<String> name(FetchRequestData.FetchTopic t) {
-        if (t.topic() != null && !t.topic().isEmpty()) {
-            return Optional.of(t.topic());
-        }
-        return topics.get(t.topicId()).map(TopicInfo::name);
     }
 
     /** A follower's fetch offsets, recorded (they may move the high watermark) or found diverging. */
-    private Map<TopicPartition, Settled> settleFollowerFetch(FetchRequestData data, int replicaId) {
+    private Map<TopicPartition, Settled> settleFollowerFetch(List<FetchTarget> targets, int replicaId) {
         Map<TopicPartition, Settled> settled = new HashMap<>();
-        for (FetchRequestData.FetchTopic t : data.topics()) {
-            Optional<String> name = name(t);
-            for (FetchRequestData.FetchPartition p : t.partitions()) {
-                if (name.isPresent()) {
-                    TopicPartition tp = new TopicPartition(name.get(), p.partition());
-                    ReplicaManager.FollowerFetch outcome = replicas.onFollowerFetch(tp, replicaId, p.fetchOffset(),
-                            p.logStartOffset(), p.currentLeaderEpoch(), p.lastFetchedEpoch());
-                    if (outcome.error() != Errors.NONE) {
-                        settled.put(tp, Settled.failed(outcome.error()));
-                    } else {
-                        outcome.divergingEpoch().ifPresent(d -> settled.put(tp, new Settled(Errors.NONE, d, -1)));
-                    }
+        for (FetchTarget target : targets) {
+            TopicPartition tp = target.topicPartition();
+            if (tp != null) {
+                FetchPosition p = target.position();
+                ReplicaManager.FollowerFetch outcome = replicas.onFollowerFetch(tp, replicaId, p.fetchOffset(),
+                        p.logStartOffset(), p.currentLeaderEpoch(), p.lastFetchedEpoch());
+                if (outcome.error() != Errors.NONE) {
+                    settled.put(tp, Settled.failed(outcome.error()));
+                } else {
+                    outcome.divergingEpoch().ifPresent(d -> settled.put(tp, new Settled(Errors.NONE, d, -1)));
                 }
             }
         }
@@ -166,59 +164,48 @@ public final class FetchHandler implements ApiHandler {
     }
 
     /** The partitions a consumer should read from another replica, as this broker's replica selector decides. */
-    private Map<TopicPartition, Settled> redirects(ApiRequest request, FetchRequestData data) {
+    private Map<TopicPartition, Settled> redirects(ApiRequest request, FetchRequestData data, List<FetchTarget> targets) {
         if (request.version() < 11 || !replicas.selectsReadReplicas()) {
             return Map.of();
         }
         ClientMetadata client = new ClientMetadata.DefaultClientMetadata(data.rackId(), request.clientId(),
                 request.clientAddress(), KafkaPrincipal.ANONYMOUS, LISTENER);
         Map<TopicPartition, Settled> settled = new HashMap<>();
-        for (FetchRequestData.FetchTopic t : data.topics()) {
-            Optional<String> name = name(t);
-            for (FetchRequestData.FetchPartition p : t.partitions()) {
-                if (name.isPresent()) {
-                    TopicPartition tp = new TopicPartition(name.get(), p.partition());
-                    replicas.preferredReadReplica(tp, client, p.fetchOffset())
-                            .ifPresent(id -> settled.put(tp, new Settled(Errors.NONE, null, id)));
-                }
+        for (FetchTarget target : targets) {
+            TopicPartition tp = target.topicPartition();
+            if (tp != null) {
+                replicas.preferredReadReplica(tp, client, target.position().fetchOffset())
+                        .ifPresent(id -> settled.put(tp, new Settled(Errors.NONE, null, id)));
             }
         }
         return settled;
     }
 
-    private Read read(FetchRequestData data, Fetcher fetcher, Map<TopicPartition, Settled> settled) {
+    private Read read(List<FetchTarget> targets, int maxBytes, Fetcher fetcher, Map<TopicPartition, Settled> settled) {
         Read read = new Read();
-        int remaining = data.maxBytes() <= 0 ? Integer.MAX_VALUE : data.maxBytes();
-        for (FetchRequestData.FetchTopic t : data.topics()) {
-            Optional<String> name = name(t);
-            FetchableTopicResponse topicResponse = new FetchableTopicResponse()
-                    .setTopic(name.orElse(t.topic()))
-                    .setTopicId(t.topicId() == null ? Uuid.ZERO_UUID : t.topicId());
-            for (FetchRequestData.FetchPartition p : t.partitions()) {
-                PartitionData pd = new PartitionData()
-                        .setPartitionIndex(p.partition())
-                        .setHighWatermark(-1)
-                        .setLastStableOffset(-1)
-                        .setLogStartOffset(-1)
-                        .setRecords(MemoryRecords.EMPTY);
-                if (name.isEmpty()) {
-                    boolean byId = t.topic() == null || t.topic().isEmpty();
-                    pd.setErrorCode((byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION).code());
-                    read.answerNow = true;
-                } else {
-                    TopicPartition tp = new TopicPartition(name.get(), p.partition());
-                    int size = readPartition(tp, p, fetcher, settled.get(tp), remaining, read, pd);
-                    remaining = Math.max(0, remaining - size);
-                }
-                topicResponse.partitions().add(pd);
+        int remaining = maxBytes <= 0 ? Integer.MAX_VALUE : maxBytes;
+        for (FetchTarget target : targets) {
+            PartitionData pd = new PartitionData()
+                    .setPartitionIndex(target.ref().partition())
+                    .setHighWatermark(-1)
+                    .setLastStableOffset(-1)
+                    .setLogStartOffset(-1)
+                    .setRecords(MemoryRecords.EMPTY);
+            TopicPartition tp = target.topicPartition();
+            if (tp == null) {
+                pd.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());
+                read.answerNow = true;
+            } else {
+                int size = readPartition(tp, target.position(), fetcher, settled.get(tp), remaining, read, pd);
+                remaining = Math.max(0, remaining - size);
             }
-            read.data.responses().add(topicResponse);
+            read.partitions.add(new FetchedPartition(target, pd));
         }
         return read;
     }
 
     /** Fills {@code pd} for one partition; returns the bytes of records it holds. */
-    private int readPartition(TopicPartition tp, FetchRequestData.FetchPartition p, Fetcher fetcher, Settled settled,
+    private int readPartition(TopicPartition tp, FetchPosition p, Fetcher fetcher, Settled settled,
                               int remaining, Read read, PartitionData pd) {
         Optional<PartitionLog> log = topics.log(tp);
         boolean asFollower = false;
@@ -260,7 +247,7 @@ public final class FetchHandler implements ApiHandler {
         FetchIsolation isolation = fetcher.isFollower() ? FetchIsolation.LOG_END
                 : fetcher.readCommitted() ? FetchIsolation.TXN_COMMITTED : FetchIsolation.HIGH_WATERMARK;
         try {
-            int limit = Math.min(remaining, p.partitionMaxBytes());
+            int limit = Math.min(remaining, p.maxBytes());
             ReadResult r = partitionLog.read(p.fetchOffset(), Math.max(limit, 0), read.bytes == 0, isolation);
             int size = r.records().sizeInBytes();
             read.bytes += size;

@@ -82,6 +82,7 @@ public final class BrokerConfig extends AbstractConfig {
     public static final String REPLICA_FETCH_WAIT_MAX_MS = "replica.fetch.wait.max.ms";
     public static final String REPLICA_FETCH_MAX_BYTES = "replica.fetch.max.bytes";
     public static final String REPLICA_SELECTOR_CLASS = "replica.selector.class";
+    public static final String MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS = "max.incremental.fetch.session.cache.slots";
     public static final String CONTROLLED_SHUTDOWN_ENABLE = "controlled.shutdown.enable";
     public static final String CONTROLLED_SHUTDOWN_TIMEOUT_MS = "controlled.shutdown.timeout.ms";
 
@@ -200,6 +201,9 @@ public final class BrokerConfig extends AbstractConfig {
                     "The org.apache.kafka.common.replica.ReplicaSelector that picks the replica a consumer sending "
                             + "client.rack should fetch from (KIP-392), e.g. "
                             + "org.apache.kafka.common.replica.RackAwareReplicaSelector; unset: always the leader.")
+            .define(MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS, Type.INT, 1000, Range.atLeast(0), Importance.MEDIUM,
+                    "The most incremental fetch sessions (KIP-227) this broker keeps; a fetcher without one sends "
+                            + "every partition in every request. 0 turns sessions off.")
             .define(CONTROLLED_SHUTDOWN_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM,
                     "On shutdown, let the controller move this broker's leaderships away first.")
             .define(CONTROLLED_SHUTDOWN_TIMEOUT_MS, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,

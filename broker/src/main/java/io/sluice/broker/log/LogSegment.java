@@ -206,8 +206,9 @@ final class LogSegment implements Closeable {
     }
 
     /**
-     * Up to {@code maxSize} bytes of whole-or-partial batches from the batch holding {@code startOffset},
-     * never past {@code maxPosition}; null when the segment holds nothing at or after the offset.
+     * Up to {@code maxSize} bytes of whole batches (the last one possibly partial) from the batch
+     * holding {@code startOffset}, never past {@code maxPosition}; no bytes when the first batch does
+     * not fit; null when the segment holds nothing at or after the offset.
      */
     Slice read(long startOffset, int maxSize, int maxPosition, boolean minOneBatch) {
         LogOffsetPosition start = translateOffset(startOffset);
@@ -215,6 +216,11 @@ final class LogSegment implements Closeable {
             return null;
         }
         int wanted = minOneBatch ? Math.max(maxSize, start.size) : maxSize;
+        if (wanted < start.size) {
+            // Part of one batch is of no use: clients (Fetch v3+) fail on a partition answered without a
+            // whole batch, where an empty answer lets them ask again (as Kafka does).
+            wanted = 0;
+        }
         return new Slice(log.slice(start.position, Math.min(maxPosition - start.position, wanted)), start.position);
     }
 

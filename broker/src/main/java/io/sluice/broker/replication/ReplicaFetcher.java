@@ -31,6 +31,13 @@ import java.util.function.IntFunction;
  * ({@link ReplicaManager#onDiverged}) and fetched again. Responses are applied through
  * {@link ReplicaManager#onFetched}, which drops data that no longer fits (leadership or the log moved
  * meanwhile).
+ *
+ * <p>Requests are sessionless (no KIP-227 fetch session, though leaders offer followers privileged
+ * ones): while a follower replicates, most of its partitions' fetch offsets move with every response,
+ * so an incremental request would leave out little, and without a session there is no client-side
+ * state to lose or resynchronise (evictions, epochs, leader restarts) on the path that the high
+ * watermark and the ISR depend on. A broker pair sharing thousands of partitions would gain from
+ * sessions: then this fetcher would keep one with kafka-clients' FetchSessionHandler.
  */
 final class ReplicaFetcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaFetcher.class);
