@@ -52,6 +52,10 @@ public final class OrderEnrichmentJob implements AutoCloseable {
         Properties c = new Properties();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
         c.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+        // Static membership under the transactional id: a restarted instance takes its predecessor's
+        // place (and partitions) at once instead of waiting out its session timeout, and a zombie
+        // predecessor's offset commits are fenced by the group coordinator.
+        c.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.transactionalId());
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
