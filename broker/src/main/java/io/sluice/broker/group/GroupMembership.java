@@ -254,6 +254,8 @@ final class GroupMembership {
             old.awaitingSync = null;
         }
         String leaderBefore = group.leaderId;
+        log.info("Static member {} of group {} rejoined: member {} replaces {} (fenced)", p.groupInstanceId(),
+                group.groupId, newMemberId, oldMemberId);
         GroupMember member = group.replaceStaticMember(p.groupInstanceId(), oldMemberId, newMemberId);
         updateMember(member, p);
         touchHeartbeat(group, member, member.sessionTimeoutMs);
