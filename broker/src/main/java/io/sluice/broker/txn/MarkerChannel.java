@@ -20,6 +20,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -34,6 +35,8 @@ final class MarkerChannel implements AutoCloseable {
     /** Transaction protocol v1 markers. */
     private static final short WRITE_TXN_MARKERS_VERSION = 1;
     private static final int MAX_MARKERS_PER_REQUEST = 1_000;
+    /** A channel with nothing to send for this long ends (its broker may be gone for good). */
+    private static final long IDLE_CLOSE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** One partition's marker of one transaction. */
     record Marker(TopicPartition tp, long producerId, short producerEpoch, boolean commit, int coordinatorEpoch) {
@@ -50,34 +53,47 @@ final class MarkerChannel implements AutoCloseable {
     private final BrokerClient client;
     private final BlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
+    private final Consumer<MarkerChannel> onExit;
+    /** Guarded by {@code this} where it turns false, so that nothing is queued after the last drain. */
     private volatile boolean running = true;
 
-    MarkerChannel(int localBrokerId, int brokerId, Supplier<Optional<Node>> node, int requestTimeoutMs) {
+    /** @param onExit called when the channel ended on its own after being idle */
+    MarkerChannel(int localBrokerId, int brokerId, Supplier<Optional<Node>> node, int requestTimeoutMs,
+                  Consumer<MarkerChannel> onExit) {
         this.brokerId = brokerId;
+        this.onExit = onExit;
         this.client = new BrokerClient(node, "sluice-txn-markers-" + localBrokerId, requestTimeoutMs + 5_000);
         this.thread = new Thread(this::run, "sluice-txn-markers-" + localBrokerId + "-to-" + brokerId);
         this.thread.setDaemon(true);
         this.thread.start();
     }
 
+    /** Queues the marker; an ended channel answers BROKER_NOT_AVAILABLE (retriable: a new channel is made). */
     CompletableFuture<Errors> send(Marker marker) {
         CompletableFuture<Errors> result = new CompletableFuture<>();
-        if (!running) {
-            result.complete(Errors.BROKER_NOT_AVAILABLE);
-            return result;
+        synchronized (this) {
+            if (running) {
+                queue.add(new Queued(marker, result));
+                return result;
+            }
         }
-        queue.add(new Queued(marker, result));
+        result.complete(Errors.BROKER_NOT_AVAILABLE);
         return result;
     }
 
     private void run() {
+        long lastSent = System.nanoTime();
         while (running) {
             List<Queued> batch = new ArrayList<>();
             try {
                 Queued first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
+                    if (System.nanoTime() - lastSent > IDLE_CLOSE_NANOS) {
+                        endIfStillIdle();
+                    }
                     continue;
                 }
+                lastSent = System.nanoTime();
                 batch.add(first);
                 queue.drainTo(batch, MAX_MARKERS_PER_REQUEST - 1);
                 deliver(batch);
@@ -90,10 +106,22 @@ final class MarkerChannel implements AutoCloseable {
                 batch.forEach(q -> q.result().complete(Errors.UNKNOWN_SERVER_ERROR));
             }
         }
+        client.close();
         Queued left;
         while ((left = queue.poll()) != null) {
             left.result().complete(Errors.BROKER_NOT_AVAILABLE);
         }
+    }
+
+    private void endIfStillIdle() {
+        synchronized (this) {
+            if (!queue.isEmpty()) {
+                return;
+            }
+            running = false;
+        }
+        log.debug("Marker channel to broker {} idle; closing it", brokerId);
+        onExit.accept(this);
     }
 
     private void deliver(List<Queued> batch) {
@@ -125,7 +153,9 @@ final class MarkerChannel implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
+        synchronized (this) {
+            running = false;
+        }
         thread.interrupt();
         client.close();
         try {

@@ -79,8 +79,12 @@ final class TransactionMarkerWriter implements AutoCloseable {
         if (closed) {
             return CompletableFuture.completedFuture(Errors.BROKER_NOT_AVAILABLE);
         }
-        return channels.computeIfAbsent(leaderId, id -> new MarkerChannel(localBrokerId, id, () -> liveNodes.apply(id),
-                requestTimeoutMs)).send(marker);
+        return channels.computeIfAbsent(leaderId, this::openChannel).send(marker);
+    }
+
+    private MarkerChannel openChannel(int brokerId) {
+        return new MarkerChannel(localBrokerId, brokerId, () -> liveNodes.apply(brokerId), requestTimeoutMs,
+                idle -> channels.remove(brokerId, idle));
     }
 
     /**
