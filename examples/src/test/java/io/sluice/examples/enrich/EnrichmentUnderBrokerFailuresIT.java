@@ -38,9 +38,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * The enrichment job against three brokers in child JVMs (RF=3, min ISR 2 everywhere, internal topics
  * included) while orders keep arriving: the broker of the job's transaction coordinator, then the
- * one of its group coordinator, then the leader of an output partition are SIGKILLed and restarted.
- * The job (restarted by a supervisor if it gives up) must still deliver every order exactly once to
- * read_committed readers.
+ * one of its group coordinator, then the leader of an output partition are SIGKILLed and restarted,
+ * and each time the job is SIGKILLed with it (a supervisor starts it again, as it does if the job
+ * gives up). Every order must still reach read_committed readers exactly once.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class EnrichmentUnderBrokerFailuresIT {
@@ -94,8 +94,11 @@ class EnrichmentUnderBrokerFailuresIT {
                         progress = await().atMost(Duration.ofSeconds(90)).ignoreExceptions()
                                 .until(() -> committedInput(admin), n -> n >= before + 300);
                         int id = victim.find(admin);
-                        log.info("Killing broker {} ({}) with {} orders committed", id, victim, progress);
+                        log.info("Killing broker {} ({}) and the job with {} orders committed", id, victim, progress);
                         brokers.get(id).kill();
+                        // The job dies too, mid-transaction: its successor must fence it and recover
+                        // through coordinators that are failing over at the same moment.
+                        job.killCurrent();
                         // Another broker takes the role over while this one is down.
                         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
                                 .until(() -> victim.find(admin), now -> now != id);
@@ -118,6 +121,7 @@ class EnrichmentUnderBrokerFailuresIT {
                     assertThat(seen.entrySet()).as("orders delivered more than once")
                             .filteredOn(e -> e.getValue() != 1).isEmpty();
                     assertThat(output).hasSize(ORDERS);
+                    assertThat(job.restarts.get()).as("job restarts").isGreaterThanOrEqualTo(victims.length);
                     log.info("Every order exactly once; the job was restarted {} times", job.restarts.get());
                 }
             } finally {
@@ -240,6 +244,14 @@ class EnrichmentUnderBrokerFailuresIT {
                 }
             } catch (Exception e) {
                 EnrichmentUnderBrokerFailuresIT.log.error("Supervisor failed", e);
+            }
+        }
+
+        /** SIGKILL of the running job; the supervisor starts the next one. */
+        void killCurrent() throws InterruptedException {
+            Process p = process;
+            if (p != null) {
+                p.destroyForcibly().waitFor();
             }
         }
 
