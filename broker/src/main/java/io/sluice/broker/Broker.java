@@ -168,13 +168,13 @@ public final class Broker implements AutoCloseable {
         groups.registerApis(router);
         TransactionSystem transactions = TransactionSystem.start(config, topics, groups, router, replicaManager,
                 id -> cluster.liveNodes().stream().filter(n -> n.id() == id).findFirst(),
-                () -> store.liveBrokers().size(), producerIds, Clock.systemUTC())
+                embeddedZooKeeper != null, producerIds, Clock.systemUTC())
                 .describeProducersFrom(tp -> topics.log(tp).map(PartitionLog::producerState));
         closeInReverse.add(transactions);
         ApiHandler findCoordinator = router.handler(ApiKeys.FIND_COORDINATOR);
         router.register(ApiKeys.FIND_COORDINATOR, request -> {
             // Created on first use when too few brokers were live at start for its replication factor.
-            ensureOffsetsTopic(true);
+            ensureOffsetsTopic();
             return findCoordinator.handle(request);
         });
         new ConfigApis(topics, config).registerApis(router);
@@ -193,31 +193,20 @@ public final class Broker implements AutoCloseable {
     }
 
     /**
-     * Creates {@code __consumer_offsets} with {@code offsets.topic.replication.factor} replicas, fewer
-     * only when fewer brokers are live. At start-up ({@code !onDemand}) creation waits for enough live
-     * brokers; the first FindCoordinator creates it in any case, as Kafka does.
+     * Creates {@code __consumer_offsets} with {@code offsets.topic.replication.factor} replicas once
+     * that many brokers are live (at start, or on the first FindCoordinator after), as Kafka does.
      */
-    private void ensureOffsetsTopic(boolean onDemand) {
-        if (topics.get(Topic.GROUP_METADATA_TOPIC_NAME).isPresent()) {
-            return;
-        }
-        short rf = config.getShort(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR);
-        if (!onDemand && store.liveBrokers().size() < rf) {
-            return;
-        }
-        try {
-            topics.ensureTopic(Topic.GROUP_METADATA_TOPIC_NAME, config.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
-                    rf, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                            TopicConfig.SEGMENT_BYTES_CONFIG,
-                            String.valueOf(config.getInt(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES))));
-        } catch (org.apache.kafka.common.errors.TopicExistsException e) {
-            // another broker created it meanwhile
-        }
+    private void ensureOffsetsTopic() {
+        topics.ensureInternalTopic(Topic.GROUP_METADATA_TOPIC_NAME, config.getInt(BrokerConfig.OFFSETS_TOPIC_NUM_PARTITIONS),
+                config.getShort(BrokerConfig.OFFSETS_TOPIC_REPLICATION_FACTOR),
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                        TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(config.getInt(BrokerConfig.OFFSETS_TOPIC_SEGMENT_BYTES))),
+                embeddedZooKeeper != null);
     }
 
     private GroupCoordinator startGroupCoordinator(TopicRegistry topics) {
         GroupConfig groupConfig = GroupConfig.from(config);
-        ensureOffsetsTopic(false);
+        ensureOffsetsTopic();
         TopicIdResolver ids = new TopicIdResolver() {
             @Override
             public String name(Uuid topicId) {

@@ -8,6 +8,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.internals.Topic;
@@ -106,20 +107,45 @@ public final class TopicRegistry {
         return topic;
     }
 
-    /** Creates an internal topic on first start; an existing one is left as it is. */
-    public synchronized TopicInfo ensureTopic(String name, int partitions, short replicationFactor, Map<String, String> configs) {
+    /**
+     * Creates an internal topic ({@code __consumer_offsets}, {@code __transaction_state}) unless it
+     * exists. As in Kafka, only once {@code replicationFactor} brokers are live: until then nothing is
+     * created (empty; callers answer COORDINATOR_NOT_AVAILABLE and clients retry), because a topic
+     * created with fewer replicas would stay under-replicated for good. A single node on its embedded
+     * ZooKeeper ({@code singleNode}) can never have more brokers, so it creates the topic with as many
+     * replicas as there are. A {@code min.insync.replicas} above the replica count is lowered to it.
+     */
+    /** When the "not enough brokers" warning was last logged, per internal topic (at most once a minute). */
+    private final Map<String, Long> internalTopicWarnings = new java.util.HashMap<>();
+
+    public synchronized Optional<TopicInfo> ensureInternalTopic(String name, int partitions, short replicationFactor,
+                                                                Map<String, String> configs, boolean singleNode) {
         Optional<TopicInfo> existing = get(name);
         if (existing.isPresent()) {
-            return existing.get();
+            return existing;
         }
-        short rf = (short) Math.min(replicationFactor, Math.max(1, store.liveBrokers().size()));
+        int live = store.liveBrokers().size();
+        if (live < replicationFactor && !singleNode) {
+            long now = System.currentTimeMillis();
+            Long last = internalTopicWarnings.get(name);
+            if (last == null || now - last > 60_000) {
+                internalTopicWarnings.put(name, now);
+                log.warn("Not creating {} yet: it needs {} live brokers (its replication factor), {} live", name,
+                        replicationFactor, live);
+            }
+            return Optional.empty();
+        }
+        short rf = (short) Math.max(1, Math.min(replicationFactor, live));
+        Map<String, String> effective = new java.util.HashMap<>(configs);
+        effective.computeIfPresent(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG,
+                (k, v) -> String.valueOf(Math.min(Integer.parseInt(v), rf)));
         try {
-            return create(name, partitions, rf, configs, false);
+            return Optional.of(create(name, partitions, rf, effective, false));
         } catch (TopicExistsException e) {
             // Another broker starting at the same moment created it first: take theirs.
             TopicInfo created = store.readTopic(name).orElseThrow(() -> e);
             apply(created);
-            return created;
+            return Optional.of(created);
         }
     }
 

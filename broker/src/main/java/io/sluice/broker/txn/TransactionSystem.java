@@ -23,11 +23,11 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Function;
 import java.util.function.IntFunction;
-import java.util.function.IntSupplier;
 
 /**
- * Transactions on a broker: creates {@code __transaction_state} (once enough brokers are live for its
- * replication factor, or on first use), coordinates the transactional ids of the partitions of it this
+ * Transactions on a broker: creates {@code __transaction_state} on first use (the first
+ * FindCoordinator for a transactional id, once enough brokers are live for its replication factor, as
+ * Kafka does), coordinates the transactional ids of the partitions of it this
  * broker leads (loading them as leadership arrives, completing transactions found prepared), serves
  * InitProducerId (in place of the plain handler), AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit,
  * EndTxn, DescribeTransactions, ListTransactions and WriteTxnMarkers, makes FindCoordinator answer for
@@ -61,11 +61,10 @@ public final class TransactionSystem implements AutoCloseable {
      */
     public static TransactionSystem start(BrokerConfig brokerConfig, TopicRegistry topics, GroupCoordinator groups,
                                           ApiRouter router, ReplicaManager replicas, IntFunction<Optional<Node>> liveNodes,
-                                          IntSupplier liveBrokerCount, ProducerIdBlocks producerIds, Clock clock) {
+                                          boolean singleNode, ProducerIdBlocks producerIds, Clock clock) {
         TransactionConfig config = TransactionConfig.from(brokerConfig);
         int requestTimeoutMs = brokerConfig.getInt(BrokerConfig.REQUEST_TIMEOUT_MS);
-        StateTopic stateTopic = new StateTopic(topics, config, liveBrokerCount);
-        stateTopic.ensure(false);
+        StateTopic stateTopic = new StateTopic(topics, config, singleNode);
         ReplicatedAppender appender = replicas.replicatedAppender(requestTimeoutMs);
         TransactionStateStore store = new TransactionStateStore(stateTopic.partitionCount(), topics::log, appender);
         TransactionMarkerWriter markers = new TransactionMarkerWriter(brokerConfig.brokerId(),
@@ -87,7 +86,7 @@ public final class TransactionSystem implements AutoCloseable {
             coordinator.onLeadershipChange(tp.partition(), leader);
         });
         groups.transactionCoordinators(transactionalId -> {
-            stateTopic.ensure(true);
+            stateTopic.ensure(store.numPartitions());
             TopicPartition tp = new TopicPartition(Topic.TRANSACTION_STATE_TOPIC_NAME, store.partitionFor(transactionalId));
             return replicas.state(tp).flatMap(s -> liveNodes.apply(s.leader()));
         });
@@ -104,19 +103,18 @@ public final class TransactionSystem implements AutoCloseable {
     }
 
     /**
-     * {@code __transaction_state}, created as Kafka does: with its configured replication factor once
-     * that many brokers are live, or on first use with as many as there are (never a min ISR above
-     * the replication factor, which would refuse every write).
+     * {@code __transaction_state}, created as Kafka does: on first use, and only once its replication
+     * factor's worth of brokers are live.
      */
     private static final class StateTopic {
         private final TopicRegistry topics;
         private final TransactionConfig config;
-        private final IntSupplier liveBrokerCount;
+        private final boolean singleNode;
 
-        StateTopic(TopicRegistry topics, TransactionConfig config, IntSupplier liveBrokerCount) {
+        StateTopic(TopicRegistry topics, TransactionConfig config, boolean singleNode) {
             this.topics = topics;
             this.config = config;
-            this.liveBrokerCount = liveBrokerCount;
+            this.singleNode = singleNode;
         }
 
         int partitionCount() {
@@ -125,24 +123,20 @@ public final class TransactionSystem implements AutoCloseable {
                     .orElse(config.stateLogNumPartitions());
         }
 
-        void ensure(boolean onDemand) {
-            if (topics.get(Topic.TRANSACTION_STATE_TOPIC_NAME).isPresent()) {
-                return;
-            }
-            int live = liveBrokerCount.getAsInt();
-            if (!onDemand && live < config.stateLogReplicationFactor()) {
-                return;
-            }
-            short rf = (short) Math.max(1, Math.min(config.stateLogReplicationFactor(), live));
-            TopicInfo created = topics.ensureTopic(Topic.TRANSACTION_STATE_TOPIC_NAME, config.stateLogNumPartitions(), rf,
+        /** Creates the topic if it is time; throws if it exists with other than {@code partitions} partitions. */
+        void ensure(int partitions) {
+            Optional<TopicInfo> created = topics.ensureInternalTopic(Topic.TRANSACTION_STATE_TOPIC_NAME,
+                    config.stateLogNumPartitions(), config.stateLogReplicationFactor(),
                     Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                             TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(config.stateLogSegmentBytes()),
-                            TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(Math.min(config.stateLogMinIsr(), rf))));
-            if (created.partitionCount() != config.stateLogNumPartitions()) {
+                            TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(config.stateLogMinIsr())),
+                    singleNode);
+            if (created.isPresent() && created.get().partitionCount() != partitions) {
+                // Another broker created it with its own setting: ids would map to other partitions here.
                 throw new org.apache.kafka.common.errors.InvalidConfigurationException(
-                        Topic.TRANSACTION_STATE_TOPIC_NAME + " has " + created.partitionCount() + " partitions but "
-                                + BrokerConfig.TRANSACTION_STATE_LOG_NUM_PARTITIONS + " is "
-                                + config.stateLogNumPartitions() + " on this broker");
+                        Topic.TRANSACTION_STATE_TOPIC_NAME + " has " + created.get().partitionCount()
+                                + " partitions but this broker placed transactional ids over " + partitions
+                                + " (" + BrokerConfig.TRANSACTION_STATE_LOG_NUM_PARTITIONS + ")");
             }
         }
     }
