@@ -6,6 +6,9 @@ import io.sluice.broker.config.BrokerConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,10 +53,33 @@ class ConcurrentStartIT {
             Properties p = new Properties();
             p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers.get(0).bootstrapServers());
             try (Admin admin = Admin.create(p)) {
+                TopicDescription offsets = admin.describeTopics(List.of("__consumer_offsets")).allTopicNames().get()
+                        .get("__consumer_offsets");
+                assertThat(offsets.partitions()).hasSize(3);
+                assertThat(admin.describeCluster().nodes().get()).hasSize(3);
+            }
+            // __transaction_state comes on first use: transactional producers on every broker at once.
+            List<Future<?>> producers = new ArrayList<>();
+            for (Broker b : brokers) {
+                producers.add(pool.submit(() -> {
+                    Properties pp = new Properties();
+                    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers());
+                    pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "concurrent-" + b.bootstrapServers());
+                    pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+                    pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+                    try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp)) {
+                        producer.initTransactions();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : producers) {
+                f.get(90, TimeUnit.SECONDS);
+            }
+            try (Admin admin = Admin.create(p)) {
                 TopicDescription txnState = admin.describeTopics(List.of("__transaction_state")).allTopicNames().get()
                         .get("__transaction_state");
                 assertThat(txnState.partitions()).hasSize(3);
-                assertThat(admin.describeCluster().nodes().get()).hasSize(3);
             }
         } finally {
             // Brokers before their ZooKeeper: a broker's shutdown deregisters itself there.
