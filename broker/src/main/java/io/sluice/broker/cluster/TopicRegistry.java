@@ -118,8 +118,17 @@ public final class TopicRegistry {
     /** When the "not enough brokers" warning was last logged, per internal topic (at most once a minute). */
     private final Map<String, Long> internalTopicWarnings = new java.util.HashMap<>();
 
-    public synchronized Optional<TopicInfo> ensureInternalTopic(String name, int partitions, short replicationFactor,
-                                                                Map<String, String> configs, boolean singleNode) {
+    public Optional<TopicInfo> ensureInternalTopic(String name, int partitions, short replicationFactor,
+                                                   Map<String, String> configs, boolean singleNode) {
+        // Called for every FindCoordinator: once the topic exists, answer without the registry's lock,
+        // which a topic creation holds while it waits for leaders.
+        Optional<TopicInfo> existing = get(name);
+        return existing.isPresent() ? existing
+                : createInternalTopic(name, partitions, replicationFactor, configs, singleNode);
+    }
+
+    private synchronized Optional<TopicInfo> createInternalTopic(String name, int partitions, short replicationFactor,
+                                                                 Map<String, String> configs, boolean singleNode) {
         Optional<TopicInfo> existing = get(name);
         if (existing.isPresent()) {
             return existing;
