@@ -121,9 +121,9 @@ final class TransactionCoordinator implements AutoCloseable {
     /** Starts the timed-out transaction and expired id checks. Partitions are loaded as leadership arrives. */
     void start() {
         long interval = config.abortTimedOutIntervalMs();
-        scheduler.scheduleWithFixedDelay(this::abortTimedOutQuietly, interval, interval, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(logFailures("Aborting timed-out transactions", this::abortTimedOut), interval, interval, TimeUnit.MILLISECONDS);
         long expiry = config.removeExpiredIntervalMs();
-        scheduler.scheduleWithFixedDelay(this::removeExpiredQuietly, expiry, expiry, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(logFailures("Expiring transactional ids", this::removeExpiredTransactionalIds), expiry, expiry, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -580,12 +580,15 @@ final class TransactionCoordinator implements AutoCloseable {
         return aborted;
     }
 
-    private void abortTimedOutQuietly() {
-        try {
-            abortTimedOut();
-        } catch (RuntimeException e) {
-            log.error("Aborting timed-out transactions failed", e);
-        }
+    /** A periodic task that logs its failure instead of ending the schedule (which a thrown exception would). */
+    private static Runnable logFailures(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("{} failed", what, e);
+            }
+        };
     }
 
     /**
@@ -616,13 +619,6 @@ final class TransactionCoordinator implements AutoCloseable {
         return expiring;
     }
 
-    private void removeExpiredQuietly() {
-        try {
-            removeExpiredTransactionalIds();
-        } catch (RuntimeException e) {
-            log.error("Expiring transactional ids failed", e);
-        }
-    }
 
     // ------------------------------------------------------------------------------------------ describe
 
