@@ -35,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 
 /**
  * Fetch: reads each partition from its log (slices of segment files, sent zero-copy), honouring the
@@ -58,7 +57,6 @@ public final class FetchHandler implements ApiHandler {
 
     private final TopicRegistry topics;
     private final DelayedOperations waiters;
-    private final Consumer<TopicPartition> wake;
     private final ReplicaManager replicas;
     private final FetchSessions sessions;
 
@@ -66,7 +64,6 @@ public final class FetchHandler implements ApiHandler {
                         FetchSessions sessions) {
         this.topics = topics;
         this.waiters = waiters;
-        this.wake = waiters::wake;
         this.replicas = replicas;
         this.sessions = sessions;
     }
@@ -110,10 +107,8 @@ public final class FetchHandler implements ApiHandler {
         List<TopicPartition> partitions = new ArrayList<>();
         for (FetchTarget target : targets) {
             if (target.topicPartition() != null) {
+                // The replica manager wakes them on every append it leads and every high watermark move.
                 partitions.add(target.topicPartition());
-                // Markers (written by the transaction coordinator, not through Produce) move the last
-                // stable offset; hearing of every append covers them. A log keeps one copy of the hook.
-                topics.log(target.topicPartition()).ifPresent(log -> log.addAppendListener(wake));
             }
         }
         waiters.park(deadline -> {

@@ -671,18 +671,24 @@ public final class ReplicaManager implements AutoCloseable {
         return FollowerFetch.failed(error);
     }
 
+    /**
+     * Every append to a partition this broker leads (produce, markers, coordinator records): parked
+     * fetches are retried — followers read up to the log end, so they need it even when the high
+     * watermark does not move — once, together with the high watermark's own wake-up when it moves.
+     */
     private void onLocalAppend(TopicPartition tp) {
         Partition p = partitions.get(tp);
-        if (p != null) {
-            maybeIncrementHighWatermark(p);
+        if (p == null || !maybeIncrementHighWatermark(p)) {
+            delayedFetches.wake(tp);
         }
     }
 
-    private void maybeIncrementHighWatermark(Partition p) {
+    /** Moves the high watermark to what the ISR holds; true (and parked requests woken) if it moved. */
+    private boolean maybeIncrementHighWatermark(Partition p) {
         boolean moved = false;
         synchronized (p) {
             if (!p.isLeader(brokerId)) {
-                return;
+                return false;
             }
             long min = p.log.logEndOffset();
             for (int r : p.isr) {
@@ -700,6 +706,7 @@ public final class ReplicaManager implements AutoCloseable {
             delayedFetches.wake(p.tp);
             delayedAcks.wake(p.tp);
         }
+        return moved;
     }
 
     private void maybeShrinkIsr() {
