@@ -1,8 +1,8 @@
 package io.sluice.broker;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.sluice.broker.api.ApiHandler;
-import io.sluice.broker.api.ApiRouter;
+import io.sluice.broker.network.ApiHandler;
+import io.sluice.broker.network.ApiRouter;
 import io.sluice.broker.api.ApiVersionsHandler;
 import io.sluice.broker.api.ConfigApis;
 import io.sluice.broker.api.DeleteRecordsHandler;

@@ -1,5 +1,8 @@
 package io.sluice.broker.api;
 
+import io.sluice.broker.network.ApiHandler;
+import io.sluice.broker.network.ApiRequest;
+import io.sluice.broker.network.ApiRouter;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;

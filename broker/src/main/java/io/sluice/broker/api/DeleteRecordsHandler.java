@@ -2,6 +2,8 @@ package io.sluice.broker.api;
 
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.log.PartitionLog;
+import io.sluice.broker.network.ApiHandler;
+import io.sluice.broker.network.ApiRequest;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;

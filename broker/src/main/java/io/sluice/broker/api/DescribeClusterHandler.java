@@ -1,6 +1,8 @@
 package io.sluice.broker.api;
 
 import io.sluice.broker.cluster.ClusterView;
+import io.sluice.broker.network.ApiHandler;
+import io.sluice.broker.network.ApiRequest;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClusterBroker;

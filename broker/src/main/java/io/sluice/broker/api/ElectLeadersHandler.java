@@ -6,6 +6,8 @@ import io.sluice.broker.cluster.Controller;
 import io.sluice.broker.cluster.PartitionState;
 import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
+import io.sluice.broker.network.ApiHandler;
+import io.sluice.broker.network.ApiRequest;
 import io.sluice.broker.replication.ReplicaManager;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;

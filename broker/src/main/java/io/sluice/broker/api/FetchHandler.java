@@ -13,6 +13,8 @@ import io.sluice.broker.log.FetchIsolation;
 import io.sluice.broker.log.LeaderEpochFileCache;
 import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.log.ReadResult;
+import io.sluice.broker.network.ApiHandler;
+import io.sluice.broker.network.ApiRequest;
 import io.sluice.broker.replication.ReplicaManager;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;

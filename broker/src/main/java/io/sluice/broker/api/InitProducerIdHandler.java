@@ -1,6 +1,8 @@
 package io.sluice.broker.api;
 
 import io.sluice.broker.cluster.ProducerIdBlocks;
+import io.sluice.broker.network.ApiHandler;
+import io.sluice.broker.network.ApiRequest;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.Errors;

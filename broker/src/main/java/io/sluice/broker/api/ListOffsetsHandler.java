@@ -16,6 +16,8 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
 
+import io.sluice.broker.network.ApiHandler;
+import io.sluice.broker.network.ApiRequest;
 import io.sluice.broker.replication.ReplicaManager;
 
 import java.util.Optional;

@@ -20,6 +20,8 @@ import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
 
 import io.sluice.broker.cluster.PartitionState;
+import io.sluice.broker.network.ApiHandler;
+import io.sluice.broker.network.ApiRequest;
 import io.sluice.broker.replication.ReplicaManager;
 import org.apache.kafka.common.TopicPartition;
 

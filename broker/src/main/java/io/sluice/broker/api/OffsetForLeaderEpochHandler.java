@@ -3,6 +3,8 @@ package io.sluice.broker.api;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.log.LeaderEpochFileCache;
 import io.sluice.broker.log.PartitionLog;
+import io.sluice.broker.network.ApiHandler;
+import io.sluice.broker.network.ApiRequest;
 import io.sluice.broker.replication.ReplicaManager;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;

@@ -25,6 +25,9 @@ import org.slf4j.LoggerFactory;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import io.sluice.broker.network.ApiHandler;
+import io.sluice.broker.network.ApiRequest;
+import io.sluice.broker.network.CloseConnection;
 import io.sluice.broker.replication.ReplicaManager;
 import java.util.concurrent.CompletableFuture;
 

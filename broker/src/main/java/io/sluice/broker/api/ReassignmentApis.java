@@ -4,6 +4,8 @@ import io.sluice.broker.cluster.ClusterStore;
 import io.sluice.broker.cluster.Reassignments;
 import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
+import io.sluice.broker.network.ApiRequest;
+import io.sluice.broker.network.ApiRouter;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData;
 import org.apache.kafka.common.message.AlterPartitionReassignmentsResponseData;

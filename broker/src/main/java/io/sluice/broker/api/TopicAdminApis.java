@@ -4,6 +4,8 @@ import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.config.BrokerConfig;
 import io.sluice.broker.log.LogConfig;
+import io.sluice.broker.network.ApiRequest;
+import io.sluice.broker.network.ApiRouter;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.TopicDeletionDisabledException;

@@ -1,8 +1,8 @@
 package io.sluice.broker.group;
 
 import io.netty.util.HashedWheelTimer;
-import io.sluice.broker.api.ApiRequest;
-import io.sluice.broker.api.ApiRouter;
+import io.sluice.broker.network.ApiRequest;
+import io.sluice.broker.network.ApiRouter;
 import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.replication.ReplicatedAppender;
 import org.apache.kafka.common.Node;

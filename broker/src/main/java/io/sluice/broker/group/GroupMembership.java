@@ -3,7 +3,7 @@ package io.sluice.broker.group;
 import io.sluice.broker.replication.CoordinatorWriteErrors;
 import io.netty.util.Timeout;
 import io.netty.util.Timer;
-import io.sluice.broker.api.ApiRequest;
+import io.sluice.broker.network.ApiRequest;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;

@@ -1,7 +1,7 @@
 package io.sluice.broker.group;
 
 import io.sluice.broker.replication.CoordinatorWriteErrors;
-import io.sluice.broker.api.ApiRequest;
+import io.sluice.broker.network.ApiRequest;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;

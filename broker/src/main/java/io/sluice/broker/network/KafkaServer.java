@@ -10,7 +10,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.sluice.broker.api.ApiRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,8 +1,8 @@
 package io.sluice.broker.txn;
 
-import io.sluice.broker.api.ApiHandler;
-import io.sluice.broker.api.ApiRequest;
-import io.sluice.broker.api.ApiRouter;
+import io.sluice.broker.network.ApiHandler;
+import io.sluice.broker.network.ApiRequest;
+import io.sluice.broker.network.ApiRouter;
 import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.transactions.coordinator.TransactionFilter;

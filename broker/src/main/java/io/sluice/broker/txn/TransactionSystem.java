@@ -1,6 +1,6 @@
 package io.sluice.broker.txn;
 
-import io.sluice.broker.api.ApiRouter;
+import io.sluice.broker.network.ApiRouter;
 import io.sluice.broker.api.InitProducerIdHandler;
 import io.sluice.broker.cluster.PartitionState;
 import io.sluice.broker.cluster.ProducerIdBlocks;

@@ -1,7 +1,7 @@
 package io.sluice.broker.txn;
 
-import io.sluice.broker.api.ApiHandler;
-import io.sluice.broker.api.ApiRequest;
+import io.sluice.broker.network.ApiHandler;
+import io.sluice.broker.network.ApiRequest;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.protocol.Errors;

@@ -1,7 +1,7 @@
 package io.sluice.broker.group;
 
-import io.sluice.broker.api.ApiRequest;
-import io.sluice.broker.api.ApiRouter;
+import io.sluice.broker.network.ApiRequest;
+import io.sluice.broker.network.ApiRouter;
 import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.replication.ReplicatedAppender;

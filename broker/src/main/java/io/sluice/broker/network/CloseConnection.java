@@ -1,4 +1,4 @@
-package io.sluice.broker.api;
+package io.sluice.broker.network;
 
 /**
  * A handler's answer that is no response at all: the network layer closes the client's connection,
