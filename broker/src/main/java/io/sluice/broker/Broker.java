@@ -19,6 +19,8 @@ import io.sluice.broker.api.OffsetForLeaderEpochHandler;
 import io.sluice.broker.api.ProduceHandler;
 import io.sluice.broker.api.ReassignmentApis;
 import io.sluice.broker.api.TopicAdminApis;
+import io.sluice.broker.api.txn.TransactionApis;
+import io.sluice.broker.api.txn.WriteTxnMarkersHandler;
 import io.sluice.broker.cluster.ClusterStore;
 import io.sluice.broker.cluster.ClusterView;
 import io.sluice.broker.cluster.Controller;
@@ -166,11 +168,15 @@ public final class Broker implements AutoCloseable {
         new TopicAdminApis(topics, config).registerApis(router);
         GroupCoordinator groups = startGroupCoordinator(topics);
         groups.registerApis(router);
-        TransactionSystem transactions = TransactionSystem.start(config, topics, groups, router, replicaManager,
+        TransactionSystem transactions = TransactionSystem.start(config, topics, groups, replicaManager,
                 id -> cluster.liveNodes().stream().filter(n -> n.id() == id).findFirst(),
-                embeddedZooKeeper != null, producerIds, Clock.systemUTC())
-                .describeProducersFrom(tp -> topics.log(tp).map(PartitionLog::producerState));
+                embeddedZooKeeper != null, producerIds, Clock.systemUTC());
         closeInReverse.add(transactions);
+        TransactionApis transactionApis = new TransactionApis(transactions.coordinator(), topics,
+                new InitProducerIdHandler(producerIds), groups::partitionFor);
+        transactionApis.register(router, groups::txnOffsetCommit);
+        transactionApis.registerDescribeProducers(router, tp -> topics.log(tp).map(PartitionLog::producerState));
+        router.register(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(transactions.markers()));
         ApiHandler findCoordinator = router.handler(ApiKeys.FIND_COORDINATOR);
         router.register(ApiKeys.FIND_COORDINATOR, request -> {
             // Created on first use when too few brokers were live at start for its replication factor.

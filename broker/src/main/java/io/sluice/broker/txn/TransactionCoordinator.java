@@ -53,7 +53,7 @@ import java.util.function.LongSupplier;
  * them complete. One scheduler thread loads partitions, aborts timed-out transactions, expires idle
  * ids and retries markers that failed.
  */
-final class TransactionCoordinator implements AutoCloseable {
+public final class TransactionCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionCoordinator.class);
     private static final long LOAD_RETRY_MS = 1_000;
 
@@ -81,7 +81,7 @@ final class TransactionCoordinator implements AutoCloseable {
     }
 
     /** InitProducerId's answer. */
-    record InitResult(Errors error, long producerId, short producerEpoch) {
+    public record InitResult(Errors error, long producerId, short producerEpoch) {
         static InitResult error(Errors error) {
             return new InitResult(error, -1, (short) -1);
         }
@@ -223,12 +223,12 @@ final class TransactionCoordinator implements AutoCloseable {
     }
 
     /** Whether every partition this broker leads has been loaded. */
-    boolean allLoaded() {
+    public boolean allLoaded() {
         return loadedPartitions.containsAll(owned.keySet());
     }
 
     /** NONE if requests for this id can be served here now. */
-    Errors check(String transactionalId) {
+    public Errors check(String transactionalId) {
         if (transactionalId == null || transactionalId.isEmpty()) {
             return Errors.INVALID_REQUEST;
         }
@@ -260,7 +260,7 @@ final class TransactionCoordinator implements AutoCloseable {
 
     // -------------------------------------------------------------------------------------------- requests
 
-    CompletableFuture<InitResult> initProducerId(String transactionalId, int timeoutMs, long expectedPid,
+    public CompletableFuture<InitResult> initProducerId(String transactionalId, int timeoutMs, long expectedPid,
                                                  short expectedEpoch) {
         Errors error = check(transactionalId);
         if (error != Errors.NONE) {
@@ -301,7 +301,7 @@ final class TransactionCoordinator implements AutoCloseable {
         });
     }
 
-    CompletableFuture<Errors> addPartitions(String transactionalId, long producerId, short producerEpoch,
+    public CompletableFuture<Errors> addPartitions(String transactionalId, long producerId, short producerEpoch,
                                             Set<TopicPartition> partitions) {
         Errors error = check(transactionalId);
         if (error != Errors.NONE) {
@@ -320,7 +320,7 @@ final class TransactionCoordinator implements AutoCloseable {
         }
     }
 
-    CompletableFuture<Errors> endTxn(String transactionalId, long producerId, short producerEpoch, boolean commit) {
+    public CompletableFuture<Errors> endTxn(String transactionalId, long producerId, short producerEpoch, boolean commit) {
         Errors error = check(transactionalId);
         if (error != Errors.NONE) {
             return CompletableFuture.completedFuture(error);
@@ -623,7 +623,7 @@ final class TransactionCoordinator implements AutoCloseable {
     // ------------------------------------------------------------------------------------------ describe
 
     /** The id's metadata, with Prepare* partitions narrowed to those still without a marker. */
-    Optional<TransactionMetadata> describe(String transactionalId) {
+    public Optional<TransactionMetadata> describe(String transactionalId) {
         Entry entry = entries.get(transactionalId);
         if (entry == null) {
             return Optional.empty();
@@ -642,7 +642,7 @@ final class TransactionCoordinator implements AutoCloseable {
         }
     }
 
-    List<TransactionMetadata> list(TransactionFilter filter) {
+    public List<TransactionMetadata> list(TransactionFilter filter) {
         long now = clock.millis();
         List<TransactionMetadata> out = new ArrayList<>();
         for (Entry entry : entries.values()) {

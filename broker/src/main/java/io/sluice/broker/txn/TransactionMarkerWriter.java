@@ -28,7 +28,7 @@ import java.util.function.IntFunction;
  * the partition's in-sync replicas hold it. After a marker lands in {@code __consumer_offsets} the
  * local group coordinator is told, so that the transaction's offsets become visible or are dropped.
  */
-final class TransactionMarkerWriter implements AutoCloseable {
+public final class TransactionMarkerWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TransactionMarkerWriter.class);
 
     /** Called after a marker was written to a {@code __consumer_offsets} partition this broker leads. */
@@ -59,7 +59,7 @@ final class TransactionMarkerWriter implements AutoCloseable {
         this.requestTimeoutMs = requestTimeoutMs;
     }
 
-    boolean partitionExists(TopicPartition tp) {
+    public boolean partitionExists(TopicPartition tp) {
         return leaderOf.apply(tp).isPresent();
     }
 
@@ -85,6 +85,12 @@ final class TransactionMarkerWriter implements AutoCloseable {
     private MarkerChannel openChannel(int brokerId) {
         return new MarkerChannel(localBrokerId, brokerId, () -> liveNodes.apply(brokerId), requestTimeoutMs,
                 idle -> channels.remove(brokerId, idle));
+    }
+
+    /** {@link #writeLocal(MarkerChannel.Marker)} for another broker's WriteTxnMarkers. */
+    public CompletableFuture<Errors> writeLocal(TopicPartition tp, long producerId, short producerEpoch, boolean commit,
+                                                int coordinatorEpoch) {
+        return writeLocal(new MarkerChannel.Marker(tp, producerId, producerEpoch, commit, coordinatorEpoch));
     }
 
     /**

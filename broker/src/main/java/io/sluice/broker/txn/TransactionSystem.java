@@ -1,7 +1,5 @@
 package io.sluice.broker.txn;
 
-import io.sluice.broker.network.ApiRouter;
-import io.sluice.broker.api.InitProducerIdHandler;
 import io.sluice.broker.cluster.PartitionState;
 import io.sluice.broker.cluster.ProducerIdBlocks;
 import io.sluice.broker.cluster.TopicInfo;
@@ -10,45 +8,37 @@ import io.sluice.broker.config.BrokerConfig;
 import io.sluice.broker.group.GroupCoordinator;
 import io.sluice.broker.replication.ReplicaManager;
 import io.sluice.broker.replication.ReplicatedAppender;
-import io.sluice.transactions.producer.ProducerStateTable;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.internals.Topic;
-import org.apache.kafka.common.protocol.ApiKeys;
 
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.function.Function;
 import java.util.function.IntFunction;
 
 /**
  * Transactions on a broker: creates {@code __transaction_state} on first use (the first
  * FindCoordinator for a transactional id, once enough brokers are live for its replication factor, as
  * Kafka does), coordinates the transactional ids of the partitions of it this
- * broker leads (loading them as leadership arrives, completing transactions found prepared), serves
- * InitProducerId (in place of the plain handler), AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit,
- * EndTxn, DescribeTransactions, ListTransactions and WriteTxnMarkers, makes FindCoordinator answer for
- * transactional ids with the leader of their partition, aborts transactions past their timeout and
+ * broker leads (loading them as leadership arrives, completing transactions found prepared), writes
+ * the markers, tells FindCoordinator the leader of a transactional id's partition, aborts transactions
+ * past their timeout and
  * expires transactional ids left idle for {@code transactional.id.expiration.ms}.
  * Close it before the group coordinator and the logs.
  */
 public final class TransactionSystem implements AutoCloseable {
     private final TransactionCoordinator coordinator;
     private final TransactionMarkerWriter markers;
-    private final TransactionApis apis;
-    private final ApiRouter router;
     private final GroupCoordinator groups;
     private final StateTopic stateTopic;
 
-    private TransactionSystem(TransactionCoordinator coordinator, TransactionMarkerWriter markers, TransactionApis apis,
-                              ApiRouter router, GroupCoordinator groups, StateTopic stateTopic) {
+    private TransactionSystem(TransactionCoordinator coordinator, TransactionMarkerWriter markers,
+                              GroupCoordinator groups, StateTopic stateTopic) {
         this.coordinator = coordinator;
         this.markers = markers;
-        this.apis = apis;
-        this.router = router;
         this.groups = groups;
         this.stateTopic = stateTopic;
     }
@@ -60,7 +50,7 @@ public final class TransactionSystem implements AutoCloseable {
      * @param liveNodes the live brokers by id, as clients and other brokers reach them
      */
     public static TransactionSystem start(BrokerConfig brokerConfig, TopicRegistry topics, GroupCoordinator groups,
-                                          ApiRouter router, ReplicaManager replicas, IntFunction<Optional<Node>> liveNodes,
+                                          ReplicaManager replicas, IntFunction<Optional<Node>> liveNodes,
                                           boolean singleNode, ProducerIdBlocks producerIds, Clock clock) {
         TransactionConfig config = TransactionConfig.from(brokerConfig);
         int requestTimeoutMs = brokerConfig.getInt(BrokerConfig.REQUEST_TIMEOUT_MS);
@@ -73,11 +63,7 @@ public final class TransactionSystem implements AutoCloseable {
                 producerIds::nextProducerId, clock, partition -> replicas.leaderEpoch(
                         new TopicPartition(Topic.TRANSACTION_STATE_TOPIC_NAME, partition))
                         .map(OptionalInt::of).orElse(OptionalInt.empty()));
-        TransactionApis apis = new TransactionApis(coordinator, topics, new InitProducerIdHandler(producerIds),
-                groups::partitionFor);
-        apis.register(router, groups::txnOffsetCommit);
-        router.register(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(markers));
-        TransactionSystem system = new TransactionSystem(coordinator, markers, apis, router, groups, stateTopic);
+        TransactionSystem system = new TransactionSystem(coordinator, markers, groups, stateTopic);
         coordinator.start();
         replicas.addLeadershipListener((tp, leader) -> {
             if (!tp.topic().equals(Topic.TRANSACTION_STATE_TOPIC_NAME)) {
@@ -141,13 +127,14 @@ public final class TransactionSystem implements AutoCloseable {
         }
     }
 
-    /**
-     * Serves DescribeProducers from the partitions' producer state, e.g.
-     * {@code tp -> topics.log(tp).map(PartitionLog::producerState)}.
-     */
-    public TransactionSystem describeProducersFrom(Function<TopicPartition, Optional<ProducerStateTable>> states) {
-        apis.registerDescribeProducers(router, states);
-        return this;
+    /** The transaction coordinator, for the transaction APIs. */
+    public TransactionCoordinator coordinator() {
+        return coordinator;
+    }
+
+    /** Writes markers to the partitions this broker leads, for WriteTxnMarkers. */
+    public TransactionMarkerWriter markers() {
+        return markers;
     }
 
     /** Runs the timed-out transaction check now; returns how many transactions it aborted. */

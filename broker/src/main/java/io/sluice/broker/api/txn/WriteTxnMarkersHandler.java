@@ -1,7 +1,8 @@
-package io.sluice.broker.txn;
+package io.sluice.broker.api.txn;
 
 import io.sluice.broker.network.ApiHandler;
 import io.sluice.broker.network.ApiRequest;
+import io.sluice.broker.txn.TransactionMarkerWriter;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
 import org.apache.kafka.common.protocol.Errors;
@@ -21,10 +22,10 @@ import java.util.concurrent.CompletableFuture;
  * acks=all too), with an error per partition — NOT_LEADER_OR_FOLLOWER when leadership moved, which
  * sends the coordinator to the new leader.
  */
-final class WriteTxnMarkersHandler implements ApiHandler {
+public final class WriteTxnMarkersHandler implements ApiHandler {
     private final TransactionMarkerWriter markers;
 
-    WriteTxnMarkersHandler(TransactionMarkerWriter markers) {
+    public WriteTxnMarkersHandler(TransactionMarkerWriter markers) {
         this.markers = markers;
     }
 
@@ -39,9 +40,8 @@ final class WriteTxnMarkersHandler implements ApiHandler {
             for (WriteTxnMarkersRequestData.WritableTxnMarkerTopic topic : m.topics()) {
                 for (int partition : topic.partitionIndexes()) {
                     TopicPartition tp = new TopicPartition(topic.name(), partition);
-                    MarkerChannel.Marker marker = new MarkerChannel.Marker(tp, m.producerId(), m.producerEpoch(),
-                            m.transactionResult(), m.coordinatorEpoch());
-                    writes.add((markers.partitionExists(tp) ? markers.writeLocal(marker)
+                    writes.add((markers.partitionExists(tp) ? markers.writeLocal(tp, m.producerId(), m.producerEpoch(),
+                            m.transactionResult(), m.coordinatorEpoch())
                             : CompletableFuture.completedFuture(Errors.UNKNOWN_TOPIC_OR_PARTITION))
                             .thenAccept(error -> byPartition.put(tp, error)));
                 }

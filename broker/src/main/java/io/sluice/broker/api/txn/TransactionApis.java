@@ -1,10 +1,11 @@
-package io.sluice.broker.txn;
+package io.sluice.broker.api.txn;
 
 import io.sluice.broker.network.ApiHandler;
 import io.sluice.broker.network.ApiRequest;
 import io.sluice.broker.network.ApiRouter;
 import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
+import io.sluice.broker.txn.TransactionCoordinator;
 import io.sluice.transactions.coordinator.TransactionFilter;
 import io.sluice.transactions.coordinator.TransactionMetadata;
 import io.sluice.transactions.coordinator.TransactionState;
@@ -66,7 +67,7 @@ import java.util.regex.PatternSyntaxException;
  * does not), TxnOffsetCommit up to v4, InitProducerId up to v5 (v6 is KIP-939 two-phase commit).
  * Requests older than PRODUCER_FENCED (KIP-588) get INVALID_PRODUCER_EPOCH instead.
  */
-final class TransactionApis {
+public final class TransactionApis {
     static final short INIT_PRODUCER_ID_MAX = 5;
     static final short ADD_PARTITIONS_TO_TXN_MAX = 3;
     static final short ADD_OFFSETS_TO_TXN_MAX = 4;
@@ -78,7 +79,7 @@ final class TransactionApis {
     private final ApiHandler plainInitProducerId;
     private final ToIntFunction<String> offsetsPartitionFor;
 
-    TransactionApis(TransactionCoordinator coordinator, TopicRegistry topics, ApiHandler plainInitProducerId,
+    public TransactionApis(TransactionCoordinator coordinator, TopicRegistry topics, ApiHandler plainInitProducerId,
                     ToIntFunction<String> offsetsPartitionFor) {
         this.coordinator = coordinator;
         this.topics = topics;
@@ -86,7 +87,7 @@ final class TransactionApis {
         this.offsetsPartitionFor = offsetsPartitionFor;
     }
 
-    void register(ApiRouter router, ApiHandler txnOffsetCommit) {
+    public void register(ApiRouter router, ApiHandler txnOffsetCommit) {
         router.register(ApiKeys.INIT_PRODUCER_ID, ApiKeys.INIT_PRODUCER_ID.oldestVersion(), INIT_PRODUCER_ID_MAX,
                         this::initProducerId)
                 .register(ApiKeys.ADD_PARTITIONS_TO_TXN, ApiKeys.ADD_PARTITIONS_TO_TXN.oldestVersion(),
@@ -100,7 +101,7 @@ final class TransactionApis {
                 .register(ApiKeys.LIST_TRANSACTIONS, this::listTransactions);
     }
 
-    void registerDescribeProducers(ApiRouter router, Function<TopicPartition, Optional<ProducerStateTable>> states) {
+    public void registerDescribeProducers(ApiRouter router, Function<TopicPartition, Optional<ProducerStateTable>> states) {
         router.register(ApiKeys.DESCRIBE_PRODUCERS, request -> describeProducers(request, states));
     }
 
