@@ -1,7 +1,6 @@
 package io.sluice.broker;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.sluice.broker.network.ApiHandler;
 import io.sluice.broker.network.ApiRouter;
 import io.sluice.broker.api.ApiVersionsHandler;
 import io.sluice.broker.api.ConfigApis;
@@ -14,6 +13,9 @@ import io.sluice.broker.delay.DelayedOperations;
 import io.sluice.broker.api.InitProducerIdHandler;
 import io.sluice.broker.api.ListOffsetsHandler;
 import io.sluice.broker.api.ElectLeadersHandler;
+import io.sluice.broker.api.FindCoordinatorHandler;
+import io.sluice.broker.api.group.GroupApis;
+import io.sluice.broker.api.group.TxnOffsetCommitHandler;
 import io.sluice.broker.api.MetadataHandler;
 import io.sluice.broker.api.OffsetForLeaderEpochHandler;
 import io.sluice.broker.api.ProduceHandler;
@@ -167,22 +169,21 @@ public final class Broker implements AutoCloseable {
                 .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds));
         new TopicAdminApis(topics, config).registerApis(router);
         GroupCoordinator groups = startGroupCoordinator(topics);
-        groups.registerApis(router);
+        GroupApis.register(router, groups);
         TransactionSystem transactions = TransactionSystem.start(config, topics, groups, replicaManager,
                 id -> cluster.liveNodes().stream().filter(n -> n.id() == id).findFirst(),
                 embeddedZooKeeper != null, producerIds, Clock.systemUTC());
         closeInReverse.add(transactions);
         TransactionApis transactionApis = new TransactionApis(transactions.coordinator(), topics,
                 new InitProducerIdHandler(producerIds), groups::partitionFor);
-        transactionApis.register(router, groups::txnOffsetCommit);
+        transactionApis.register(router, new TxnOffsetCommitHandler(groups));
         transactionApis.registerDescribeProducers(router, tp -> topics.log(tp).map(PartitionLog::producerState));
         router.register(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(transactions.markers()));
-        ApiHandler findCoordinator = router.handler(ApiKeys.FIND_COORDINATOR);
-        router.register(ApiKeys.FIND_COORDINATOR, request -> {
+        router.register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(groupId -> {
             // Created on first use when too few brokers were live at start for its replication factor.
             ensureOffsetsTopic();
-            return findCoordinator.handle(request);
-        });
+            return groups.coordinatorNode(groupId);
+        }, transactions::coordinatorNode));
         new ConfigApis(topics, config).registerApis(router);
         new ReassignmentApis(topics, store).registerApis(router);
 

@@ -8,5 +8,5 @@ package io.sluice.broker.group;
  * @param commitTimestamp coordinator time of the commit
  * @param expireTimestamp explicit expiry from OffsetCommit v2-4 retention time, or -1
  */
-record CommittedOffset(long offset, int leaderEpoch, String metadata, long commitTimestamp, long expireTimestamp) {
+public record CommittedOffset(long offset, int leaderEpoch, String metadata, long commitTimestamp, long expireTimestamp) {
 }

@@ -1,27 +1,26 @@
 package io.sluice.broker.group;
 
 import io.netty.util.HashedWheelTimer;
-import io.sluice.broker.network.ApiRequest;
-import io.sluice.broker.network.ApiRouter;
 import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.replication.ReplicatedAppender;
 import org.apache.kafka.common.Node;
-import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
-import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData.MemberIdentity;
+import org.apache.kafka.common.message.LeaveGroupResponseData.MemberResponse;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
-import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractResponse;
-import org.apache.kafka.common.requests.DescribeGroupsRequest;
 import org.apache.kafka.common.requests.DescribeGroupsResponse;
-import org.apache.kafka.common.requests.FindCoordinatorRequest;
-import org.apache.kafka.common.requests.FindCoordinatorResponse;
-import org.apache.kafka.common.requests.ListGroupsRequest;
-import org.apache.kafka.common.requests.ListGroupsResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +36,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -60,11 +58,6 @@ public final class GroupCoordinator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinator.class);
     private static final long LOAD_RETRY_MS = 1_000;
 
-    /** FindCoordinator key types (KIP-98, KIP-932). */
-    private static final byte KEY_TYPE_GROUP = 0;
-    private static final byte KEY_TYPE_TRANSACTION = 1;
-    /** Highest OffsetCommit / OffsetFetch version that names topics rather than topic ids. */
-    private static final short LAST_VERSION_BY_TOPIC_NAME = 9;
 
     private final GroupConfig config;
     private final Supplier<Node> node;
@@ -74,8 +67,6 @@ public final class GroupCoordinator implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private final GroupMembership membership;
     private final GroupOffsets offsets;
-    /** The transaction coordinator of a transactional id (empty while unknown); null without transactions. */
-    private volatile Function<String, Optional<Node>> transactionCoordinators;
     private volatile IntFunction<java.util.Optional<Node>> leaderOf;
     private volatile IntFunction<OptionalInt> leaderEpochOf;
     /** Coordinator thread only: the leader epoch each led partition was loaded at. */
@@ -116,24 +107,6 @@ public final class GroupCoordinator implements AutoCloseable {
 
     public GroupConfig config() {
         return config;
-    }
-
-    public void registerApis(ApiRouter router) {
-        short maxOffsetVersion = topicIds != null ? ApiKeys.OFFSET_COMMIT.latestVersion() : LAST_VERSION_BY_TOPIC_NAME;
-        short maxFetchVersion = topicIds != null ? ApiKeys.OFFSET_FETCH.latestVersion() : LAST_VERSION_BY_TOPIC_NAME;
-        router.register(ApiKeys.FIND_COORDINATOR, this::findCoordinator)
-                .register(ApiKeys.JOIN_GROUP, membership::joinGroup)
-                .register(ApiKeys.SYNC_GROUP, membership::syncGroup)
-                .register(ApiKeys.HEARTBEAT, membership::heartbeat)
-                .register(ApiKeys.LEAVE_GROUP, membership::leaveGroup)
-                .register(ApiKeys.OFFSET_COMMIT, ApiKeys.OFFSET_COMMIT.oldestVersion(), maxOffsetVersion,
-                        offsets::offsetCommit)
-                .register(ApiKeys.OFFSET_FETCH, ApiKeys.OFFSET_FETCH.oldestVersion(), maxFetchVersion,
-                        offsets::offsetFetch)
-                .register(ApiKeys.DESCRIBE_GROUPS, this::describeGroups)
-                .register(ApiKeys.LIST_GROUPS, this::listGroups)
-                .register(ApiKeys.DELETE_GROUPS, offsets::deleteGroups)
-                .register(ApiKeys.OFFSET_DELETE, offsets::offsetDelete);
     }
 
     /**
@@ -255,14 +228,6 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     /**
-     * TxnOffsetCommit; registered by the transaction coordinator's wiring (not by {@link #registerApis})
-     * so that it is only advertised when transactions can be completed.
-     */
-    public CompletableFuture<AbstractResponse> txnOffsetCommit(ApiRequest request) {
-        return offsets.txnOffsetCommit(request);
-    }
-
-    /**
      * The transaction coordinator wrote a commit/abort marker of {@code producerId} to
      * {@code __consumer_offsets} partition {@code partition}: pending transactional offsets there
      * become visible (commit) or are dropped (abort).
@@ -272,11 +237,76 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     /**
-     * Makes FindCoordinator answer key type TRANSACTION with the broker {@code coordinators} names for
-     * the transactional id; null (no transactions) answers COORDINATOR_NOT_AVAILABLE.
+     * The broker that coordinates {@code groupId}: the leader of its {@code __consumer_offsets}
+     * partition (empty while it has none), or this broker when offsets are not replicated.
      */
-    public void transactionCoordinators(Function<String, Optional<Node>> coordinators) {
-        this.transactionCoordinators = coordinators;
+    public Optional<Node> coordinatorNode(String groupId) {
+        return leaderOf == null ? Optional.of(node.get()) : leaderOf.apply(partitionFor(groupId));
+    }
+
+    /** Topic names and ids for OffsetCommit/OffsetFetch v10+; null when they are not offered. */
+    public TopicIdResolver topicIds() {
+        return topicIds;
+    }
+
+    /** Coordinator time: commit timestamps and offset expiry. */
+    public long now() {
+        return registry.now();
+    }
+
+    // ------------------------------------------------------------------------- membership (JoinGroup ...)
+
+    /** JoinGroup; completes when the member's join round ends (a rebalance may park it for a while). */
+    public CompletableFuture<JoinGroupResponseData> joinGroup(JoinGroupRequestData request, short version,
+                                                              String clientId, String clientHost) {
+        return membership.joinGroup(request, version, clientId, clientHost);
+    }
+
+    /** SyncGroup; a follower's answer waits for the leader's assignment. */
+    public CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData request) {
+        return membership.syncGroup(request);
+    }
+
+    public Errors heartbeat(HeartbeatRequestData request) {
+        return membership.heartbeat(request);
+    }
+
+    /** LeaveGroup: adds an answer per leaving member to {@code responses}; returns the group-level error. */
+    public Errors leaveGroup(String groupId, List<MemberIdentity> leaving, List<MemberResponse> responses) {
+        return membership.leave(groupId, leaving, responses);
+    }
+
+    // ------------------------------------------------------------------------------------------- offsets
+
+    /** OffsetCommit: completes with NONE once the offsets are replicated (and so visible), or with the error. */
+    public CompletableFuture<Errors> commitOffsets(String groupId, String memberId, String groupInstanceId,
+                                                   int generationId, Map<TopicPartition, CommittedOffset> offsets) {
+        return this.offsets.commit(groupId, memberId, groupInstanceId, generationId, offsets);
+    }
+
+    /**
+     * TxnOffsetCommit: the offsets stay pending, invisible to OffsetFetch, until the transaction's
+     * marker arrives ({@link #onTxnMarker}); completes once the batch is replicated.
+     */
+    public CompletableFuture<Errors> commitTxnOffsets(TxnOffsetCommitRequestData request,
+                                                      Map<TopicPartition, CommittedOffset> offsets, long now) {
+        return this.offsets.txnCommit(request, offsets, now);
+    }
+
+    /** OffsetFetch of one group; {@code topics} null asks for all of them. */
+    public OffsetFetchResponseGroup fetchOffsets(String groupId, List<OffsetFetchRequestTopics> topics, boolean useIds,
+                                                 boolean requireStable) {
+        return offsets.fetchGroup(groupId, topics, useIds, requireStable);
+    }
+
+    /** OffsetDelete: fills in per-partition errors; completes with the group-level error once replicated. */
+    public CompletableFuture<Errors> deleteOffsets(String groupId, Map<TopicPartition, Errors> results) {
+        return offsets.deleteOffsets(groupId, results);
+    }
+
+    /** DeleteGroups of one group: completes once the deletion is replicated, or with the error. */
+    public CompletableFuture<Errors> deleteGroup(String groupId) {
+        return offsets.deleteGroup(groupId);
     }
 
     /** The {@code __consumer_offsets} partition that holds this group. */
@@ -293,60 +323,10 @@ public final class GroupCoordinator implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------ FindCoordinator
 
-    private CompletableFuture<AbstractResponse> findCoordinator(ApiRequest request) {
-        FindCoordinatorRequestData d = request.body(FindCoordinatorRequest.class).data();
-        FindCoordinatorResponseData response = new FindCoordinatorResponseData();
-        if (request.version() >= 4) {
-            for (String key : d.coordinatorKeys()) {
-                response.coordinators().add(coordinatorFor(d.keyType(), key));
-            }
-        } else {
-            FindCoordinatorResponseData.Coordinator c = coordinatorFor(d.keyType(), d.key());
-            response.setErrorCode(c.errorCode()).setErrorMessage(c.errorMessage())
-                    .setNodeId(c.nodeId()).setHost(c.host()).setPort(c.port());
-        }
-        return CompletableFuture.completedFuture(new FindCoordinatorResponse(response));
-    }
-
-    private FindCoordinatorResponseData.Coordinator coordinatorFor(byte keyType, String key) {
-        Errors error = switch (keyType) {
-            case KEY_TYPE_GROUP -> key == null || key.isEmpty() ? Errors.INVALID_GROUP_ID : Errors.NONE;
-            case KEY_TYPE_TRANSACTION -> key == null || key.isEmpty() ? Errors.INVALID_REQUEST
-                    : transactionCoordinators != null ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
-            default -> Errors.INVALID_REQUEST;
-        };
-        Function<String, Optional<Node>> txnCoordinators = transactionCoordinators;
-        Node n;
-        if (error != Errors.NONE) {
-            n = Node.noNode();
-        } else if (keyType == KEY_TYPE_TRANSACTION) {
-            n = txnCoordinators == null ? Node.noNode() : txnCoordinators.apply(key).orElse(Node.noNode());
-        } else {
-            n = leaderOf == null ? node.get() : leaderOf.apply(partitionFor(key)).orElse(Node.noNode());
-        }
-        if (n.isEmpty() && error == Errors.NONE) {
-            error = Errors.COORDINATOR_NOT_AVAILABLE;
-        }
-        return new FindCoordinatorResponseData.Coordinator()
-                .setKey(key)
-                .setErrorCode(error.code())
-                .setErrorMessage(error == Errors.NONE ? null : error.message())
-                .setNodeId(n.id())
-                .setHost(n.host())
-                .setPort(n.port());
-    }
-
     // ------------------------------------------------------------------------------------- DescribeGroups
 
-    private CompletableFuture<AbstractResponse> describeGroups(ApiRequest request) {
-        DescribeGroupsResponseData response = new DescribeGroupsResponseData();
-        for (String groupId : request.body(DescribeGroupsRequest.class).data().groups()) {
-            response.groups().add(describe(groupId, request.version()));
-        }
-        return CompletableFuture.completedFuture(new DescribeGroupsResponse(response));
-    }
-
-    private DescribedGroup describe(String groupId, short version) {
+    /** DescribeGroups of one group, as of {@code version}. */
+    public DescribedGroup describeGroup(String groupId, short version) {
         Errors error = registry.check(groupId);
         if (error != Errors.NONE) {
             return DescribeGroupsResponse.groupError(groupId, error);
@@ -392,12 +372,10 @@ public final class GroupCoordinator implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------- ListGroups
 
-    private CompletableFuture<AbstractResponse> listGroups(ApiRequest request) {
-        ListGroupsRequestData d = request.body(ListGroupsRequest.class).data();
+    public ListGroupsResponseData listGroups(ListGroupsRequestData d) {
         ListGroupsResponseData response = new ListGroupsResponseData();
         if (!registry.allLoaded()) {
-            response.setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
-            return CompletableFuture.completedFuture(new ListGroupsResponse(response));
+            return response.setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
         }
         Set<String> states = new HashSet<>();
         d.statesFilter().forEach(s -> states.add(s.toLowerCase(java.util.Locale.ROOT)));
@@ -418,6 +396,6 @@ public final class GroupCoordinator implements AutoCloseable {
                 }
             }
         }
-        return CompletableFuture.completedFuture(new ListGroupsResponse(response));
+        return response;
     }
 }

@@ -3,9 +3,7 @@ package io.sluice.broker.group;
 import io.sluice.broker.replication.CoordinatorWriteErrors;
 import io.netty.util.Timeout;
 import io.netty.util.Timer;
-import io.sluice.broker.network.ApiRequest;
 import org.apache.kafka.common.message.HeartbeatRequestData;
-import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.LeaveGroupRequestData.MemberIdentity;
@@ -14,15 +12,7 @@ import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.apache.kafka.common.requests.AbstractResponse;
-import org.apache.kafka.common.requests.HeartbeatRequest;
-import org.apache.kafka.common.requests.HeartbeatResponse;
 import org.apache.kafka.common.requests.JoinGroupRequest;
-import org.apache.kafka.common.requests.JoinGroupResponse;
-import org.apache.kafka.common.requests.LeaveGroupRequest;
-import org.apache.kafka.common.requests.LeaveGroupResponse;
-import org.apache.kafka.common.requests.SyncGroupRequest;
-import org.apache.kafka.common.requests.SyncGroupResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,17 +58,12 @@ final class GroupMembership {
 
     // ------------------------------------------------------------------------------------------ JoinGroup
 
-    CompletableFuture<AbstractResponse> joinGroup(ApiRequest request) {
-        JoinGroupRequestData data = request.body(JoinGroupRequest.class).data();
-        short version = request.version();
+    /** Completes once the member's join round ends (a rebalance may park it); the response as of {@code version}. */
+    CompletableFuture<JoinGroupResponseData> joinGroup(JoinGroupRequestData data, short version, String clientId,
+                                                       String clientHost) {
         CompletableFuture<JoinGroupResponseData> result = new CompletableFuture<>();
-        join(data, version, request.clientId(), clientHost(request), result);
-        return result.thenApply(r -> {
-            if (version < 7 && r.protocolName() == null) {
-                r.setProtocolName("");
-            }
-            return new JoinGroupResponse(r, version);
-        });
+        join(data, version, clientId, clientHost, result);
+        return result;
     }
 
     private void join(JoinGroupRequestData d, short version, String clientId, String clientHost,
@@ -526,11 +511,10 @@ final class GroupMembership {
 
     // ------------------------------------------------------------------------------------------ SyncGroup
 
-    CompletableFuture<AbstractResponse> syncGroup(ApiRequest request) {
-        SyncGroupRequestData d = request.body(SyncGroupRequest.class).data();
+    CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData d) {
         CompletableFuture<SyncGroupResponseData> result = new CompletableFuture<>();
         sync(d, result);
-        return result.thenApply(SyncGroupResponse::new);
+        return result;
     }
 
     private void sync(SyncGroupRequestData d, CompletableFuture<SyncGroupResponseData> result) {
@@ -643,13 +627,7 @@ final class GroupMembership {
 
     // ------------------------------------------------------------------------------------------ Heartbeat
 
-    CompletableFuture<AbstractResponse> heartbeat(ApiRequest request) {
-        HeartbeatRequestData d = request.body(HeartbeatRequest.class).data();
-        return CompletableFuture.completedFuture(
-                new HeartbeatResponse(new HeartbeatResponseData().setErrorCode(heartbeat(d).code())));
-    }
-
-    private Errors heartbeat(HeartbeatRequestData d) {
+    Errors heartbeat(HeartbeatRequestData d) {
         Errors error = registry.check(d.groupId());
         if (error != Errors.NONE) {
             return error;
@@ -674,15 +652,8 @@ final class GroupMembership {
 
     // ----------------------------------------------------------------------------------------- LeaveGroup
 
-    CompletableFuture<AbstractResponse> leaveGroup(ApiRequest request) {
-        LeaveGroupRequest body = request.body(LeaveGroupRequest.class);
-        String groupId = body.data().groupId();
-        List<MemberResponse> responses = new ArrayList<>();
-        Errors topLevel = leave(groupId, body.members(), responses);
-        return CompletableFuture.completedFuture(new LeaveGroupResponse(responses, topLevel, 0, request.version()));
-    }
-
-    private Errors leave(String groupId, List<MemberIdentity> leaving, List<MemberResponse> responses) {
+    /** Adds an answer per leaving member to {@code responses}; returns the group-level error. */
+    Errors leave(String groupId, List<MemberIdentity> leaving, List<MemberResponse> responses) {
         Errors error = registry.check(groupId);
         if (error != Errors.NONE) {
             return error;
@@ -845,9 +816,5 @@ final class GroupMembership {
 
     private <T> void complete(CompletableFuture<T> future, T value) {
         executor.execute(() -> future.complete(value));
-    }
-
-    private static String clientHost(ApiRequest request) {
-        return request.clientAddress() == null ? "" : request.clientAddress().toString();
     }
 }

@@ -1,37 +1,16 @@
 package io.sluice.broker.group;
 
 import io.sluice.broker.replication.CoordinatorWriteErrors;
-import io.sluice.broker.network.ApiRequest;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
-import org.apache.kafka.common.message.DeleteGroupsResponseData;
-import org.apache.kafka.common.message.OffsetCommitRequestData;
-import org.apache.kafka.common.message.OffsetCommitResponseData;
-import org.apache.kafka.common.message.OffsetDeleteRequestData;
-import org.apache.kafka.common.message.OffsetDeleteResponseData;
-import org.apache.kafka.common.message.OffsetFetchRequestData;
-import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
-import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
-import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.apache.kafka.common.requests.AbstractResponse;
-import org.apache.kafka.common.requests.DeleteGroupsRequest;
-import org.apache.kafka.common.requests.DeleteGroupsResponse;
-import org.apache.kafka.common.requests.OffsetCommitRequest;
-import org.apache.kafka.common.requests.OffsetCommitResponse;
-import org.apache.kafka.common.requests.OffsetDeleteRequest;
-import org.apache.kafka.common.requests.OffsetDeleteResponse;
-import org.apache.kafka.common.requests.OffsetFetchRequest;
-import org.apache.kafka.common.requests.OffsetFetchResponse;
-import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
-import org.apache.kafka.common.requests.TxnOffsetCommitResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -72,60 +50,11 @@ final class GroupOffsets {
 
     // --------------------------------------------------------------------------------------- OffsetCommit
 
-    CompletableFuture<AbstractResponse> offsetCommit(ApiRequest request) {
-        OffsetCommitRequestData d = request.body(OffsetCommitRequest.class).data();
-        short version = request.version();
-        boolean useIds = OffsetCommitResponse.useTopicIds(version);
-        long now = registry.now();
-        long expireTimestamp = d.retentionTimeMs() > 0 ? now + d.retentionTimeMs() : -1;
-
-        Map<TopicPartition, CommittedOffset> toCommit = new LinkedHashMap<>();
-        Map<TopicPartition, Errors> errors = new HashMap<>();
-        OffsetCommitResponseData response = new OffsetCommitResponseData();
-        // Response skeleton in request order; errors are filled in at the end.
-        List<Runnable> fill = new ArrayList<>();
-        for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : d.topics()) {
-            String name = useIds ? topicIds.name(topic.topicId()) : topic.name();
-            OffsetCommitResponseData.OffsetCommitResponseTopic out = new OffsetCommitResponseData.OffsetCommitResponseTopic()
-                    .setName(topic.name()).setTopicId(topic.topicId());
-            response.topics().add(out);
-            for (OffsetCommitRequestData.OffsetCommitRequestPartition p : topic.partitions()) {
-                TopicPartition tp = new TopicPartition(name == null ? "" : name, p.partitionIndex());
-                if (name == null) {
-                    fill.add(() -> out.partitions().add(partitionResult(p.partitionIndex(), Errors.UNKNOWN_TOPIC_ID)));
-                    continue;
-                }
-                String metadata = p.committedMetadata() == null ? "" : p.committedMetadata();
-                if (metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES) {
-                    errors.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
-                } else {
-                    toCommit.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), metadata, now,
-                            expireTimestamp));
-                }
-                fill.add(() -> out.partitions().add(partitionResult(p.partitionIndex(),
-                        errors.getOrDefault(tp, Errors.NONE))));
-            }
-        }
-        return commit(d.groupId(), d.memberId(), d.groupInstanceId(), d.generationIdOrMemberEpoch(), toCommit)
-                .thenApply(error -> {
-                    if (error != Errors.NONE) {
-                        toCommit.keySet().forEach(tp -> errors.put(tp, error));
-                    }
-                    fill.forEach(Runnable::run);
-                    return new OffsetCommitResponse(response);
-                });
-    }
-
-    private static OffsetCommitResponseData.OffsetCommitResponsePartition partitionResult(int partition, Errors error) {
-        return new OffsetCommitResponseData.OffsetCommitResponsePartition()
-                .setPartitionIndex(partition).setErrorCode(error.code());
-    }
-
     /**
      * Checks the commit against the group, appends it and stages its offsets; completes with NONE once
      * the offsets are replicated, and so visible, or with the error to answer.
      */
-    private CompletableFuture<Errors> commit(String groupId, String memberId, String groupInstanceId, int generationId,
+    CompletableFuture<Errors> commit(String groupId, String memberId, String groupInstanceId, int generationId,
                                              Map<TopicPartition, CommittedOffset> offsets) {
         Errors error = registry.check(groupId);
         if (error != Errors.NONE) {
@@ -221,55 +150,10 @@ final class GroupOffsets {
     // ----------------------------------------------------------------------------------- TxnOffsetCommit
 
     /**
-     * TxnOffsetCommit (KIP-98, KIP-447 group checks): the offsets are written as a transactional batch
-     * of the producer and stay pending, invisible to OffsetFetch, until {@link #completeTxn} sees the
-     * transaction's marker.
-     */
-    CompletableFuture<AbstractResponse> txnOffsetCommit(ApiRequest request) {
-        TxnOffsetCommitRequestData d = request.body(TxnOffsetCommitRequest.class).data();
-        long now = registry.now();
-        Map<TopicPartition, CommittedOffset> toCommit = new LinkedHashMap<>();
-        Map<TopicPartition, Errors> errors = new HashMap<>();
-        for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic t : d.topics()) {
-            for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition p : t.partitions()) {
-                TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
-                String metadata = p.committedMetadata() == null ? "" : p.committedMetadata();
-                if (metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES) {
-                    errors.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
-                } else {
-                    toCommit.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), metadata, now, -1));
-                }
-            }
-        }
-        return txnCommit(d, toCommit, now).thenApply(error -> {
-            if (error != Errors.NONE) {
-                toCommit.keySet().forEach(tp -> errors.put(tp, error));
-            }
-            return txnCommitResponse(d, errors);
-        });
-    }
-
-    private static TxnOffsetCommitResponse txnCommitResponse(TxnOffsetCommitRequestData d,
-                                                             Map<TopicPartition, Errors> errors) {
-        TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
-        for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic t : d.topics()) {
-            TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic rt =
-                    new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(t.name());
-            for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition p : t.partitions()) {
-                rt.partitions().add(new TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
-                        .setPartitionIndex(p.partitionIndex())
-                        .setErrorCode(errors.getOrDefault(new TopicPartition(t.name(), p.partitionIndex()), Errors.NONE).code()));
-            }
-            response.topics().add(rt);
-        }
-        return new TxnOffsetCommitResponse(response);
-    }
-
-    /**
      * Checks the commit against the group and appends it; its offsets wait for the transaction's marker
      * from then on. Completes with NONE once the batch is replicated, or with the error to answer.
      */
-    private CompletableFuture<Errors> txnCommit(TxnOffsetCommitRequestData d, Map<TopicPartition, CommittedOffset> offsets,
+    CompletableFuture<Errors> txnCommit(TxnOffsetCommitRequestData d, Map<TopicPartition, CommittedOffset> offsets,
                                                 long now) {
         Errors error = registry.check(d.groupId());
         if (error != Errors.NONE) {
@@ -368,50 +252,12 @@ final class GroupOffsets {
 
     // ---------------------------------------------------------------------------------------- OffsetFetch
 
-    CompletableFuture<AbstractResponse> offsetFetch(ApiRequest request) {
-        OffsetFetchRequestData d = request.body(OffsetFetchRequest.class).data();
-        short version = request.version();
-        boolean useIds = OffsetFetchRequest.useTopicIds(version);
-        OffsetFetchResponseData response = new OffsetFetchResponseData();
-        if (version >= 8) {
-            for (OffsetFetchRequestGroup g : d.groups()) {
-                response.groups().add(fetchGroup(g.groupId(), g.topics(), useIds, d.requireStable()));
-            }
-            return CompletableFuture.completedFuture(new OffsetFetchResponse(response, version));
-        }
-        List<OffsetFetchRequestTopics> topics = null;
-        if (d.topics() != null) {
-            topics = new ArrayList<>();
-            for (OffsetFetchRequestData.OffsetFetchRequestTopic t : d.topics()) {
-                topics.add(new OffsetFetchRequestTopics().setName(t.name()).setPartitionIndexes(t.partitionIndexes()));
-            }
-        }
-        OffsetFetchResponseGroup g = fetchGroup(d.groupId(), topics, false, version >= 7 && d.requireStable());
-        Errors groupError = Errors.forCode(g.errorCode());
-        response.setErrorCode(g.errorCode());
-        for (OffsetFetchResponseTopics t : g.topics()) {
-            OffsetFetchResponseData.OffsetFetchResponseTopic out = new OffsetFetchResponseData.OffsetFetchResponseTopic()
-                    .setName(t.name());
-            for (OffsetFetchResponsePartitions p : t.partitions()) {
-                out.partitions().add(new OffsetFetchResponseData.OffsetFetchResponsePartition()
-                        .setPartitionIndex(p.partitionIndex())
-                        .setCommittedOffset(p.committedOffset())
-                        .setCommittedLeaderEpoch(p.committedLeaderEpoch())
-                        .setMetadata(p.metadata())
-                        // v0-1 have no group-level error: it is reported on every partition.
-                        .setErrorCode(version < 2 && groupError != Errors.NONE ? groupError.code() : p.errorCode()));
-            }
-            response.topics().add(out);
-        }
-        return CompletableFuture.completedFuture(new OffsetFetchResponse(response, version));
-    }
-
     /**
      * With {@code requireStable} (KIP-447), a partition with a transactional offset still waiting for
      * its marker, or a commit not yet replicated, is answered UNSTABLE_OFFSET_COMMIT, which the consumer
      * retries.
      */
-    private OffsetFetchResponseGroup fetchGroup(String groupId, List<OffsetFetchRequestTopics> topics, boolean useIds,
+    OffsetFetchResponseGroup fetchGroup(String groupId, List<OffsetFetchRequestTopics> topics, boolean useIds,
                                                 boolean requireStable) {
         OffsetFetchResponseGroup out = new OffsetFetchResponseGroup().setGroupId(groupId);
         Errors error = registry.check(groupId);
@@ -506,29 +352,8 @@ final class GroupOffsets {
 
     // --------------------------------------------------------------------------------------- OffsetDelete
 
-    CompletableFuture<AbstractResponse> offsetDelete(ApiRequest request) {
-        OffsetDeleteRequestData d = request.body(OffsetDeleteRequest.class).data();
-        Map<TopicPartition, Errors> results = new LinkedHashMap<>();
-        d.topics().forEach(t -> t.partitions().forEach(p ->
-                results.put(new TopicPartition(t.name(), p.partitionIndex()), Errors.NONE)));
-        return deleteOffsets(d.groupId(), results).thenApply(error -> {
-            OffsetDeleteResponseData response = new OffsetDeleteResponseData().setErrorCode(error.code());
-            if (error == Errors.NONE) {
-                for (OffsetDeleteRequestData.OffsetDeleteRequestTopic t : d.topics()) {
-                    OffsetDeleteResponseData.OffsetDeleteResponseTopic rt =
-                            new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(t.name());
-                    t.partitions().forEach(p -> rt.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
-                            .setPartitionIndex(p.partitionIndex())
-                            .setErrorCode(results.get(new TopicPartition(t.name(), p.partitionIndex())).code())));
-                    response.topics().add(rt);
-                }
-            }
-            return new OffsetDeleteResponse(response);
-        });
-    }
-
     /** Fills in per-partition errors; completes with the group-level error once the deletion is replicated. */
-    private CompletableFuture<Errors> deleteOffsets(String groupId, Map<TopicPartition, Errors> results) {
+    CompletableFuture<Errors> deleteOffsets(String groupId, Map<TopicPartition, Errors> results) {
         return withLiveGroup(groupId, group -> {
             Set<String> subscribed;
             if (group.is(GroupState.EMPTY)) {
@@ -622,23 +447,7 @@ final class GroupOffsets {
 
     // --------------------------------------------------------------------------------------- DeleteGroups
 
-    CompletableFuture<AbstractResponse> deleteGroups(ApiRequest request) {
-        DeleteGroupsResponseData response = new DeleteGroupsResponseData();
-        List<CompletableFuture<Void>> deletions = new ArrayList<>();
-        for (String groupId : request.body(DeleteGroupsRequest.class).data().groupsNames()) {
-            if (response.results().find(groupId) != null) {
-                continue;
-            }
-            DeleteGroupsResponseData.DeletableGroupResult result =
-                    new DeleteGroupsResponseData.DeletableGroupResult().setGroupId(groupId);
-            response.results().add(result);
-            deletions.add(deleteGroup(groupId).thenAccept(error -> result.setErrorCode(error.code())));
-        }
-        return CompletableFuture.allOf(deletions.toArray(new CompletableFuture<?>[0]))
-                .thenApply(done -> new DeleteGroupsResponse(response));
-    }
-
-    private CompletableFuture<Errors> deleteGroup(String groupId) {
+    CompletableFuture<Errors> deleteGroup(String groupId) {
         return withLiveGroup(groupId, group -> {
             if (!group.is(GroupState.EMPTY)) {
                 return CompletableFuture.completedFuture(Errors.NON_EMPTY_GROUP);

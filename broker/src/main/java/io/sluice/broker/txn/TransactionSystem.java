@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 
 /**
@@ -32,15 +33,13 @@ import java.util.function.IntFunction;
 public final class TransactionSystem implements AutoCloseable {
     private final TransactionCoordinator coordinator;
     private final TransactionMarkerWriter markers;
-    private final GroupCoordinator groups;
-    private final StateTopic stateTopic;
+    private final Function<String, Optional<Node>> coordinatorNodes;
 
     private TransactionSystem(TransactionCoordinator coordinator, TransactionMarkerWriter markers,
-                              GroupCoordinator groups, StateTopic stateTopic) {
+                              Function<String, Optional<Node>> coordinatorNodes) {
         this.coordinator = coordinator;
         this.markers = markers;
-        this.groups = groups;
-        this.stateTopic = stateTopic;
+        this.coordinatorNodes = coordinatorNodes;
     }
 
     /**
@@ -63,7 +62,6 @@ public final class TransactionSystem implements AutoCloseable {
                 producerIds::nextProducerId, clock, partition -> replicas.leaderEpoch(
                         new TopicPartition(Topic.TRANSACTION_STATE_TOPIC_NAME, partition))
                         .map(OptionalInt::of).orElse(OptionalInt.empty()));
-        TransactionSystem system = new TransactionSystem(coordinator, markers, groups, stateTopic);
         coordinator.start();
         replicas.addLeadershipListener((tp, leader) -> {
             if (!tp.topic().equals(Topic.TRANSACTION_STATE_TOPIC_NAME)) {
@@ -71,12 +69,11 @@ public final class TransactionSystem implements AutoCloseable {
             }
             coordinator.onLeadershipChange(tp.partition(), leader);
         });
-        groups.transactionCoordinators(transactionalId -> {
+        return new TransactionSystem(coordinator, markers, transactionalId -> {
             stateTopic.ensure(store.numPartitions());
             TopicPartition tp = new TopicPartition(Topic.TRANSACTION_STATE_TOPIC_NAME, store.partitionFor(transactionalId));
             return replicas.state(tp).flatMap(s -> liveNodes.apply(s.leader()));
         });
-        return system;
     }
 
     /** The partition's leader id (-1 while it has none), empty when the partition does not exist. */
@@ -127,6 +124,14 @@ public final class TransactionSystem implements AutoCloseable {
         }
     }
 
+    /**
+     * The broker coordinating {@code transactionalId} (the leader of its {@code __transaction_state}
+     * partition; empty while it has none), creating that topic first if it is time.
+     */
+    public Optional<Node> coordinatorNode(String transactionalId) {
+        return coordinatorNodes.apply(transactionalId);
+    }
+
     /** The transaction coordinator, for the transaction APIs. */
     public TransactionCoordinator coordinator() {
         return coordinator;
@@ -144,7 +149,6 @@ public final class TransactionSystem implements AutoCloseable {
 
     @Override
     public void close() {
-        groups.transactionCoordinators(null);
         coordinator.close();
         markers.close();
     }

@@ -1,5 +1,7 @@
 package io.sluice.broker.group;
 
+import io.sluice.broker.api.FindCoordinatorHandler;
+import io.sluice.broker.api.group.GroupApis;
 import io.sluice.broker.network.ApiRequest;
 import io.sluice.broker.network.ApiRouter;
 import io.sluice.broker.log.LogConfig;
@@ -125,7 +127,8 @@ final class GroupHarness implements AutoCloseable {
     void startCoordinator(boolean start) {
         coordinator = new GroupCoordinator(config, this::log, replication, () -> NODE, clock);
         router = new ApiRouter();
-        coordinator.registerApis(router);
+        GroupApis.register(router, coordinator);
+        router.register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(coordinator::coordinatorNode, null));
         if (start) {
             coordinator.start();
         }

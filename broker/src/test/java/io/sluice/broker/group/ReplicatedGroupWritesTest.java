@@ -1,5 +1,6 @@
 package io.sluice.broker.group;
 
+import io.sluice.broker.api.group.TxnOffsetCommitHandler;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
@@ -247,7 +248,7 @@ class ReplicatedGroupWritesTest {
     @Test
     void transactionalOffsetsAreAnsweredOnceReplicatedAndARefusalUsesNoSequence() {
         h = new GroupHarness(dir, GroupHarness.config(0));
-        h.router.register(ApiKeys.TXN_OFFSET_COMMIT, h.coordinator::txnOffsetCommit);
+        h.router.register(ApiKeys.TXN_OFFSET_COMMIT, new TxnOffsetCommitHandler(h.coordinator));
         h.replication.hold();
 
         CompletableFuture<TxnOffsetCommitResponse> answer = txnCommit(5);
