@@ -1,7 +1,5 @@
 package io.sluice.cli;
 
-import io.sluice.broker.cli.BrokerCommand;
-import io.sluice.broker.cli.ZooKeeperCommand;
 import io.sluice.examples.avro.AvroCommand;
 import io.sluice.examples.enrich.EnrichCommand;
 import io.sluice.registry.cli.RegistryCommand;
