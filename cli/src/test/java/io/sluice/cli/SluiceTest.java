@@ -12,7 +12,7 @@ class SluiceTest {
     @Test
     void everyComponentIsASubcommand() {
         assertThat(Sluice.commandLine().getSubcommands())
-                .containsKeys("broker", "zookeeper", "registry", "example");
+                .containsKeys("platform", "broker", "zookeeper", "registry", "example");
         assertThat(Sluice.commandLine().getSubcommands().get("example").getSubcommands())
                 .containsKeys("enrich-orders", "avro");
     }

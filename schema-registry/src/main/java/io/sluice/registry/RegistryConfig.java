@@ -56,7 +56,7 @@ public final class RegistryConfig {
     public final Map<String, Object> clientOverrides;
 
     private RegistryConfig(Map<String, String> values) {
-        URI listener = URI.create(first(values.getOrDefault(LISTENERS, "http://0.0.0.0:8081")));
+        URI listener = URI.create(first(values.getOrDefault(LISTENERS, "http://127.0.0.1:8081")));
         if (!"http".equalsIgnoreCase(listener.getScheme()) || listener.getHost() == null) {
             throw new ConfigException(LISTENERS, values.get(LISTENERS), "expected http://host:port");
         }

@@ -1,6 +1,6 @@
 package io.sluice.broker.api;
 
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 import org.apache.kafka.clients.admin.ListOffsetsResult;

@@ -1,7 +1,7 @@
 package io.sluice.broker.cluster;
 
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.broker.testing.TestCluster;
+import io.sluice.testkit.TestCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.TopicDescription;

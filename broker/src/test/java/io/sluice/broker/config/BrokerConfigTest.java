@@ -1,13 +1,9 @@
 package io.sluice.broker.config;
 
-import io.sluice.broker.cli.BrokerCommand;
 import io.sluice.broker.log.LogConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -63,22 +59,5 @@ class BrokerConfigTest {
         assertThat(topic.segmentBytes()).isEqualTo(4096);
         assertThatThrownBy(() -> LogConfig.of(broker, Map.of("retention.mss", "1")))
                 .hasMessageContaining("retention.mss");
-    }
-
-    @Test
-    void cliRefusesUnknownOverrideWithExitCode2() {
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new BrokerCommand());
-        java.io.PrintStream originalErr = System.err;
-        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(captured));
-        try {
-            cli.setErr(new PrintWriter(err));
-            int code = cli.execute("--override", "not.a.setting=1");
-            assertThat(code).isEqualTo(2);
-        } finally {
-            System.setErr(originalErr);
-        }
-        assertThat(captured.toString()).contains("not.a.setting");
     }
 }

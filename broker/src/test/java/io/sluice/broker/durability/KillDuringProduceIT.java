@@ -1,6 +1,6 @@
 package io.sluice.broker.durability;
 
-import io.sluice.broker.testing.ChildBroker;
+import io.sluice.testkit.ChildBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;

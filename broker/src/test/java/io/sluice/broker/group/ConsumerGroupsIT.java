@@ -1,6 +1,6 @@
 package io.sluice.broker.group;
 
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;

@@ -1,7 +1,7 @@
 package io.sluice.broker.group;
 
 import io.sluice.broker.replication.ReplicaManager;
-import io.sluice.broker.testing.TestCluster;
+import io.sluice.testkit.TestCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;

@@ -2,7 +2,7 @@ package io.sluice.broker.idempotence;
 
 import io.sluice.broker.api.FaultInjection;
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -2,8 +2,8 @@ package io.sluice.broker.isolation;
 
 import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.log.PartitionLog;
-import io.sluice.broker.testing.RawConnection;
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.RawConnection;
+import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -1,8 +1,8 @@
 package io.sluice.broker.network;
 
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.broker.testing.RawConnection;
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.RawConnection;
+import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -1,8 +1,8 @@
 package io.sluice.broker.replication;
 
 import io.sluice.broker.log.PartitionLog;
-import io.sluice.broker.testing.RawConnection;
-import io.sluice.broker.testing.TestCluster;
+import io.sluice.testkit.RawConnection;
+import io.sluice.testkit.TestCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

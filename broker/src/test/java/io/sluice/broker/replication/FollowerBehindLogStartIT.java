@@ -1,7 +1,7 @@
 package io.sluice.broker.replication;
 
 import io.sluice.broker.log.PartitionLog;
-import io.sluice.broker.testing.TestCluster;
+import io.sluice.testkit.TestCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.admin.TopicDescription;

@@ -1,7 +1,7 @@
 package io.sluice.broker.replication;
 
 import io.sluice.broker.log.PartitionLog;
-import io.sluice.broker.testing.TestCluster;
+import io.sluice.testkit.TestCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -170,7 +170,7 @@ class ReplicationIT {
         int leader = before.leader().id();
         int follower = before.replicas().stream().map(Node::id).filter(id -> id != leader).findFirst().orElseThrow();
         // Produce straight to a follower: NOT_LEADER_OR_FOLLOWER.
-        try (var raw = new io.sluice.broker.testing.RawConnection("127.0.0.1", cluster.broker(follower).port())) {
+        try (var raw = new io.sluice.testkit.RawConnection("127.0.0.1", cluster.broker(follower).port())) {
             var response = raw.send(new org.apache.kafka.common.requests.RequestHeader(
                     org.apache.kafka.common.protocol.ApiKeys.PRODUCE, (short) 9, "test", 1),
                     new org.apache.kafka.common.requests.ProduceRequest.Builder((short) 9, (short) 9,
@@ -197,7 +197,7 @@ class ReplicationIT {
             assertThat(ids(info.isr())).doesNotContain(leader);
         });
         int newLeader = describe(cluster, topic, 0).leader().id();
-        try (var raw = new io.sluice.broker.testing.RawConnection("127.0.0.1", cluster.broker(newLeader).port())) {
+        try (var raw = new io.sluice.testkit.RawConnection("127.0.0.1", cluster.broker(newLeader).port())) {
             var request = new org.apache.kafka.common.message.ListOffsetsRequestData().setReplicaId(-1)
                     .setTopics(List.of(new org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic()
                             .setName(topic).setPartitions(List.of(

@@ -1,7 +1,7 @@
 package io.sluice.broker.replication;
 
 import io.sluice.broker.cluster.EmbeddedZooKeeper;
-import io.sluice.broker.testing.ChildBroker;
+import io.sluice.testkit.ChildBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;

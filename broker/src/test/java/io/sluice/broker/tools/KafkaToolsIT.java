@@ -1,8 +1,8 @@
 package io.sluice.broker.tools;
 
-import io.sluice.broker.testing.ChildBroker;
-import io.sluice.broker.testing.KafkaTool;
-import io.sluice.broker.testing.KafkaTool.Result;
+import io.sluice.testkit.ChildBroker;
+import io.sluice.testkit.KafkaTool;
+import io.sluice.testkit.KafkaTool.Result;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.sluice.broker.txn;
 
-import io.sluice.broker.testing.ChildBroker;
+import io.sluice.testkit.ChildBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -196,7 +196,7 @@ class BrokerKillMidTransactionIT {
             assertThat(endOffsets(broker, "read_committed")).containsValues(0L, 0L);
 
             broker.kill();
-            broker.mainClass(io.sluice.broker.cli.BrokerCommand.class).start();
+            broker.mainClass(io.sluice.testkit.ChildBrokerMain.class).start();
 
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                     .until(() -> describe(broker, "t-prepared").state() == TransactionState.COMPLETE_COMMIT);

@@ -1,8 +1,8 @@
 package io.sluice.broker.txn;
 
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.broker.testing.RawConnection;
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.RawConnection;
+import io.sluice.testkit.TestBroker;
 import io.sluice.transactions.coordinator.TransactionLogRecords;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ProducerState;

@@ -1,14 +1,14 @@
 package io.sluice.broker.txn;
 
-import io.sluice.broker.cli.BrokerCommand;
+import io.sluice.testkit.ChildBrokerMain;
 
-/** {@code sluice broker} in a child JVM with {@link TransactionFaults#stopAfterPrepare} armed. */
+/** A child-JVM broker with {@link TransactionFaults#stopAfterPrepare} armed. */
 public final class StopAfterPrepareBroker {
     private StopAfterPrepareBroker() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
         TransactionFaults.stopAfterPrepare = true;
-        BrokerCommand.main(args);
+        ChildBrokerMain.main(args);
     }
 }

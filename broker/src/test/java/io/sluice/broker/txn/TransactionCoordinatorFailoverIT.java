@@ -1,7 +1,7 @@
 package io.sluice.broker.txn;
 
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.broker.testing.TestCluster;
+import io.sluice.testkit.TestCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.TransactionDescription;

@@ -1,7 +1,7 @@
 package io.sluice.broker.txn;
 
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ListTransactionsOptions;

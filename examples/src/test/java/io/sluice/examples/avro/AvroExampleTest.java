@@ -1,6 +1,6 @@
 package io.sluice.examples.avro;
 
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.TestBroker;
 import io.sluice.registry.RegistryConfig;
 import io.sluice.registry.RegistryServer;
 import org.apache.avro.generic.GenericRecord;

@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 /** {@code sluice registry [--config FILE] [--override key=value ...]}: runs a schema registry until interrupted. */
 @Command(name = "registry", mixinStandardHelpOptions = true,
         description = "Start an Avro schema registry (Confluent REST API v1). With no config it listens on "
-                + "http://0.0.0.0:8081 and keeps its state in topic _schemas of the broker at 127.0.0.1:9092.")
+                + "http://127.0.0.1:8081 (set listeners=http://0.0.0.0:8081 to open it) and keeps its state in topic "
+                + "_schemas of the broker at 127.0.0.1:9092.")
 public final class RegistryCommand implements Callable<Integer> {
 
     @Mixin

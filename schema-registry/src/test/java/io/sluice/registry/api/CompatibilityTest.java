@@ -1,6 +1,6 @@
 package io.sluice.registry.api;
 
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.TestBroker;
 import io.sluice.registry.RegistryServer;
 import io.sluice.registry.testing.Http;
 import io.sluice.registry.testing.Registries;

@@ -1,7 +1,7 @@
 package io.sluice.registry.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.TestBroker;
 import io.sluice.registry.RegistryServer;
 import io.sluice.registry.testing.Http;
 import io.sluice.registry.testing.Registries;

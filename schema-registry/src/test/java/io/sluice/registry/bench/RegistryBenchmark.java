@@ -1,6 +1,6 @@
 package io.sluice.registry.bench;
 
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.TestBroker;
 import io.sluice.registry.RegistryServer;
 import io.sluice.registry.client.CachedSchemaRegistryClient;
 import io.sluice.registry.serde.AvroSerdeConfig;

@@ -1,7 +1,7 @@
 package io.sluice.broker.api.fetch;
 
-import io.sluice.broker.testing.RawConnection;
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.RawConnection;
+import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;

@@ -1,7 +1,7 @@
 package io.sluice.broker.api.fetch;
 
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -1,4 +1,4 @@
-package io.sluice.broker.testing;
+package io.sluice.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

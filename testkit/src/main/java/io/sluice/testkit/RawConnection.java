@@ -1,4 +1,4 @@
-package io.sluice.broker.testing;
+package io.sluice.testkit;
 
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;

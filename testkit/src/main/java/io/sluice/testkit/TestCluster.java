@@ -1,4 +1,4 @@
-package io.sluice.broker.testing;
+package io.sluice.testkit;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.cluster.EmbeddedZooKeeper;

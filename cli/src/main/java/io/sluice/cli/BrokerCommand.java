@@ -1,4 +1,4 @@
-package io.sluice.broker.cli;
+package io.sluice.cli;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.config.BrokerConfig;
@@ -18,7 +18,7 @@ public final class BrokerCommand implements Callable<Integer> {
     @Mixin
     ServiceOptions options = new ServiceOptions();
 
-    /** Runs just the broker command (the full CLI is {@code io.sluice.cli.Sluice}); used by child-JVM tests. */
+    /** Runs just the broker command (the full CLI is {@link Sluice}). */
     public static void main(String[] args) {
         int code = new picocli.CommandLine(new BrokerCommand()).execute(args);
         if (code != 0) {

@@ -1,4 +1,4 @@
-package io.sluice.broker.cli;
+package io.sluice.cli;
 
 import io.sluice.broker.cluster.EmbeddedZooKeeper;
 import picocli.CommandLine.Command;

@@ -1,0 +1,95 @@
+package io.sluice.cli.platform;
+
+import io.sluice.broker.config.BrokerConfig;
+import io.sluice.registry.RegistryConfig;
+import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+
+/**
+ * {@code sluice platform}: a broker (embedded ZooKeeper) and a schema registry in one process, each set up
+ * with the properties file it takes when started alone plus prefixed overrides.
+ */
+@Command(name = "platform", mixinStandardHelpOptions = true,
+        description = {"Start a broker (embedded ZooKeeper) and a schema registry in one process: by default the "
+                + "broker on 127.0.0.1:9092 (data in ./data) and the registry on http://127.0.0.1:8081.",
+                "Prints one 'ready' line once both answer; SIGTERM or Ctrl-C stops the registry, then the broker."})
+public final class PlatformCommand implements Callable<Integer> {
+    /** Enough for a first start on a slow laptop (creating __consumer_offsets and _schemas). */
+    private static final long READY_TIMEOUT_MS = 120_000;
+
+    @Option(names = "--broker-config", paramLabel = "FILE", description = "The broker's properties file.")
+    Path brokerConfig;
+
+    @Option(names = "--registry-config", paramLabel = "FILE", description = "The schema registry's properties file.")
+    Path registryConfig;
+
+    @Option(names = "--connect-config", paramLabel = "FILE", hidden = true,
+            description = "A Connect worker's properties file (once Sluice has Connect).")
+    Path connectConfig;
+
+    @Option(names = {"-o", "--override"}, paramLabel = "PART.KEY=VALUE",
+            description = "Override one setting of one part (repeatable), e.g. broker.log.dirs=/var/lib/sluice or "
+                    + "registry.listeners=http://127.0.0.1:18081.")
+    List<String> overrides = List.of();
+
+    @Override
+    public Integer call() throws Exception {
+        BrokerConfig broker;
+        Map<String, String> registry;
+        try {
+            if (connectConfig != null || PlatformSettings.mentions("connect.", overrides)) {
+                throw new IllegalArgumentException("Kafka Connect is not part of Sluice yet: remove --connect-config "
+                        + "and connect.* overrides");
+            }
+            broker = BrokerConfig.of(PlatformSettings.of("broker.", brokerConfig, BrokerConfig::load, overrides));
+            registry = PlatformSettings.of("registry.", registryConfig, RegistryConfig::load, overrides);
+            RegistryConfig.of(registry); // reject a bad registry setting before the broker starts
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println("Invalid configuration: " + e.getMessage());
+            return 2;
+        }
+        long began = System.currentTimeMillis();
+        Platform platform;
+        try {
+            platform = Platform.start(broker, registry);
+        } catch (RuntimeException e) {
+            System.err.println("Cannot start the platform: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            platform.close();
+            stopped.countDown();
+        }, "sluice-platform-shutdown"));
+        if (!platform.awaitReady(READY_TIMEOUT_MS)) {
+            return 1; // exiting runs the shutdown hook, which stops what started
+        }
+        printReady(platform, System.currentTimeMillis() - began);
+        stopped.await();
+        return 0;
+    }
+
+    private static void printReady(Platform platform, long elapsedMs) {
+        List<Part> parts = platform.parts();
+        for (Part part : parts) {
+            System.out.printf("  %-16s %s%n", part.name(), part.address());
+        }
+        List<Part> closed = parts.stream().filter(Part::loopbackOnly).toList();
+        if (!closed.isEmpty()) {
+            System.out.println("  reachable from this machine only; to open it set "
+                    + closed.stream().map(Part::openWith).collect(Collectors.joining(", ")));
+        }
+        System.out.println("Sluice platform ready in " + (elapsedMs / 100) / 10.0 + " s: "
+                + parts.stream().map(p -> p.name() + " " + p.address()).collect(Collectors.joining(", "))
+                + ". Ctrl-C stops it.");
+        System.out.flush();
+    }
+}

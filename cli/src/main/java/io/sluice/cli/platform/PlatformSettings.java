@@ -1,0 +1,49 @@
+package io.sluice.cli.platform;
+
+import io.sluice.command.ServiceOptions;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The settings of one component of the platform: its own properties file (the same file it takes when
+ * started alone), then the {@code --override} values whose prefix names it ({@code broker.listeners=...}
+ * is the broker's {@code listeners}).
+ */
+final class PlatformSettings {
+    static final List<String> PREFIXES = List.of("broker.", "registry.", "connect.");
+
+    private PlatformSettings() {
+    }
+
+    /**
+     * @throws IllegalArgumentException naming an override that is not {@code prefix.key=value} with a known prefix
+     */
+    static Map<String, String> of(String prefix, Path file, ServiceOptions.Loader loader, List<String> overrides)
+            throws IOException {
+        Map<String, String> values = new HashMap<>();
+        if (file != null) {
+            values.putAll(loader.load(file));
+        }
+        for (String override : overrides) {
+            int eq = override.indexOf('=');
+            String key = eq > 0 ? override.substring(0, eq).trim() : "";
+            if (PREFIXES.stream().noneMatch(p -> key.startsWith(p) && key.length() > p.length())) {
+                throw new IllegalArgumentException("Invalid --override '" + override + "': expected "
+                        + "broker.KEY=VALUE, registry.KEY=VALUE or connect.KEY=VALUE");
+            }
+            if (key.startsWith(prefix)) {
+                values.put(key.substring(prefix.length()), override.substring(eq + 1).trim());
+            }
+        }
+        return values;
+    }
+
+    /** True when some override addresses the component of {@code prefix}. */
+    static boolean mentions(String prefix, List<String> overrides) {
+        return overrides.stream().anyMatch(o -> o.trim().startsWith(prefix));
+    }
+}

@@ -1,0 +1,120 @@
+package io.sluice.cli.platform;
+
+import io.sluice.cli.Sluice;
+import io.sluice.testkit.ChildBroker;
+import io.sluice.testkit.ChildJvm;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code sluice platform} in a child JVM: ready line, a record and a schema, SIGTERM, restart, both still there. */
+class PlatformIT {
+    private static final Pattern READY = Pattern.compile("^Sluice platform ready in .*: broker (\\S+), schema registry (\\S+)\\.");
+    private static final String TOPIC = "orders";
+    private static final String SCHEMA = "{\"schema\": \"{\\\"type\\\":\\\"string\\\"}\"}";
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void servesBrokerAndRegistryAndKeepsBothAcrossARestart(@TempDir Path tmp) throws Exception {
+        int brokerPort = ChildBroker.freePort();
+        int registryPort = ChildBroker.freePort();
+        List<String> args = List.of("platform",
+                "--override", "broker.listeners=PLAINTEXT://127.0.0.1:" + brokerPort,
+                "--override", "broker.log.dirs=" + tmp.resolve("data"),
+                "--override", "broker.offsets.topic.num.partitions=3",
+                "--override", "broker.group.initial.rebalance.delay.ms=0",
+                "--override", "registry.listeners=http://127.0.0.1:" + registryPort);
+        try (ChildJvm platform = new ChildJvm(tmp.resolve("platform.log"), "768m", Sluice.class.getName(), args)) {
+            var ready = platform.start().awaitLine(READY, 90_000);
+            String bootstrap = ready.group(1);
+            String registry = ready.group(2);
+            assertThat(bootstrap).isEqualTo("127.0.0.1:" + brokerPort);
+            assertThat(registry).isEqualTo("http://127.0.0.1:" + registryPort);
+            assertThat(platform.output()).contains("reachable from this machine only")
+                    .doesNotContain("\u001b[");
+
+            produce(bootstrap, List.of("a", "b", "c"));
+            HttpResponse<String> registered = http.send(HttpRequest.newBuilder(
+                            URI.create(registry + "/subjects/orders-value/versions"))
+                    .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                    .POST(HttpRequest.BodyPublishers.ofString(SCHEMA)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(registered.statusCode()).as(registered.body()).isEqualTo(200);
+            assertThat(registered.body()).isEqualTo("{\"id\":1}");
+
+            assertThat(platform.terminate(60)).isEqualTo(143);
+            String stopping = platform.output();
+            assertThat(stopping).contains("Schema registry " + registry + " stopped", "Sluice platform stopped");
+            assertThat(stopping.indexOf("Schema registry " + registry + " stopped"))
+                    .as("the registry stops before the broker")
+                    .isLessThan(stopping.indexOf("Sluice platform stopped"));
+
+            platform.start().awaitLine(READY, 90_000);
+            assertThat(consume(bootstrap, 3)).containsExactly("a", "b", "c");
+            HttpResponse<String> stored = http.send(HttpRequest.newBuilder(
+                    URI.create(registry + "/subjects/orders-value/versions/1")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(stored.statusCode()).isEqualTo(200);
+            assertThat(stored.body()).contains("\"id\":1", "\"version\":1", "\"subject\":\"orders-value\"");
+        }
+    }
+
+    @Test
+    void refusesAnOverrideWithoutAPartPrefix(@TempDir Path tmp) throws Exception {
+        try (ChildJvm platform = new ChildJvm(tmp.resolve("bad.log"), "256m", Sluice.class.getName(),
+                List.of("platform", "--override", "listeners=PLAINTEXT://127.0.0.1:1"))) {
+            platform.start().awaitLine(Pattern.compile("Invalid --override 'listeners=PLAINTEXT://127.0.0.1:1'"), 30_000);
+        }
+    }
+
+    private static void produce(String bootstrap, List<String> values) throws Exception {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            for (String v : values) {
+                producer.send(new ProducerRecord<>(TOPIC, 0, null, v)).get();
+            }
+        }
+    }
+
+    private static List<String> consume(String bootstrap, int expected) {
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+            TopicPartition tp = new TopicPartition(TOPIC, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (values.size() < expected && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(r.value());
+                }
+            }
+        }
+        return values;
+    }
+}
