@@ -2,7 +2,7 @@ package io.sluice.broker.cli;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.command.ServiceOptions;
+import io.sluice.service.ServiceOptions;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -3,7 +3,7 @@ package io.sluice.registry.cli;
 import io.sluice.registry.RegistryConfig;
 import io.sluice.registry.RegistryServer;
 import org.apache.kafka.common.config.ConfigException;
-import io.sluice.command.ServiceOptions;
+import io.sluice.service.ServiceOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

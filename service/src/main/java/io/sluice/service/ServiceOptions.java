@@ -1,4 +1,4 @@
-package io.sluice.command;
+package io.sluice.service;
 
 import picocli.CommandLine.Option;
 

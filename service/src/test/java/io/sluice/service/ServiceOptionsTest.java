@@ -1,4 +1,4 @@
-package io.sluice.command;
+package io.sluice.service;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
