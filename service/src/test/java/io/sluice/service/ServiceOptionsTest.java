@@ -1,16 +1,18 @@
 package io.sluice.service;
 
+import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ServiceOptionsTest {
     @CommandLine.Command(name = "svc")
@@ -25,36 +27,39 @@ class ServiceOptionsTest {
         return svc.options;
     }
 
-    private static Map<String, String> readProperties(Path file) throws java.io.IOException {
-        Properties p = new Properties();
-        try (var in = Files.newInputStream(file)) {
-            p.load(in);
-        }
-        Map<String, String> out = new java.util.HashMap<>();
-        p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
-        return out;
-    }
-
     @Test
-    void overridesWinOverTheFile(@TempDir Path dir) throws Exception {
+    void theFileThenTheOverrides(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("svc.properties");
         Files.writeString(file, "a=1\nb=2\n");
-        Map<String, String> settings = parse("--config", file.toString(), "-o", "b=3", "--override", "c = x=y")
-                .settings(ServiceOptionsTest::readProperties);
-        assertThat(settings).containsExactlyInAnyOrderEntriesOf(Map.of("a", "1", "b", "3", "c", "x=y"));
+        assertThat(parse("--config", file.toString(), "-o", "b=3", "--override", "c=${env:HOME}").settings())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("a", "1", "b", "3", "c", System.getenv("HOME")));
     }
 
     @Test
-    void noFileMeansOnlyTheOverrides() throws Exception {
-        assertThat(parse("-o", "k=v").settings(f -> { throw new AssertionError("no file to read"); }))
-                .containsExactly(Map.entry("k", "v"));
+    void configErrorsExitWithTwoAndOneLineNamingTheCulprit(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(err, true, StandardCharsets.UTF_8);
+        ServiceOptions.Starter<Map<String, String>> neverStarted = c -> {
+            throw new AssertionError("must not start");
+        };
+        Path missing = dir.resolve("missing.properties");
+        assertThat(parse("--config", missing.toString()).run(s -> s, neverStarted, "svc", out)).isEqualTo(2);
+        assertThat(parse("-o", "port=abc").run(s -> {
+            throw new ConfigException("port", s.get("port"), "expected an integer");
+        }, neverStarted, "svc", out)).isEqualTo(2);
+        String[] lines = err.toString(StandardCharsets.UTF_8).split("\n");
+        assertThat(lines).hasSize(2);
+        assertThat(lines[0]).startsWith("Invalid configuration: ").contains(missing.toString());
+        assertThat(lines[1]).contains("port").contains("abc");
     }
 
     @Test
-    void anOverrideWithoutKeyIsRefusedByName() {
-        assertThatThrownBy(() -> parse("-o", "=v").settings(f -> Map.of()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'=v'");
-        assertThatThrownBy(() -> parse("-o", "novalue").settings(f -> Map.of()))
-                .hasMessageContaining("expected key=value");
+    void aComponentThatCannotStartExitsWithOne() throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = parse().run(s -> s, c -> {
+            throw new IllegalStateException("Cannot reach the Kafka cluster");
+        }, "svc", new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("svc failed to start: Cannot reach the Kafka cluster");
     }
 }
