@@ -2,8 +2,7 @@ package io.sluice.cli;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.command.ServiceOptions;
-import org.apache.kafka.common.config.ConfigException;
+import io.sluice.service.ServiceOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -28,14 +27,6 @@ public final class BrokerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        BrokerConfig config;
-        try {
-            config = BrokerConfig.of(options.settings(BrokerConfig::load));
-        } catch (ConfigException | IllegalArgumentException e) {
-            System.err.println("Invalid configuration: " + e.getMessage());
-            return 2;
-        }
-        ServiceOptions.runUntilStopped(Broker.start(config), "sluice-shutdown");
-        return 0;
+        return options.run(BrokerConfig::of, Broker::start, "sluice-broker", System.err);
     }
 }

@@ -1,36 +1,49 @@
 package io.sluice.registry;
 
 import io.javalin.Javalin;
-import io.sluice.registry.api.LeaderForwarder;
 import io.sluice.registry.api.RestApi;
-import io.sluice.registry.election.LeaderElector;
 import io.sluice.registry.store.KafkaStore;
+import io.sluice.runtime.group.GroupSettings;
+import io.sluice.runtime.group.LeaderElection;
+import io.sluice.runtime.rest.LeaderForwarder;
+import io.sluice.runtime.rest.WriteRouter;
+import io.sluice.service.lifecycle.Lifecycle;
+import io.sluice.service.lifecycle.Service;
+import io.sluice.service.lifecycle.ServiceState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * One registry instance: loads the store topic, serves the REST API, then joins the leader election.
- * {@link #start} returns once the instance answers reads with the complete state.
+ * {@link #start} returns once the instance answers reads with the complete state and has joined its group (or
+ * the store's init timeout passed); it is {@link ServiceState#READY} while it knows a leader. Writes that
+ * arrive before then wait for a leader, bounded by {@code kafkastore.timeout.ms}.
  */
-public final class RegistryServer implements AutoCloseable {
+public final class RegistryServer implements Service {
     private static final Logger log = LoggerFactory.getLogger(RegistryServer.class);
+    /** The group protocol type of registry instances (Confluent's is "sr"; the metadata differs, so not mixed). */
+    public static final String PROTOCOL_TYPE = "sluice-sr";
 
     private final RegistryConfig config;
+    private final Lifecycle lifecycle = new Lifecycle("schema registry");
     private final KafkaStore store;
     private final RegistryService service;
     private final Javalin http;
-    private final LeaderElector elector;
+    private final LeaderElection election;
     private final String url;
 
     private RegistryServer(RegistryConfig config) {
         this.config = config;
+        lifecycle.moveTo(ServiceState.STARTING);
         this.store = new KafkaStore(config);
         try {
             store.start();
             this.service = new RegistryService(store, config);
-            RestApi api = new RestApi(service, store, new LeaderForwarder(Duration.ofMillis(config.storeTimeoutMs * 2)),
+            Duration timeout = Duration.ofMillis(config.storeTimeoutMs);
+            RestApi api = new RestApi(service, store, new LeaderForwarder(timeout.multipliedBy(2), RestApi.CONTENT_TYPE),
                     config.storeTimeoutMs, config.requestMaxBytes);
             this.http = Javalin.create(c -> {
                 c.showJavalinBanner = false;
@@ -41,15 +54,33 @@ public final class RegistryServer implements AutoCloseable {
             api.routes(http);
             http.start(config.listenerHost, config.listenerPort);
             this.url = config.advertisedUrl(http.port());
-            this.elector = new LeaderElector(url, config.leaderEligible, config.groupId, config.topic,
-                    store::clientProps, (leader, self) -> { });
-            api.elector(elector);
-            elector.start();
+            this.election = new LeaderElection(store.clientProps(Map.of()), "sluice-registry-election",
+                    GroupSettings.of(config.groupId, PROTOCOL_TYPE, "leader-v1"), url, config.leaderEligible,
+                    (leaderUrl, self) -> lifecycle.tryMoveTo(leaderUrl != null ? ServiceState.READY : ServiceState.STARTING));
+            api.router(new WriteRouter(election, timeout));
+            election.start();
+            awaitJoined(Duration.ofMillis(config.storeInitTimeoutMs));
         } catch (RuntimeException e) {
+            lifecycle.fail(e);
             closeQuietly();
             throw e;
         }
-        log.info("Schema registry listening on {} (store {} on {})", url, config.topic, config.bootstrapServers);
+        log.info("Schema registry listening on {} (store {} on {}, leader {})", url, config.topic,
+                config.bootstrapServers, election.leaderUrl());
+    }
+
+    private void awaitJoined(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (!election.hasJoined() && System.nanoTime() < deadline) {
+                election.awaitLeader(Duration.ofMillis(100));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!election.hasJoined()) {
+            log.warn("Schema registry {} has not joined group {} yet; writes wait for a leader", url, config.groupId);
+        }
     }
 
     public static RegistryServer start(RegistryConfig config) {
@@ -62,11 +93,11 @@ public final class RegistryServer implements AutoCloseable {
     }
 
     public boolean isLeader() {
-        return elector.isLeader();
+        return election.isLeader();
     }
 
     public String leaderUrl() {
-        return elector.leaderUrl();
+        return election.leaderUrl();
     }
 
     public RegistryService service() {
@@ -78,15 +109,29 @@ public final class RegistryServer implements AutoCloseable {
     }
 
     @Override
+    public ServiceState state() {
+        return lifecycle.state();
+    }
+
+    @Override
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        return lifecycle.awaitReady(timeout);
+    }
+
+    @Override
     public void close() {
+        if (!lifecycle.tryMoveTo(ServiceState.STOPPING)) {
+            return;
+        }
         closeQuietly();
+        lifecycle.moveTo(ServiceState.STOPPED);
         log.info("Schema registry {} stopped", url);
     }
 
     private void closeQuietly() {
         // Leave the group first so another instance takes over while this one stops serving.
-        if (elector != null) {
-            elector.close();
+        if (election != null) {
+            election.close();
         }
         if (http != null) {
             http.stop();

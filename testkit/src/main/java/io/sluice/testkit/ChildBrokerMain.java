@@ -2,7 +2,7 @@ package io.sluice.testkit;
 
 import io.sluice.broker.Broker;
 import io.sluice.broker.config.BrokerConfig;
-import io.sluice.command.ServiceOptions;
+import io.sluice.service.ServiceOptions;
 
 import java.util.HashMap;
 import java.util.Map;

@@ -8,14 +8,10 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * Broker settings under Apache Kafka's names. Unknown keys are rejected at start-up, naming the key,
@@ -229,16 +225,6 @@ public final class BrokerConfig extends AbstractConfig {
             }
         });
         return new BrokerConfig(known);
-    }
-
-    public static Map<String, String> load(Path file) throws IOException {
-        Properties props = new Properties();
-        try (Reader reader = Files.newBufferedReader(file)) {
-            props.load(reader);
-        }
-        Map<String, String> map = new HashMap<>();
-        props.stringPropertyNames().forEach(k -> map.put(k, props.getProperty(k).trim()));
-        return map;
     }
 
     public static ConfigDef definition() {

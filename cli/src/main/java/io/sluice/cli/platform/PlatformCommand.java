@@ -49,8 +49,8 @@ public final class PlatformCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("Kafka Connect is not part of Sluice yet: remove --connect-config "
                         + "and connect.* overrides");
             }
-            broker = BrokerConfig.of(PlatformSettings.of("broker.", brokerConfig, BrokerConfig::load, overrides));
-            registry = PlatformSettings.of("registry.", registryConfig, RegistryConfig::load, overrides);
+            broker = BrokerConfig.of(PlatformSettings.of("broker.", brokerConfig, overrides));
+            registry = PlatformSettings.of("registry.", registryConfig, overrides);
             RegistryConfig.of(registry); // reject a bad registry setting before the broker starts
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("Invalid configuration: " + e.getMessage());

@@ -1,8 +1,7 @@
 package io.sluice.cli.platform;
 
-import io.sluice.command.ServiceOptions;
+import io.sluice.service.config.PropertiesLoader;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -22,11 +21,10 @@ final class PlatformSettings {
     /**
      * @throws IllegalArgumentException naming an override that is not {@code prefix.key=value} with a known prefix
      */
-    static Map<String, String> of(String prefix, Path file, ServiceOptions.Loader loader, List<String> overrides)
-            throws IOException {
+    static Map<String, String> of(String prefix, Path file, List<String> overrides) {
         Map<String, String> values = new HashMap<>();
         if (file != null) {
-            values.putAll(loader.load(file));
+            values.putAll(PropertiesLoader.readFile(file));
         }
         for (String override : overrides) {
             int eq = override.indexOf('=');
@@ -39,7 +37,7 @@ final class PlatformSettings {
                 values.put(key.substring(prefix.length()), override.substring(eq + 1).trim());
             }
         }
-        return values;
+        return PropertiesLoader.resolve(values);
     }
 
     /** True when some override addresses the component of {@code prefix}. */

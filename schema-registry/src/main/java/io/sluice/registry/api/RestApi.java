@@ -9,7 +9,6 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.sluice.registry.RegistryService;
-import io.sluice.registry.election.LeaderElector;
 import io.sluice.registry.schema.AvroSchemas;
 import io.sluice.registry.schema.CompatibilityLevel;
 import io.sluice.registry.schema.Mode;
@@ -17,6 +16,9 @@ import io.sluice.registry.schema.SchemaReference;
 import io.sluice.registry.store.KafkaStore;
 import io.sluice.registry.store.RegistryState;
 import io.sluice.registry.store.SchemaVersion;
+import io.sluice.runtime.rest.LeaderForwarder;
+import io.sluice.runtime.rest.WriteRoute;
+import io.sluice.runtime.rest.WriteRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,11 +27,15 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Confluent Schema Registry's REST API v1 over Javalin. Every answer is JSON with content type
  * {@value #CONTENT_TYPE}; every failure is {@code {"error_code": N, "message": ...}} with the HTTP status that
- * N starts with. Writes are run here only on the leader; a follower forwards them ({@link LeaderForwarder}).
+ * N starts with. Writes are run here only on the leader; a follower forwards them ({@link LeaderForwarder}). A
+ * write that arrives before the instance knows a leader (just started, or the group is rebalancing) waits for
+ * one, at most the store timeout, instead of failing at once.
  */
 public final class RestApi {
     public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
@@ -41,7 +47,8 @@ public final class RestApi {
     private final RegistryService service;
     private final KafkaStore store;
     private final LeaderForwarder forwarder;
-    private volatile LeaderElector elector;
+    private final CountDownLatch routerSet = new CountDownLatch(1);
+    private volatile WriteRouter router;
     private final long timeoutMs;
     private final long maxBodyBytes;
 
@@ -54,9 +61,13 @@ public final class RestApi {
         this.maxBodyBytes = maxBodyBytes;
     }
 
-    /** Joins the election; until then (the URL to advertise is known only once listening) writes get 50004. */
-    public void elector(LeaderElector elector) {
-        this.elector = elector;
+    /**
+     * Routes writes through the leader election. The URL to advertise in the election is known only once the
+     * server listens, so writes that arrive before this call wait for it (bounded by the timeout).
+     */
+    public void router(WriteRouter router) {
+        this.router = router;
+        routerSet.countDown();
     }
 
     public void routes(Javalin app) {
@@ -185,23 +196,26 @@ public final class RestApi {
 
     /** Runs a write here if this instance leads, else forwards it to the leader and relays the answer. */
     private void write(Context ctx, WriteAction action) throws Exception {
-        LeaderElector elector = this.elector;
-        if (elector == null) {
-            throw new RegistryException(ErrorCode.UNKNOWN_LEADER, "Leader not known yet; try again shortly");
-        }
-        if (elector.isLeader()) {
-            json(ctx, action.run());
-            return;
-        }
-        if (ctx.header(LeaderForwarder.FORWARDED_HEADER) != null) {
-            throw new RegistryException(ErrorCode.UNKNOWN_LEADER, "This instance is not the leader");
-        }
-        String leader = elector.leaderUrl();
-        if (leader == null) {
+        if (!routerSet.await(timeoutMs, TimeUnit.MILLISECONDS)) {
             throw new RegistryException(ErrorCode.UNKNOWN_LEADER, "Leader not known; try again shortly");
         }
+        WriteRoute route = router.route(ctx.header(LeaderForwarder.FORWARDED_HEADER) != null);
+        switch (route.kind()) {
+            case LOCAL -> json(ctx, action.run());
+            case NOT_LEADER -> throw new RegistryException(ErrorCode.UNKNOWN_LEADER, "This instance is not the leader");
+            case NO_LEADER -> throw new RegistryException(ErrorCode.UNKNOWN_LEADER, "Leader not known; try again shortly");
+            case FORWARD -> forward(ctx, route.leaderUrl());
+        }
+    }
+
+    private void forward(Context ctx, String leader) {
         String pathAndQuery = ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
-        LeaderForwarder.Answer answer = forwarder.forward(leader, ctx.method().name(), pathAndQuery, text(ctx));
+        LeaderForwarder.Answer answer;
+        try {
+            answer = forwarder.forward(leader, ctx.method().name(), pathAndQuery, text(ctx));
+        } catch (LeaderForwarder.ForwardingException e) {
+            throw new RegistryException(ErrorCode.FORWARDING_FAILED, e.getMessage(), e);
+        }
         if (answer.status() / 100 == 2) {
             try {
                 // Read-your-writes on this instance too: the leader has already read its write back.

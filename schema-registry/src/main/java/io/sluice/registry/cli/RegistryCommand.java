@@ -2,8 +2,7 @@ package io.sluice.registry.cli;
 
 import io.sluice.registry.RegistryConfig;
 import io.sluice.registry.RegistryServer;
-import org.apache.kafka.common.config.ConfigException;
-import io.sluice.command.ServiceOptions;
+import io.sluice.service.ServiceOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -21,15 +20,7 @@ public final class RegistryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RegistryConfig config;
-        try {
-            config = RegistryConfig.of(options.settings(RegistryConfig::load));
-        } catch (ConfigException | IllegalArgumentException e) {
-            System.err.println("Invalid configuration: " + e.getMessage());
-            return 2;
-        }
-        ServiceOptions.runUntilStopped(RegistryServer.start(config), "sluice-registry-shutdown");
-        return 0;
+        return options.run(RegistryConfig::of, RegistryServer::start, "sluice-registry", System.err);
     }
 
     public static void main(String[] args) {
