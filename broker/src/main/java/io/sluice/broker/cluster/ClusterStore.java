@@ -208,7 +208,7 @@ public final class ClusterStore implements AutoCloseable {
             try {
                 readTopic(name).ifPresent(t -> topics.put(name, t));
             } catch (UnreadableNodeException e) {
-                reportOnce(e.path(), e.getMessage(), e.getCause());
+                reportOnce(e.path(), e.getMessage() + "; skipping it", e.getCause());
                 unreadable.accept(e);
             }
         }
@@ -277,17 +277,17 @@ public final class ClusterStore implements AutoCloseable {
     }
 
     /**
-     * Logs a problem with a ZooKeeper node once per process (reconciliation meets it again every
-     * round; repeating it would bury everything else in the log). Returns true the first time.
+     * Logs a problem with a ZooKeeper node once per process and path (reconciliation meets it again
+     * every round; repeating it would bury everything else in the log). Returns true the first time.
      */
     public boolean reportOnce(String path, String message, Throwable cause) {
-        if (!reported.add(path + "\n" + message)) {
+        if (!reported.add(path)) {
             return false;
         }
         if (cause != null) {
-            log.warn("{} ({}); skipping it", message, cause.toString());
+            log.warn("{} ({})", message, cause.toString());
         } else {
-            log.warn("{}; skipping it", message);
+            log.warn(message);
         }
         return true;
     }

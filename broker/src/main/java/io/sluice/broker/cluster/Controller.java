@@ -242,7 +242,7 @@ public final class Controller implements AutoCloseable {
                         }
                     }
                 } catch (RuntimeException e) {
-                    store.reportOnce(ClusterStore.topicPath(topic.name()), "Cannot reconcile topic " + topic.name()
+                    store.reportOnce(ClusterStore.topicPath(topic.name()) + " (reconciliation)", "Cannot reconcile topic " + topic.name()
                             + " (retrying; the other topics go on)", e);
                     retry = true;
                 }
