@@ -489,45 +489,78 @@ public final class ClusterStore implements AutoCloseable {
 
     /**
      * Writes a partition state if nobody changed it since {@code expectedVersion} was read (-1: only if
-     * it does not exist yet). With {@code controllerEpochVersion} >= 0 the write is also conditional on
-     * the controller epoch node still having that version, which fences a deposed controller.
+     * it does not exist yet, and only while its topic exists). With {@code controllerEpochVersion} >= 0
+     * the write is also conditional on the controller epoch node still having that version, which
+     * fences a deposed controller.
      *
      * @return the new node version, or -1 when a condition failed (nothing written)
      */
     public int writePartitionState(String topic, int partition, PartitionState state, int expectedVersion,
                                    int controllerEpochVersion, String controllerEpochPath) {
-        String path = partitionStatePath(topic, partition);
+        Map<Integer, Integer> versions = writePartitionStates(topic,
+                Map.of(partition, new StateWrite(state, expectedVersion)), controllerEpochVersion, controllerEpochPath);
+        return versions == null ? -1 : versions.get(partition);
+    }
+
+    /** A partition state to write, conditional on the version it was read at (-1: must not exist yet). */
+    public record StateWrite(PartitionState state, int expectedVersion) {
+    }
+
+    /**
+     * Writes several partition states of one topic in one transaction (one ZooKeeper round trip and
+     * disk sync for a new topic's partitions), each under the conditions of
+     * {@link #writePartitionState}; all or nothing.
+     *
+     * @return the new node version of each partition, or null when a condition failed (nothing written)
+     */
+    public Map<Integer, Integer> writePartitionStates(String topic, Map<Integer, StateWrite> writes,
+                                                      int controllerEpochVersion, String controllerEpochPath) {
         try {
-            byte[] data = json.writeValueAsBytes(state);
             List<org.apache.curator.framework.api.transaction.CuratorOp> ops = new ArrayList<>();
             if (controllerEpochVersion >= 0) {
                 ops.add(zk.transactionOp().check().withVersion(controllerEpochVersion).forPath(controllerEpochPath));
             }
-            if (expectedVersion < 0) {
+            String topicPath = topicPath(topic);
+            boolean creates = writes.values().stream().anyMatch(w -> w.expectedVersion() < 0);
+            if (creates) {
                 // Created only while the topic exists: the check and any missing parent (topics from
                 // before partition nodes were created with the topic) are in the same transaction.
-                String topicPath = topicPath(topic);
                 ops.add(zk.transactionOp().check().forPath(topicPath));
-                String partitionPath = path.substring(0, path.lastIndexOf('/'));
-                if (zk.checkExists().forPath(partitionPath) == null) {
-                    if (zk.checkExists().forPath(topicPath + "/partitions") == null) {
-                        ops.add(zk.transactionOp().create().forPath(topicPath + "/partitions"));
-                    }
-                    ops.add(zk.transactionOp().create().forPath(partitionPath));
+                if (zk.checkExists().forPath(topicPath + "/partitions") == null) {
+                    ops.add(zk.transactionOp().create().forPath(topicPath + "/partitions"));
                 }
-                ops.add(zk.transactionOp().create().forPath(path, data));
-            } else {
-                ops.add(zk.transactionOp().setData().withVersion(expectedVersion).forPath(path, data));
+            }
+            List<Integer> order = new ArrayList<>(writes.keySet());
+            for (int partition : order) {
+                StateWrite w = writes.get(partition);
+                String path = partitionStatePath(topic, partition);
+                byte[] data = json.writeValueAsBytes(w.state());
+                if (w.expectedVersion() < 0) {
+                    String partitionPath = path.substring(0, path.lastIndexOf('/'));
+                    if (zk.checkExists().forPath(partitionPath) == null) {
+                        ops.add(zk.transactionOp().create().forPath(partitionPath));
+                    }
+                    ops.add(zk.transactionOp().create().forPath(path, data));
+                } else {
+                    ops.add(zk.transactionOp().setData().withVersion(w.expectedVersion()).forPath(path, data));
+                }
             }
             List<org.apache.curator.framework.api.transaction.CuratorTransactionResult> results =
                     zk.transaction().forOperations(ops);
-            org.apache.zookeeper.data.Stat stat = results.get(results.size() - 1).getResultStat();
-            return stat == null ? 0 : stat.getVersion();
+            Map<Integer, Integer> versions = new java.util.HashMap<>();
+            for (int partition : order) {
+                String path = partitionStatePath(topic, partition);
+                org.apache.zookeeper.data.Stat stat = results.stream().filter(r -> path.equals(r.getForPath()))
+                        .map(org.apache.curator.framework.api.transaction.CuratorTransactionResult::getResultStat)
+                        .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+                versions.put(partition, stat == null ? 0 : stat.getVersion());
+            }
+            return versions;
         } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException
                  | KeeperException.NoNodeException e) {
-            return -1;
+            return null;
         } catch (Exception e) {
-            throw new IllegalStateException("Cannot write the state of " + topic + "-" + partition, e);
+            throw new IllegalStateException("Cannot write the state of " + topic + " partitions " + writes.keySet(), e);
         }
     }
 

@@ -262,25 +262,28 @@ public final class Controller implements AutoCloseable {
 
     private Outcome reconcile(TopicInfo topic, Set<Integer> live) {
         boolean unclean = LogConfig.of(config, topic.configs()).uncleanLeaderElectionEnable();
-        Outcome outcome = Outcome.DONE;
+        Map<Integer, ClusterStore.StateWrite> writes = new java.util.TreeMap<>();
+        Map<Integer, Integer> leadersBefore = new java.util.HashMap<>();
         for (int p = 0; p < topic.partitionCount(); p++) {
             Optional<PartitionState.Versioned> current = readStateOrOrphan(topic.name(), p);
             PartitionState next = decide(topic.replicas().get(p), current.map(PartitionState.Versioned::state),
                     live, unclean, epoch);
-            if (next == null) {
-                continue;
+            if (next != null) {
+                writes.put(p, new ClusterStore.StateWrite(next, current.map(PartitionState.Versioned::zkVersion).orElse(-1)));
+                leadersBefore.put(p, current.map(c -> c.state().leader()).orElse(Integer.MIN_VALUE));
             }
-            int version = store.writePartitionState(topic.name(), p, next,
-                    current.map(PartitionState.Versioned::zkVersion).orElse(-1), epochZkVersion, CONTROLLER_EPOCH);
-            if (version < 0) {
-                if (fenced()) {
-                    return Outcome.FENCED;
+        }
+        if (!writes.isEmpty()) {
+            // All of a topic's changes in one transaction: a new topic's partitions get leaders in one round trip.
+            if (store.writePartitionStates(topic.name(), writes, epochZkVersion, CONTROLLER_EPOCH) == null) {
+                return fenced() ? Outcome.FENCED : Outcome.RETRY;
+            }
+            writes.forEach((p, w) -> {
+                if (leadersBefore.get(p) != w.state().leader()) {
+                    log.info("Partition {}-{}: leader {} epoch {} isr {}", topic.name(), p, w.state().leader(),
+                            w.state().leaderEpoch(), w.state().isr());
                 }
-                outcome = Outcome.RETRY;
-            } else if (current.isEmpty() || current.get().state().leader() != next.leader()) {
-                log.info("Partition {}-{}: leader {} epoch {} isr {}", topic.name(), p, next.leader(),
-                        next.leaderEpoch(), next.isr());
-            }
+            });
         }
         for (String child : store.partitionNodes(topic.name())) {
             if (!isPartitionOf(child, topic)) {
@@ -290,7 +293,7 @@ public final class Controller implements AutoCloseable {
                 store.deleteOrphan(path);
             }
         }
-        return outcome;
+        return Outcome.DONE;
     }
 
     private static boolean isPartitionOf(String child, TopicInfo topic) {
