@@ -34,6 +34,7 @@ import io.sluice.broker.config.BrokerConfig;
 import io.sluice.broker.log.LogManager;
 import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.network.KafkaServer;
+import io.sluice.broker.cluster.TopicDeletions;
 import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.group.GroupConfig;
 import io.sluice.broker.group.GroupCoordinator;
@@ -151,7 +152,10 @@ public final class Broker implements AutoCloseable {
         controller = new Controller(store, config);
         closeInReverse.add(controller);
         controller.start();
-        topics.onCreated(t -> replicaManager.awaitLeaders(t.name(), t.partitionCount(), 5_000));
+        topics.leadersFrom(tp -> replicaManager.state(tp).map(io.sluice.broker.cluster.PartitionState::leader));
+        TopicDeletions deletions = new TopicDeletions(store, topics, config.brokerId(), replicaManager::stopTopic);
+        closeInReverse.add(deletions);
+        deletions.start();
 
         fetchSessions = new FetchSessions(new FetchSessionCache(
                 config.getInt(BrokerConfig.MAX_INCREMENTAL_FETCH_SESSION_CACHE_SLOTS),

@@ -7,6 +7,7 @@ import io.sluice.broker.log.LogConfig;
 import io.sluice.broker.network.ApiRequest;
 import io.sluice.broker.network.ApiRouter;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.TopicDeletionDisabledException;
 import org.apache.kafka.common.errors.UnknownTopicIdException;
@@ -31,7 +32,9 @@ import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsResponse;
 import org.apache.kafka.common.requests.DescribeConfigsResponse;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -58,30 +61,33 @@ public final class TopicAdminApis {
         return ApiError.fromThrowable(e);
     }
 
+    /**
+     * Answers once every created topic has leaders (or its timeout passed), as Kafka answers after the
+     * topic is in the metadata; the request thread is released at once and the wait happens on a timer.
+     */
     private CompletableFuture<org.apache.kafka.common.requests.AbstractResponse> createTopics(ApiRequest request) {
         CreateTopicsRequestData data = request.body(CreateTopicsRequest.class).data();
         CreateTopicsResponseData out = new CreateTopicsResponseData();
+        List<CompletableFuture<Boolean>> leaders = new ArrayList<>();
         for (CreateTopicsRequestData.CreatableTopic t : data.topics()) {
             CreatableTopicResult result = new CreatableTopicResult().setName(t.name());
             try {
-                if (!t.assignments().isEmpty()) {
-                    throw new InvalidRequestException("Manual replica assignment is not supported yet; use replication factor");
-                }
                 Map<String, String> configs = new HashMap<>();
                 t.configs().forEach(c -> configs.put(c.name(), c.value()));
-                int partitions = t.numPartitions() == -1 ? config.getInt(BrokerConfig.NUM_PARTITIONS) : t.numPartitions();
-                short rf = t.replicationFactor() == -1 ? config.getShort(BrokerConfig.DEFAULT_REPLICATION_FACTOR) : t.replicationFactor();
-                TopicInfo created = topics.create(t.name(), partitions, rf, configs, data.validateOnly());
+                TopicInfo created = create(t, configs, data.validateOnly());
                 result.setErrorCode(Errors.NONE.code())
                         .setTopicId(created.id())
-                        .setNumPartitions(partitions)
-                        .setReplicationFactor(rf);
+                        .setNumPartitions(created.partitionCount())
+                        .setReplicationFactor(created.replicationFactor());
                 LogConfig logConfig = LogConfig.of(config, configs);
                 logConfig.describe().forEach((k, v) -> result.configs().add(new CreatableTopicConfigs()
                         .setName(k).setValue(v).setReadOnly(false)
                         .setConfigSource((configs.containsKey(k)
                                 ? DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG
                                 : DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG).id())));
+                if (!data.validateOnly()) {
+                    leaders.add(topics.leadersElected(created, Math.max(0, Math.min(data.timeoutMs(), LEADER_WAIT_MS))));
+                }
             } catch (RuntimeException e) {
                 ApiError err = error(e);
                 result.setErrorCode(err.error().code()).setErrorMessage(err.message())
@@ -89,7 +95,35 @@ public final class TopicAdminApis {
             }
             out.topics().add(result);
         }
-        return CompletableFuture.completedFuture(new CreateTopicsResponse(out));
+        return CompletableFuture.allOf(leaders.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> new CreateTopicsResponse(out));
+    }
+
+    /** Kafka's own upper bound on how long CreateTopics waits for the new topics' leaders. */
+    private static final long LEADER_WAIT_MS = 5_000;
+
+    private TopicInfo create(CreateTopicsRequestData.CreatableTopic t, Map<String, String> configs, boolean validateOnly) {
+        if (!t.assignments().isEmpty()) {
+            if (t.numPartitions() != -1) {
+                throw new InvalidRequestException("A manual partition assignment was specified, but numPartitions "
+                        + "was not set to -1.");
+            }
+            if (t.replicationFactor() != -1) {
+                throw new InvalidRequestException("A manual partition assignment was specified, but replicationFactor "
+                        + "was not set to -1.");
+            }
+            Map<Integer, List<Integer>> assignment = new HashMap<>();
+            for (CreateTopicsRequestData.CreatableReplicaAssignment a : t.assignments()) {
+                if (assignment.put(a.partitionIndex(), a.brokerIds()) != null) {
+                    throw new InvalidReplicaAssignmentException("Found multiple manual partition assignments for "
+                            + "partition " + a.partitionIndex());
+                }
+            }
+            return topics.create(t.name(), assignment, configs, validateOnly);
+        }
+        int partitions = t.numPartitions() == -1 ? config.getInt(BrokerConfig.NUM_PARTITIONS) : t.numPartitions();
+        short rf = t.replicationFactor() == -1 ? config.getShort(BrokerConfig.DEFAULT_REPLICATION_FACTOR) : t.replicationFactor();
+        return topics.create(t.name(), partitions, rf, configs, validateOnly);
     }
 
     private CompletableFuture<org.apache.kafka.common.requests.AbstractResponse> deleteTopics(ApiRequest request) {
@@ -127,10 +161,9 @@ public final class TopicAdminApis {
             CreatePartitionsResponseData.CreatePartitionsTopicResult result =
                     new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(t.name());
             try {
-                if (t.assignments() != null && !t.assignments().isEmpty()) {
-                    throw new InvalidRequestException("Manual replica assignment is not supported yet");
-                }
-                topics.addPartitions(t.name(), t.count(), data.validateOnly());
+                List<List<Integer>> assignments = t.assignments() == null ? null : t.assignments().stream()
+                        .map(CreatePartitionsRequestData.CreatePartitionsAssignment::brokerIds).toList();
+                topics.addPartitions(t.name(), t.count(), assignments, data.validateOnly());
                 result.setErrorCode(Errors.NONE.code());
             } catch (RuntimeException e) {
                 ApiError err = error(e);

@@ -28,7 +28,11 @@ import java.util.concurrent.TimeUnit;
  * /sluice/cluster_id                 cluster id (string)
  * /sluice/brokers/ids/&lt;id&gt;          {"host":..,"port":..,"rack":..}  (ephemeral)
  * /sluice/topics/&lt;name&gt;             {"id":..,"replicas":[[..],..],"configs":{..}}
+ * /sluice/topics/&lt;name&gt;/partitions/&lt;p&gt;/state   leadership, see {@link PartitionState}
+ * /sluice/admin/delete_topics/&lt;name&gt;  id of a topic being deleted; children: ids of replicas done
  * </pre>
+ * Nothing under a topic's node is ever written with parents created on the way: a write that belongs
+ * to a topic fails once the topic is gone, so a deletion cannot be undone by a late writer.
  */
 public final class ClusterStore implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterStore.class);
@@ -36,6 +40,7 @@ public final class ClusterStore implements AutoCloseable {
     private static final String CLUSTER_ID = ROOT + "/cluster_id";
     private static final String BROKERS = ROOT + "/brokers/ids";
     private static final String TOPICS = ROOT + "/topics";
+    public static final String DELETE_TOPICS = ROOT + "/admin/delete_topics";
 
     private final ObjectMapper json = new ObjectMapper();
     private final CuratorFramework zk;
@@ -61,13 +66,15 @@ public final class ClusterStore implements AutoCloseable {
             throw new IllegalStateException("Could not connect to ZooKeeper at " + zk.getZookeeperClient().getCurrentConnectionString());
         }
         try {
-            for (String path : List.of(BROKERS, TOPICS)) {
+            for (String path : List.of(BROKERS, TOPICS, DELETE_TOPICS)) {
                 if (zk.checkExists().forPath(path) == null) {
-                    zk.create().creatingParentsIfNeeded().forPath(path);
+                    try {
+                        zk.create().creatingParentsIfNeeded().forPath(path);
+                    } catch (KeeperException.NodeExistsException e) {
+                        // another broker created it first
+                    }
                 }
             }
-        } catch (KeeperException.NodeExistsException e) {
-            // another broker created it first
         } catch (Exception e) {
             throw new IllegalStateException("Cannot initialise ZooKeeper layout", e);
         }
@@ -179,37 +186,135 @@ public final class ClusterStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Every readable topic. A node that cannot be parsed (garbage, or the empty node a late write left
+     * behind a deletion) is reported once ({@link #reportOnce}) and skipped: one bad node must never
+     * hide the others.
+     */
     public Map<String, TopicInfo> loadTopics() {
-        try {
-            Map<String, TopicInfo> topics = new LinkedHashMap<>();
-            for (String name : zk.getChildren().forPath(TOPICS)) {
-                readTopic(name).ifPresent(t -> topics.put(name, t));
-            }
-            return topics;
-        } catch (Exception e) {
-            throw new IllegalStateException("Cannot load topics from ZooKeeper", e);
-        }
+        return loadTopics(e -> { });
     }
 
-    public Optional<TopicInfo> readTopic(String name) {
+    /** As {@link #loadTopics()}, handing every unreadable node to {@code unreadable} as well. */
+    public Map<String, TopicInfo> loadTopics(java.util.function.Consumer<UnreadableNodeException> unreadable) {
+        List<String> names;
         try {
-            byte[] data = zk.getData().forPath(TOPICS + "/" + name);
-            StoredTopic stored = json.readValue(data, new TypeReference<>() { });
-            return Optional.of(new TopicInfo(name, Uuid.fromString(stored.id()), stored.replicas(),
-                    stored.configs() == null ? Map.of() : stored.configs()));
+            names = zk.getChildren().forPath(TOPICS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot list topics in ZooKeeper", e);
+        }
+        Map<String, TopicInfo> topics = new LinkedHashMap<>();
+        for (String name : names) {
+            try {
+                readTopic(name).ifPresent(t -> topics.put(name, t));
+            } catch (UnreadableNodeException e) {
+                reportOnce(e.path(), e.getMessage() + "; skipping it", e.getCause());
+                unreadable.accept(e);
+            }
+        }
+        return topics;
+    }
+
+    /**
+     * The topic stored under {@code name}; empty if there is none.
+     *
+     * @throws UnreadableNodeException if the node exists but does not hold a topic
+     */
+    public Optional<TopicInfo> readTopic(String name) {
+        return readTopicVersioned(name).map(VersionedTopic::topic);
+    }
+
+    /** A topic together with the version of its node, for conditional updates. */
+    public record VersionedTopic(TopicInfo topic, int zkVersion) {
+    }
+
+    public Optional<VersionedTopic> readTopicVersioned(String name) {
+        String path = topicPath(name);
+        byte[] data;
+        org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+        try {
+            data = zk.getData().storingStatIn(stat).forPath(path);
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         } catch (Exception e) {
             throw new IllegalStateException("Cannot read topic " + name + " from ZooKeeper", e);
         }
+        if (data == null || data.length == 0) {
+            throw new UnreadableNodeException(path, "Topic node " + path + " is empty (left behind by a deletion?)", null, true);
+        }
+        try {
+            StoredTopic stored = json.readValue(data, new TypeReference<>() { });
+            if (stored.id() == null || stored.replicas() == null) {
+                throw new IOException("no topic id or replica assignment");
+            }
+            TopicInfo topic = new TopicInfo(name, Uuid.fromString(stored.id()), stored.replicas(),
+                    stored.configs() == null ? Map.of() : stored.configs());
+            return Optional.of(new VersionedTopic(topic, stat.getVersion()));
+        } catch (IOException | RuntimeException e) {
+            throw new UnreadableNodeException(path, "Topic node " + path + " does not hold a topic: " + e.getMessage(), e, false);
+        }
     }
 
-    /** Creates the topic node; false if a topic of that name exists already. */
+    /** A node (a topic's, a partition state) that exists but cannot be parsed. */
+    public static final class UnreadableNodeException extends IllegalStateException {
+        private final String path;
+        private final boolean empty;
+
+        public UnreadableNodeException(String path, String message, Throwable cause, boolean empty) {
+            super(message, cause);
+            this.path = path;
+            this.empty = empty;
+        }
+
+        /** An empty node: what a write that created parents leaves behind a deleted topic. */
+        public boolean empty() {
+            return empty;
+        }
+
+        public String path() {
+            return path;
+        }
+    }
+
+    /**
+     * Logs a problem with a ZooKeeper node once per process and path (reconciliation meets it again
+     * every round; repeating it would bury everything else in the log). Returns true the first time.
+     */
+    public boolean reportOnce(String path, String message, Throwable cause) {
+        if (!reported.add(path)) {
+            return false;
+        }
+        if (cause != null) {
+            log.warn("{} ({})", message, cause.toString());
+        } else {
+            log.warn(message);
+        }
+        return true;
+    }
+
+    private final java.util.Set<String> reported = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    public static String topicPath(String name) {
+        return TOPICS + "/" + name;
+    }
+
+    /**
+     * Creates the topic node and its partition nodes in one transaction; false if a topic of that name
+     * exists already (or is still being deleted).
+     */
     public boolean createTopic(TopicInfo topic) {
+        String path = topicPath(topic.name());
         try {
-            zk.create().forPath(TOPICS + "/" + topic.name(), encode(topic));
+            if (zk.checkExists().forPath(DELETE_TOPICS + "/" + topic.name()) != null) {
+                return false;
+            }
+            List<org.apache.curator.framework.api.transaction.CuratorOp> ops = new ArrayList<>();
+            ops.add(zk.transactionOp().create().forPath(path, encode(topic)));
+            ops.add(zk.transactionOp().create().forPath(path + "/partitions"));
+            for (int p = 0; p < topic.partitionCount(); p++) {
+                ops.add(zk.transactionOp().create().forPath(path + "/partitions/" + p));
+            }
+            zk.transaction().forOperations(ops);
             return true;
         } catch (KeeperException.NodeExistsException e) {
             return false;
@@ -218,21 +323,120 @@ public final class ClusterStore implements AutoCloseable {
         }
     }
 
-    public void updateTopic(TopicInfo topic) {
+    /**
+     * Replaces a topic's node if it still holds the same topic (same id) at {@code expectedVersion}:
+     * a late update can neither resurrect a deleted topic nor overwrite a re-created one. New partitions'
+     * nodes are created in the same transaction.
+     *
+     * @throws UnknownTopicOrPartitionException when the topic is gone or was replaced
+     * @throws IllegalStateException when someone else updated it meanwhile
+     */
+    public void updateTopic(TopicInfo topic, int expectedVersion) {
+        String path = topicPath(topic.name());
         try {
-            zk.setData().forPath(TOPICS + "/" + topic.name(), encode(topic));
+            List<org.apache.curator.framework.api.transaction.CuratorOp> ops = new ArrayList<>();
+            ops.add(zk.transactionOp().setData().withVersion(expectedVersion).forPath(path, encode(topic)));
+            if (zk.checkExists().forPath(path + "/partitions") == null) {
+                ops.add(zk.transactionOp().create().forPath(path + "/partitions"));
+            }
+            for (int p = 0; p < topic.partitionCount(); p++) {
+                if (zk.checkExists().forPath(path + "/partitions/" + p) == null) {
+                    ops.add(zk.transactionOp().create().forPath(path + "/partitions/" + p));
+                }
+            }
+            zk.transaction().forOperations(ops);
+        } catch (KeeperException.NoNodeException e) {
+            throw new org.apache.kafka.common.errors.UnknownTopicOrPartitionException("Topic '" + topic.name()
+                    + "' does not exist.");
+        } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException e) {
+            throw new IllegalStateException("Topic " + topic.name() + " was changed concurrently; try again");
         } catch (Exception e) {
             throw new IllegalStateException("Cannot update topic " + topic.name() + " in ZooKeeper", e);
         }
     }
 
-    public void deleteTopic(String name) {
+    /** {@link #updateTopic(TopicInfo, int)} against the node as it is now, if it still holds this topic id. */
+    public void updateTopic(TopicInfo topic) {
+        Optional<VersionedTopic> current = readTopicVersioned(topic.name());
+        if (current.isEmpty() || !current.get().topic().id().equals(topic.id())) {
+            throw new org.apache.kafka.common.errors.UnknownTopicOrPartitionException("Topic '" + topic.name()
+                    + "' does not exist.");
+        }
+        updateTopic(topic, current.get().zkVersion());
+    }
+
+    /**
+     * Removes a topic's whole subtree (and {@code extraPaths}, e.g. its deletion mark) in one transaction,
+     * so that no late write can leave part of it behind; a child that appeared meanwhile makes the
+     * transaction fail and it is tried again with the new tree.
+     */
+    public void deleteTopicTree(String name, String... extraRoots) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                List<String> paths = new ArrayList<>();
+                for (String root : extraRoots) {
+                    collectPostOrder(root, paths);
+                }
+                collectPostOrder(topicPath(name), paths);
+                if (paths.isEmpty()) {
+                    return;
+                }
+                List<org.apache.curator.framework.api.transaction.CuratorOp> ops = new ArrayList<>();
+                for (String path : paths) {
+                    ops.add(zk.transactionOp().delete().forPath(path));
+                }
+                zk.transaction().forOperations(ops);
+                return;
+            } catch (KeeperException.NotEmptyException | KeeperException.NoNodeException e) {
+                if (attempt >= 20) {
+                    throw new IllegalStateException("Cannot delete topic " + name + ": its nodes keep changing", e);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("Cannot delete topic " + name + " from ZooKeeper", e);
+            }
+        }
+    }
+
+    private void collectPostOrder(String path, List<String> out) throws Exception {
+        List<String> children;
         try {
-            zk.delete().guaranteed().deletingChildrenIfNeeded().forPath(TOPICS + "/" + name);
+            children = zk.getChildren().forPath(path);
         } catch (KeeperException.NoNodeException e) {
-            // already gone
+            return;
+        }
+        for (String child : children) {
+            collectPostOrder(path + "/" + child, out);
+        }
+        out.add(path);
+    }
+
+    /** Children of a topic's {@code partitions} node (partition numbers as stored), empty if none. */
+    public List<String> partitionNodes(String name) {
+        try {
+            return zk.getChildren().forPath(topicPath(name) + "/partitions");
+        } catch (KeeperException.NoNodeException e) {
+            return List.of();
         } catch (Exception e) {
-            throw new IllegalStateException("Cannot delete topic " + name + " from ZooKeeper", e);
+            throw new IllegalStateException("Cannot list the partitions of " + name, e);
+        }
+    }
+
+    /** Deletes a subtree that belongs to no topic (an orphan), if it has not changed since it was seen. */
+    public void deleteOrphan(String path) {
+        try {
+            List<String> paths = new ArrayList<>();
+            collectPostOrder(path, paths);
+            List<org.apache.curator.framework.api.transaction.CuratorOp> ops = new ArrayList<>();
+            for (String p : paths) {
+                ops.add(zk.transactionOp().delete().forPath(p));
+            }
+            if (!ops.isEmpty()) {
+                zk.transaction().forOperations(ops);
+            }
+        } catch (KeeperException.NotEmptyException | KeeperException.NoNodeException e) {
+            // changed meanwhile: the next reconciliation looks again
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot delete " + path, e);
         }
     }
 
@@ -268,9 +472,16 @@ public final class ClusterStore implements AutoCloseable {
         try {
             org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
             byte[] data = zk.getData().storingStatIn(stat).forPath(partitionStatePath(topic, partition));
-            return Optional.of(new PartitionState.Versioned(decodeState(data), stat.getVersion()));
+            try {
+                return Optional.of(new PartitionState.Versioned(decodeState(data), stat.getVersion()));
+            } catch (IOException | RuntimeException e) {
+                String path = partitionStatePath(topic, partition);
+                throw new UnreadableNodeException(path, "Partition state " + path + " cannot be parsed", e, false);
+            }
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty();
+        } catch (UnreadableNodeException e) {
+            throw e;
         } catch (Exception e) {
             throw new IllegalStateException("Cannot read the state of " + topic + "-" + partition, e);
         }
@@ -278,41 +489,78 @@ public final class ClusterStore implements AutoCloseable {
 
     /**
      * Writes a partition state if nobody changed it since {@code expectedVersion} was read (-1: only if
-     * it does not exist yet). With {@code controllerEpochVersion} >= 0 the write is also conditional on
-     * the controller epoch node still having that version, which fences a deposed controller.
+     * it does not exist yet, and only while its topic exists). With {@code controllerEpochVersion} >= 0
+     * the write is also conditional on the controller epoch node still having that version, which
+     * fences a deposed controller.
      *
      * @return the new node version, or -1 when a condition failed (nothing written)
      */
     public int writePartitionState(String topic, int partition, PartitionState state, int expectedVersion,
                                    int controllerEpochVersion, String controllerEpochPath) {
-        String path = partitionStatePath(topic, partition);
+        Map<Integer, Integer> versions = writePartitionStates(topic,
+                Map.of(partition, new StateWrite(state, expectedVersion)), controllerEpochVersion, controllerEpochPath);
+        return versions == null ? -1 : versions.get(partition);
+    }
+
+    /** A partition state to write, conditional on the version it was read at (-1: must not exist yet). */
+    public record StateWrite(PartitionState state, int expectedVersion) {
+    }
+
+    /**
+     * Writes several partition states of one topic in one transaction (one ZooKeeper round trip and
+     * disk sync for a new topic's partitions), each under the conditions of
+     * {@link #writePartitionState}; all or nothing.
+     *
+     * @return the new node version of each partition, or null when a condition failed (nothing written)
+     */
+    public Map<Integer, Integer> writePartitionStates(String topic, Map<Integer, StateWrite> writes,
+                                                      int controllerEpochVersion, String controllerEpochPath) {
         try {
-            byte[] data = json.writeValueAsBytes(state);
-            if (expectedVersion < 0) {
-                String parent = path.substring(0, path.lastIndexOf('/'));
-                if (zk.checkExists().forPath(parent) == null) {
-                    try {
-                        zk.create().creatingParentsIfNeeded().forPath(parent);
-                    } catch (KeeperException.NodeExistsException e) {
-                        // raced with another writer
-                    }
-                }
-            }
             List<org.apache.curator.framework.api.transaction.CuratorOp> ops = new ArrayList<>();
             if (controllerEpochVersion >= 0) {
                 ops.add(zk.transactionOp().check().withVersion(controllerEpochVersion).forPath(controllerEpochPath));
             }
-            ops.add(expectedVersion < 0 ? zk.transactionOp().create().forPath(path, data)
-                    : zk.transactionOp().setData().withVersion(expectedVersion).forPath(path, data));
+            String topicPath = topicPath(topic);
+            boolean creates = writes.values().stream().anyMatch(w -> w.expectedVersion() < 0);
+            if (creates) {
+                // Created only while the topic exists: the check and any missing parent (topics from
+                // before partition nodes were created with the topic) are in the same transaction.
+                ops.add(zk.transactionOp().check().forPath(topicPath));
+                if (zk.checkExists().forPath(topicPath + "/partitions") == null) {
+                    ops.add(zk.transactionOp().create().forPath(topicPath + "/partitions"));
+                }
+            }
+            List<Integer> order = new ArrayList<>(writes.keySet());
+            for (int partition : order) {
+                StateWrite w = writes.get(partition);
+                String path = partitionStatePath(topic, partition);
+                byte[] data = json.writeValueAsBytes(w.state());
+                if (w.expectedVersion() < 0) {
+                    String partitionPath = path.substring(0, path.lastIndexOf('/'));
+                    if (zk.checkExists().forPath(partitionPath) == null) {
+                        ops.add(zk.transactionOp().create().forPath(partitionPath));
+                    }
+                    ops.add(zk.transactionOp().create().forPath(path, data));
+                } else {
+                    ops.add(zk.transactionOp().setData().withVersion(w.expectedVersion()).forPath(path, data));
+                }
+            }
             List<org.apache.curator.framework.api.transaction.CuratorTransactionResult> results =
                     zk.transaction().forOperations(ops);
-            org.apache.zookeeper.data.Stat stat = results.get(results.size() - 1).getResultStat();
-            return stat == null ? 0 : stat.getVersion();
+            Map<Integer, Integer> versions = new java.util.HashMap<>();
+            for (int partition : order) {
+                String path = partitionStatePath(topic, partition);
+                org.apache.zookeeper.data.Stat stat = results.stream().filter(r -> path.equals(r.getForPath()))
+                        .map(org.apache.curator.framework.api.transaction.CuratorTransactionResult::getResultStat)
+                        .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+                versions.put(partition, stat == null ? 0 : stat.getVersion());
+            }
+            return versions;
         } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException
                  | KeeperException.NoNodeException e) {
-            return -1;
+            return null;
         } catch (Exception e) {
-            throw new IllegalStateException("Cannot write the state of " + topic + "-" + partition, e);
+            throw new IllegalStateException("Cannot write the state of " + topic + " partitions " + writes.keySet(), e);
         }
     }
 

@@ -61,6 +61,7 @@ public final class Controller implements AutoCloseable {
     private final CuratorCache topicWatch;
     private final CuratorCache electionWatch;
     private final CuratorCache reassignmentWatch;
+    private final CuratorCache deletionWatch;
     private volatile boolean reassigning;
     private final ConnectionStateListener connectionListener;
     private volatile boolean active;
@@ -80,6 +81,7 @@ public final class Controller implements AutoCloseable {
         this.topicWatch = CuratorCache.build(zk, "/sluice/topics");
         this.electionWatch = CuratorCache.build(zk, ELECTIONS);
         this.reassignmentWatch = CuratorCache.build(zk, Reassignments.ROOT);
+        this.deletionWatch = CuratorCache.build(zk, ClusterStore.DELETE_TOPICS);
         this.connectionListener = (client, state) -> {
             if (state == ConnectionState.LOST) {
                 if (active) {
@@ -102,6 +104,7 @@ public final class Controller implements AutoCloseable {
                 try {
                     activeControllerId = json.readTree(data.getData()).get("brokerId").asInt();
                 } catch (java.io.IOException | RuntimeException e) {
+                    log.warn("Broker {}: cannot read the controller node {}; controller unknown", brokerId, CONTROLLER, e);
                     activeControllerId = -1;
                 }
             }
@@ -121,6 +124,8 @@ public final class Controller implements AutoCloseable {
         });
         reassignmentWatch.listenable().addListener((type, oldData, data) -> scheduleReconcile(0));
         reassignmentWatch.start();
+        deletionWatch.listenable().addListener((type, oldData, data) -> scheduleReconcile(0));
+        deletionWatch.start();
         controllerWatch.start();
         brokerWatch.start();
         topicWatch.start();
@@ -208,45 +213,114 @@ public final class Controller implements AutoCloseable {
         }, delayMs, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * One round over every topic. Each topic is handled on its own: a node that cannot be read is
+     * reported once and skipped (and removed if it is the empty leftover of a deletion), a failure on one
+     * topic is logged and retried later without holding up the others.
+     */
     private void reconcile() {
         if (!active || closed) {
             return;
         }
+        boolean retry = false;
         try {
             Set<Integer> live = store.liveBrokers().stream().map(ClusterStore.BrokerRegistration::id)
                     .collect(Collectors.toSet());
-            boolean retry = false;
-            for (TopicInfo topic : store.loadTopics().values()) {
-                boolean unclean = LogConfig.of(config, topic.configs()).uncleanLeaderElectionEnable();
-                for (int p = 0; p < topic.partitionCount(); p++) {
-                    Optional<PartitionState.Versioned> current = store.readPartitionState(topic.name(), p);
-                    PartitionState next = decide(topic.replicas().get(p), current.map(PartitionState.Versioned::state),
-                            live, unclean, epoch);
-                    if (next == null) {
-                        continue;
-                    }
-                    int version = store.writePartitionState(topic.name(), p, next,
-                            current.map(PartitionState.Versioned::zkVersion).orElse(-1), epochZkVersion, CONTROLLER_EPOCH);
-                    if (version < 0) {
-                        if (fenced()) {
+            Set<String> beingDeleted = TopicDeletions.completeWhereDone(store, live);
+            for (TopicInfo topic : store.loadTopics(this::removeIfOrphan).values()) {
+                if (beingDeleted.contains(topic.name())) {
+                    continue;
+                }
+                try {
+                    switch (reconcile(topic, live)) {
+                        case DONE -> { }
+                        case RETRY -> retry = true;
+                        case FENCED -> {
                             log.warn("Broker {}: controller epoch {} was superseded; resigning", brokerId, epoch);
                             active = false;
                             return;
                         }
-                        retry = true;
-                    } else if (current.isEmpty() || current.get().state().leader() != next.leader()) {
-                        log.info("Partition {}-{}: leader {} epoch {} isr {}", topic.name(), p, next.leader(),
-                                next.leaderEpoch(), next.isr());
                     }
+                } catch (RuntimeException e) {
+                    store.reportOnce(ClusterStore.topicPath(topic.name()) + " (reconciliation)", "Cannot reconcile topic " + topic.name()
+                            + " (retrying; the other topics go on)", e);
+                    retry = true;
                 }
             }
             retry |= !advanceReassignments(live);
-            if (retry) {
-                scheduleReconcile(50);
-            }
         } catch (RuntimeException e) {
             log.warn("Controller reconciliation failed; retrying", e);
             scheduleReconcile(500);
+            return;
+        }
+        if (retry) {
+            scheduleReconcile(50);
+        }
+    }
+
+    private enum Outcome { DONE, RETRY, FENCED }
+
+    private Outcome reconcile(TopicInfo topic, Set<Integer> live) {
+        boolean unclean = LogConfig.of(config, topic.configs()).uncleanLeaderElectionEnable();
+        Map<Integer, ClusterStore.StateWrite> writes = new java.util.TreeMap<>();
+        Map<Integer, Integer> leadersBefore = new java.util.HashMap<>();
+        for (int p = 0; p < topic.partitionCount(); p++) {
+            Optional<PartitionState.Versioned> current = readStateOrOrphan(topic.name(), p);
+            PartitionState next = decide(topic.replicas().get(p), current.map(PartitionState.Versioned::state),
+                    live, unclean, epoch);
+            if (next != null) {
+                writes.put(p, new ClusterStore.StateWrite(next, current.map(PartitionState.Versioned::zkVersion).orElse(-1)));
+                leadersBefore.put(p, current.map(c -> c.state().leader()).orElse(Integer.MIN_VALUE));
+            }
+        }
+        if (!writes.isEmpty()) {
+            // All of a topic's changes in one transaction: a new topic's partitions get leaders in one round trip.
+            if (store.writePartitionStates(topic.name(), writes, epochZkVersion, CONTROLLER_EPOCH) == null) {
+                return fenced() ? Outcome.FENCED : Outcome.RETRY;
+            }
+            writes.forEach((p, w) -> {
+                if (leadersBefore.get(p) != w.state().leader()) {
+                    log.info("Partition {}-{}: leader {} epoch {} isr {}", topic.name(), p, w.state().leader(),
+                            w.state().leaderEpoch(), w.state().isr());
+                }
+            });
+        }
+        for (String child : store.partitionNodes(topic.name())) {
+            if (!isPartitionOf(child, topic)) {
+                String path = ClusterStore.topicPath(topic.name()) + "/partitions/" + child;
+                store.reportOnce(path, "Partition node " + path + " belongs to no partition of " + topic.name()
+                        + " (" + topic.partitionCount() + " partitions); removing it", null);
+                store.deleteOrphan(path);
+            }
+        }
+        return Outcome.DONE;
+    }
+
+    private static boolean isPartitionOf(String child, TopicInfo topic) {
+        try {
+            int p = Integer.parseInt(child);
+            return p >= 0 && p < topic.partitionCount() && String.valueOf(p).equals(child);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** A partition state, or empty (and the unreadable node replaced, as if it had never been written). */
+    private Optional<PartitionState.Versioned> readStateOrOrphan(String topic, int partition) {
+        try {
+            return store.readPartitionState(topic, partition);
+        } catch (ClusterStore.UnreadableNodeException e) {
+            store.reportOnce(e.path(), e.getMessage() + "; electing afresh", e.getCause());
+            store.deleteOrphan(e.path());
+            return Optional.empty();
+        }
+    }
+
+    /** The empty node a write that created its parents left behind a deleted topic is removed. */
+    private void removeIfOrphan(ClusterStore.UnreadableNodeException e) {
+        if (e.empty()) {
+            log.info("Removing {}: an empty topic node left behind by a deletion", e.path());
+            store.deleteOrphan(e.path());
         }
     }
 
@@ -264,8 +338,9 @@ public final class Controller implements AutoCloseable {
         for (Map.Entry<org.apache.kafka.common.TopicPartition, Reassignments.Reassignment> e : pending.entrySet()) {
             org.apache.kafka.common.TopicPartition tp = e.getKey();
             Reassignments.Reassignment r = e.getValue();
-            Optional<TopicInfo> topic = store.readTopic(tp.topic());
-            if (topic.isEmpty() || tp.partition() >= topic.get().partitionCount()) {
+            Optional<TopicInfo> topic = readTopicQuietly(tp.topic());
+            if (topic.isEmpty() || tp.partition() >= topic.get().partitionCount()
+                    || new DeletionMarks(store).markedId(tp.topic()).isPresent()) {
                 Reassignments.delete(store, tp);
                 continue;
             }
@@ -303,6 +378,15 @@ public final class Controller implements AutoCloseable {
         return ok;
     }
 
+    private Optional<TopicInfo> readTopicQuietly(String name) {
+        try {
+            return store.readTopic(name);
+        } catch (ClusterStore.UnreadableNodeException e) {
+            store.reportOnce(e.path(), e.getMessage(), e.getCause());
+            return Optional.empty();
+        }
+    }
+
     private static TopicInfo withReplicas(TopicInfo topic, int partition, List<Integer> replicas) {
         List<List<Integer>> all = new ArrayList<>(topic.replicas());
         all.set(partition, List.copyOf(replicas));
@@ -314,6 +398,8 @@ public final class Controller implements AutoCloseable {
             Stat stat = zk.checkExists().forPath(CONTROLLER_EPOCH);
             return stat == null || stat.getVersion() != epochZkVersion;
         } catch (Exception e) {
+            // Unknown counts as fenced: better to stop and re-elect than to act on a stale epoch.
+            log.warn("Broker {}: cannot read {}; assuming this controller was superseded", brokerId, CONTROLLER_EPOCH, e);
             return true;
         }
     }
@@ -434,7 +520,7 @@ public final class Controller implements AutoCloseable {
         Set<Integer> live = store.liveBrokers().stream().map(ClusterStore.BrokerRegistration::id)
                 .collect(Collectors.toSet());
         for (org.apache.kafka.common.TopicPartition tp : partitions) {
-            Optional<TopicInfo> topic = store.readTopic(tp.topic());
+            Optional<TopicInfo> topic = readTopicQuietly(tp.topic());
             if (topic.isEmpty() || tp.partition() >= topic.get().partitionCount()) {
                 continue;
             }
@@ -466,7 +552,8 @@ public final class Controller implements AutoCloseable {
             try {
                 zk.delete().forPath(CONTROLLER);
             } catch (Exception e) {
-                log.debug("Could not delete the controller node", e);
+                log.info("Broker {}: could not delete the controller node on resigning; its session end removes it",
+                        brokerId, e);
             }
         }
     }
@@ -481,6 +568,7 @@ public final class Controller implements AutoCloseable {
         topicWatch.close();
         electionWatch.close();
         reassignmentWatch.close();
+        deletionWatch.close();
         executor.shutdownNow();
     }
 }

@@ -21,7 +21,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The topics this broker knows, kept in step with ZooKeeper, and the partition logs that back them.
@@ -36,18 +38,24 @@ public final class TopicRegistry {
     private final int brokerId;
     private final Map<String, TopicInfo> byName = new ConcurrentHashMap<>();
     private final Map<Uuid, TopicInfo> byId = new ConcurrentHashMap<>();
-    private volatile java.util.function.Consumer<TopicInfo> afterCreate = t -> { };
+    /** Ids of topics marked for deletion: never served again, whatever ZooKeeper events arrive late. */
+    private final java.util.Set<Uuid> deleting = ConcurrentHashMap.newKeySet();
+    private final DeletionMarks marks;
+    private volatile java.util.function.Consumer<TopicInfo> onDeleting = t -> { };
 
     public TopicRegistry(ClusterStore store, LogManager logs, BrokerConfig brokerConfig) {
         this.store = store;
         this.logs = logs;
         this.brokerConfig = brokerConfig;
         this.brokerId = brokerConfig.brokerId();
+        this.marks = new DeletionMarks(store);
     }
 
     /** Loads topics from ZooKeeper, opens their local logs, and deletes logs of topics that are gone. */
     public void load() {
         long began = System.currentTimeMillis();
+        // Topics being deleted are not opened; their local logs go with the other leftovers below.
+        deleting.addAll(marks.all().values());
         store.loadTopics().values().forEach(this::apply);
         for (TopicPartition tp : logs.partitionsOnDisk()) {
             TopicInfo topic = byName.get(tp.topic());
@@ -81,18 +89,38 @@ public final class TopicRegistry {
         return logs.get(tp);
     }
 
-    /** Validates and creates a topic; with {@code validateOnly} nothing is written. */
-    public synchronized TopicInfo create(String name, int partitions, short replicationFactor,
-                                         Map<String, String> configs, boolean validateOnly) {
+    /**
+     * Validates and creates a topic; with {@code validateOnly} nothing is written. Returns once the topic
+     * is in ZooKeeper, without waiting for leaders ({@link #leadersElected} does that, asynchronously).
+     */
+    public TopicInfo create(String name, int partitions, short replicationFactor,
+                            Map<String, String> configs, boolean validateOnly) {
+        if (partitions <= 0) {
+            throw new InvalidPartitionsException("Number of partitions must be larger than 0.");
+        }
+        return create(name, null, partitions, replicationFactor, configs, validateOnly);
+    }
+
+    /** As {@link #create(String, int, short, Map, boolean)} with an explicit replica list per partition. */
+    public TopicInfo create(String name, Map<Integer, List<Integer>> assignment, Map<String, String> configs,
+                            boolean validateOnly) {
+        return create(name, assignment, -1, (short) -1, configs, validateOnly);
+    }
+
+    private synchronized TopicInfo create(String name, Map<Integer, List<Integer>> assignment, int partitions,
+                                          short replicationFactor, Map<String, String> configs, boolean validateOnly) {
         Topic.validate(name);
         if (byName.containsKey(name) || store.readTopic(name).isPresent()) {
             throw new TopicExistsException("Topic '" + name + "' already exists.");
         }
-        if (partitions <= 0) {
-            throw new InvalidPartitionsException("Number of partitions must be larger than 0.");
+        if (marks.markedId(name).isPresent()) {
+            throw new TopicExistsException("Topic '" + name + "' is marked for deletion.");
         }
         LogConfig.validateOverrides(configs);
-        List<List<Integer>> replicas = assign(partitions, replicationFactor, 0);
+        List<List<Integer>> replicas = assignment != null ? ManualAssignment.forNewTopic(assignment, registeredBrokers())
+                : assign(partitions, replicationFactor, 0);
+        partitions = replicas.size();
+        replicationFactor = (short) replicas.get(0).size();
         TopicInfo topic = new TopicInfo(name, Uuid.randomUuid(), replicas, Map.copyOf(configs));
         if (validateOnly) {
             return topic;
@@ -103,7 +131,6 @@ public final class TopicRegistry {
         apply(topic);
         log.info("Created topic {} ({} partitions, replication factor {}, configs {})", name, partitions,
                 replicationFactor, configs);
-        afterCreate.accept(topic);
         return topic;
     }
 
@@ -120,8 +147,7 @@ public final class TopicRegistry {
 
     public Optional<TopicInfo> ensureInternalTopic(String name, int partitions, short replicationFactor,
                                                    Map<String, String> configs, boolean singleNode) {
-        // Called for every FindCoordinator: once the topic exists, answer without the registry's lock,
-        // which a topic creation holds while it waits for leaders.
+        // Called for every FindCoordinator: once the topic exists, answer without the registry's lock.
         Optional<TopicInfo> existing = get(name);
         return existing.isPresent() ? existing
                 : createInternalTopic(name, partitions, replicationFactor, configs, singleNode);
@@ -158,31 +184,81 @@ public final class TopicRegistry {
         }
     }
 
-    public synchronized void delete(String name) {
+    /**
+     * Marks a topic for deletion and stops serving it here at once; its replicas are stopped and their
+     * logs removed by each broker ({@link TopicDeletions}), then the controller removes it from ZooKeeper.
+     */
+    public void delete(String name) {
         TopicInfo topic = byName.get(name);
-        if (topic == null) {
+        if (topic == null || !marks.mark(topic)) {
             throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
         }
-        store.deleteTopic(name);
-        byName.remove(name);
-        byId.remove(topic.id());
-        for (int p = 0; p < topic.partitionCount(); p++) {
-            logs.delete(new TopicPartition(name, p));
-        }
-        log.info("Deleted topic {}", name);
+        hide(topic);
+        log.info("Topic {} marked for deletion", name);
+        onDeleting.accept(topic);
     }
 
-    public synchronized void addPartitions(String name, int totalCount, boolean validateOnly) {
+    /** Called when a topic stops being served because it is being deleted. */
+    public void onDeleting(java.util.function.Consumer<TopicInfo> hook) {
+        this.onDeleting = hook;
+    }
+
+    private void hide(TopicInfo topic) {
+        deleting.add(topic.id());
+        byName.computeIfPresent(topic.name(), (k, v) -> v.id().equals(topic.id()) ? null : v);
+        byId.remove(topic.id());
+    }
+
+    /**
+     * Stops serving the topic of that name and id, which is marked for deletion. Returns it (from this
+     * broker's view, else from ZooKeeper), or empty when it is unknown or the name now holds another topic.
+     */
+    Optional<TopicInfo> beginDeletion(String name, Uuid id) {
+        deleting.add(id);
+        TopicInfo known = byName.get(name);
+        if (known != null && known.id().equals(id)) {
+            hide(known);
+            return Optional.of(known);
+        }
+        try {
+            Optional<TopicInfo> stored = store.readTopic(name).filter(t -> t.id().equals(id));
+            stored.ifPresent(this::hide);
+            return stored;
+        } catch (ClusterStore.UnreadableNodeException e) {
+            store.reportOnce(e.path(), e.getMessage(), e.getCause());
+            return Optional.empty();
+        }
+    }
+
+    /** Removes this broker's logs of a topic being deleted; a log already gone is not an error. */
+    void deleteLocalLogs(TopicInfo topic) {
+        if (byName.containsKey(topic.name())) {
+            return; // re-created meanwhile: the logs of that name are the new topic's
+        }
+        for (int p = 0; p < topic.partitionCount(); p++) {
+            logs.delete(new TopicPartition(topic.name(), p));
+        }
+    }
+
+    /** Adds partitions, placed round-robin or (non-null {@code assignments}) as given. */
+    public synchronized void addPartitions(String name, int totalCount, List<List<Integer>> assignments,
+                                           boolean validateOnly) {
         TopicInfo topic = byName.get(name);
         if (topic == null) {
             throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
         }
-        if (totalCount <= topic.partitionCount()) {
-            throw new InvalidPartitionsException("Topic currently has " + topic.partitionCount()
-                    + " partitions, which is higher than or equal to the requested " + totalCount + ".");
+        if (totalCount < topic.partitionCount()) {
+            throw new InvalidPartitionsException("The topic " + name + " currently has " + topic.partitionCount()
+                    + " partition(s); " + totalCount + " would not be an increase.");
         }
+        if (totalCount == topic.partitionCount()) {
+            throw new InvalidPartitionsException("Topic already has " + totalCount + " partition(s).");
+        }
+        int additional = totalCount - topic.partitionCount();
         List<List<Integer>> replicas = new ArrayList<>(topic.replicas());
-        replicas.addAll(assign(totalCount - topic.partitionCount(), topic.replicationFactor(), topic.partitionCount()));
+        replicas.addAll(assignments != null
+                ? ManualAssignment.forNewPartitions(assignments, additional, topic.replicationFactor(), registeredBrokers())
+                : assign(additional, topic.replicationFactor(), topic.partitionCount()));
         if (validateOnly) {
             return;
         }
@@ -190,6 +266,16 @@ public final class TopicRegistry {
         store.updateTopic(updated);
         apply(updated);
         log.info("Topic {} now has {} partitions", name, totalCount);
+    }
+
+    public void addPartitions(String name, int totalCount, boolean validateOnly) {
+        addPartitions(name, totalCount, null, validateOnly);
+    }
+
+    private java.util.Set<Integer> registeredBrokers() {
+        java.util.Set<Integer> ids = new java.util.HashSet<>();
+        store.liveBrokers().forEach(b -> ids.add(b.id()));
+        return ids;
     }
 
     /** Replaces the topic's config overrides with {@code configs}. */
@@ -208,9 +294,34 @@ public final class TopicRegistry {
         log.info("Topic {} configs are now {}", name, configs);
     }
 
-    /** Called after a topic was created here, e.g. to wait until its partitions have leaders. */
-    public void onCreated(java.util.function.Consumer<TopicInfo> hook) {
-        this.afterCreate = hook;
+    /**
+     * Completes (true) once every partition of the topic has a leader, or (false) after {@code timeoutMs}.
+     * Nothing waits in a thread meanwhile: the states are polled on a delayed executor.
+     */
+    public CompletableFuture<Boolean> leadersElected(TopicInfo topic, long timeoutMs) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        pollLeaders(topic, System.currentTimeMillis() + timeoutMs, done);
+        return done;
+    }
+
+    private void pollLeaders(TopicInfo topic, long deadline, CompletableFuture<Boolean> done) {
+        boolean all = true;
+        for (int p = 0; p < topic.partitionCount() && all; p++) {
+            all = leaders.apply(new TopicPartition(topic.name(), p)).orElse(-1) >= 0;
+        }
+        if (all || System.currentTimeMillis() >= deadline) {
+            done.complete(all);
+            return;
+        }
+        CompletableFuture.runAsync(() -> pollLeaders(topic, deadline, done),
+                CompletableFuture.delayedExecutor(10, TimeUnit.MILLISECONDS));
+    }
+
+    private volatile java.util.function.Function<TopicPartition, Optional<Integer>> leaders = tp -> Optional.empty();
+
+    /** Where {@link #leadersElected} learns partition leaders (the replica manager's view of ZooKeeper). */
+    public void leadersFrom(java.util.function.Function<TopicPartition, Optional<Integer>> leaders) {
+        this.leaders = leaders;
     }
 
     /**
@@ -218,7 +329,13 @@ public final class TopicRegistry {
      * local replicas, or forgets the topic (deleting its local logs) when it is gone.
      */
     public void refreshFromStore(String name) {
-        Optional<TopicInfo> stored = store.readTopic(name);
+        Optional<TopicInfo> stored;
+        try {
+            stored = store.readTopic(name);
+        } catch (ClusterStore.UnreadableNodeException e) {
+            store.reportOnce(e.path(), e.getMessage(), e.getCause());
+            return;
+        }
         if (stored.isPresent()) {
             TopicInfo known = byName.get(name);
             if (!stored.get().equals(known)) {
@@ -226,6 +343,7 @@ public final class TopicRegistry {
             }
             return;
         }
+        // Gone without this broker having seen it marked (a topic it hosts no replica of, say).
         TopicInfo gone = byName.remove(name);
         if (gone != null) {
             byId.remove(gone.id());
@@ -237,6 +355,9 @@ public final class TopicRegistry {
     }
 
     private void apply(TopicInfo topic) {
+        if (deleting.contains(topic.id())) {
+            return;
+        }
         // Logs first, then the topic becomes visible: a reader that finds the topic (the replica
         // manager applying a partition state that raced ahead of this) must find its logs too.
         TopicInfo before = byName.get(topic.name());

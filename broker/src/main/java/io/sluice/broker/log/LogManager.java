@@ -176,8 +176,11 @@ public final class LogManager implements AutoCloseable {
         return logs.values();
     }
 
-    /** Closes and deletes a partition's directory. */
-    public void delete(TopicPartition tp) {
+    /**
+     * Closes and deletes a partition's directory. Idempotent: a partition that is already gone is not an
+     * error, and two callers never remove the same directory at once (deletions are rare; one lock).
+     */
+    public synchronized void delete(TopicPartition tp) {
         PartitionLog removed = logs.remove(tp);
         Optional<Path> dir = removed != null ? Optional.of(removed.dir()) : existingDir(tp);
         if (removed != null) {
@@ -186,8 +189,10 @@ public final class LogManager implements AutoCloseable {
         }
         recoveryPoints.remove(tp);
         logStartOffsets.remove(tp);
-        dir.ifPresent(LogManager::deleteRecursively);
-        log.info("Deleted log {}", tp);
+        if (dir.isPresent()) {
+            deleteRecursively(dir.get());
+            log.info("Deleted log {}", tp);
+        }
     }
 
     private Optional<Path> existingDir(TopicPartition tp) {
@@ -202,6 +207,9 @@ public final class LogManager implements AutoCloseable {
     }
 
     static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {
@@ -210,6 +218,12 @@ public final class LogManager implements AutoCloseable {
                     throw new UncheckedIOException(e);
                 }
             });
+        } catch (java.nio.file.NoSuchFileException e) {
+            // removed meanwhile (a segment deleted late by retention): nothing left to do
+        } catch (UncheckedIOException e) {
+            if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+                throw e;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

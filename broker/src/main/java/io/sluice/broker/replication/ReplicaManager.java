@@ -217,13 +217,30 @@ public final class ReplicaManager implements AutoCloseable {
             if (tp == null || deleted || node.getData() == null) {
                 return;
             }
-            PartitionState.Versioned state = new PartitionState.Versioned(store.decodeState(node.getData()),
-                    node.getStat().getVersion());
+            PartitionState decoded;
+            try {
+                decoded = store.decodeState(node.getData());
+            } catch (IOException | RuntimeException e) {
+                throw new ClusterStore.UnreadableNodeException(path, "Partition state " + path + " cannot be parsed", e, false);
+            }
+            PartitionState.Versioned state = new PartitionState.Versioned(decoded, node.getStat().getVersion());
             states.merge(tp, state, (a, b) -> b.zkVersion() >= a.zkVersion() ? b : a);
             applyState(tp, states.get(tp));
+        } catch (ClusterStore.UnreadableNodeException e) {
+            store.reportOnce(e.path(), e.getMessage(), e.getCause());
         } catch (Exception e) {
             log.error("Broker {}: cannot apply {}", brokerId, node.getPath(), e);
         }
+    }
+
+    /** Stops every local replica of a topic being deleted (its logs are removed next, by the caller). */
+    public void stopTopic(String topic) {
+        for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
+            if (tp.topic().equals(topic)) {
+                dropPartition(tp);
+            }
+        }
+        states.keySet().removeIf(tp -> tp.topic().equals(topic));
     }
 
     private void dropPartition(TopicPartition tp) {

@@ -1,0 +1,137 @@
+package io.sluice.broker.cluster;
+
+import io.sluice.testkit.LogCapture;
+import io.sluice.testkit.TestBroker;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Bad nodes written straight into ZooKeeper, and topic deletion as a state: the broker reports each
+ * bad node once, keeps serving every other topic, and new topics still get leaders.
+ */
+class MetadataRobustnessIT {
+    private TestBroker broker;
+
+    @AfterEach
+    void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    void garbageTopicNodeAndOrphanedPartitionStatesAreReportedOnceAndSkipped() throws Exception {
+        broker = TestBroker.start();
+        broker.createTopic("good", 2, Map.of());
+        CuratorFramework zk = broker.broker().zooKeeper();
+        try (LogCapture logs = LogCapture.broker(); Admin admin = broker.admin()) {
+            String state = "{\"leader\":0,\"leaderEpoch\":0,\"isr\":[0],\"controllerEpoch\":1}";
+            zk.create().forPath("/sluice/topics/garbage", "{not json".getBytes(StandardCharsets.UTF_8));
+            zk.create().creatingParentsIfNeeded().forPath("/sluice/topics/ghost/partitions/0/state",
+                    state.getBytes(StandardCharsets.UTF_8));
+            zk.create().creatingParentsIfNeeded().forPath("/sluice/topics/good/partitions/7/state",
+                    state.getBytes(StandardCharsets.UTF_8));
+            zk.create().forPath("/sluice/topics/good/partitions/1/state-not", new byte[0]);
+
+            // The empty topic node a deletion left behind and the partition no topic has are removed.
+            await().atMost(Duration.ofSeconds(10)).until(() -> zk.checkExists().forPath("/sluice/topics/ghost") == null
+                    && zk.checkExists().forPath("/sluice/topics/good/partitions/7") == null);
+
+            // Several more reconciliations run while topics come and go.
+            for (int i = 0; i < 3; i++) {
+                admin.createTopics(List.of(new NewTopic("after-" + i, 3, (short) 1))).all().get(10, TimeUnit.SECONDS);
+                assertLeaders(admin, "after-" + i, 3);
+            }
+            admin.deleteTopics(List.of("after-0")).all().get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> zk.checkExists().forPath("/sluice/topics/after-0") == null);
+
+            roundTrip("good", 1);
+            roundTrip("after-2", 2);
+            assertThat(admin.listTopics().names().get()).contains("good", "after-1", "after-2")
+                    .doesNotContain("garbage", "ghost", "after-0");
+
+            assertThat(logs.warnings("/sluice/topics/garbage")).hasSize(1);
+            assertThat(logs.warnings("/sluice/topics/ghost")).hasSize(1);
+            assertThat(logs.warnings("/sluice/topics/good/partitions/7")).hasSize(1);
+            assertThat(logs.warnings("reconciliation failed")).isEmpty();
+            assertThat(logs.warnings("cannot apply")).isEmpty();
+        }
+    }
+
+    @Test
+    void aDeletedTopicIsNoLongerServedItsLogsGoAndItsNameCanBeUsedAgain() throws Exception {
+        broker = TestBroker.start();
+        broker.createTopic("doomed", 3, Map.of());
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+            for (int i = 0; i < 30; i++) {
+                producer.send(new ProducerRecord<>("doomed", i % 3, "k", "old-" + i)).get();
+            }
+        }
+        CuratorFramework zk = broker.broker().zooKeeper();
+        try (LogCapture logs = LogCapture.broker(); Admin admin = broker.admin()) {
+            admin.deleteTopics(List.of("doomed")).all().get(10, TimeUnit.SECONDS);
+            // Marked: no longer served by the broker that answered.
+            assertThat(admin.listTopics().names().get()).doesNotContain("doomed");
+            await().atMost(Duration.ofSeconds(10)).until(() -> zk.checkExists().forPath("/sluice/topics/doomed") == null
+                    && zk.checkExists().forPath(ClusterStore.DELETE_TOPICS + "/doomed") == null);
+            for (int p = 0; p < 3; p++) {
+                assertThat(broker.broker().partitionLog(new TopicPartition("doomed", p))).isEmpty();
+                assertThat(Files.exists(broker.dataDir().resolve("doomed-" + p))).isFalse();
+            }
+            admin.createTopics(List.of(new NewTopic("doomed", 1, (short) 1))).all().get(10, TimeUnit.SECONDS);
+            assertLeaders(admin, "doomed", 1);
+            assertThat(logs.warnings("NoSuchFile")).isEmpty();
+            assertThat(logs.warnings("producer snapshot")).isEmpty();
+        }
+        roundTrip("doomed", 1);
+    }
+
+    /** Writes one record and reads the topic from the beginning: exactly that record comes back. */
+    private void roundTrip(String topic, int tag) throws Exception {
+        String value = "fresh-" + tag;
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+            producer.send(new ProducerRecord<>(topic, 0, "k", value)).get(10, TimeUnit.SECONDS);
+        }
+        try (KafkaConsumer<String, String> consumer = broker.consumer("rt-" + topic + "-" + tag, Map.of())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<String> seen = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(100))) {
+                    seen.add(r.value());
+                }
+                return seen.contains(value);
+            });
+            assertThat(seen).allMatch(v -> v.startsWith("fresh-"));
+        }
+    }
+
+    static void assertLeaders(Admin admin, String topic, int partitions) {
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+            assertThat(d.partitions()).hasSize(partitions).allSatisfy(p -> assertThat(p.leader()).isNotNull());
+            assertThat(d.partitions()).allSatisfy(p -> assertThat(p.leader().id()).isGreaterThanOrEqualTo(0));
+        });
+    }
+}
