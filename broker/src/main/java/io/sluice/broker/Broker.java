@@ -1,7 +1,6 @@
 package io.sluice.broker;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.sluice.broker.api.ApiHandler;
 import io.sluice.broker.api.ApiRouter;
 import io.sluice.broker.api.ApiVersionsHandler;
 import io.sluice.broker.api.ConfigApis;
@@ -11,7 +10,6 @@ import io.sluice.broker.api.FetchHandler;
 import io.sluice.broker.api.fetch.FetchSessionCache;
 import io.sluice.broker.api.fetch.FetchSessions;
 import io.sluice.broker.delay.DelayedOperations;
-import io.sluice.broker.api.InitProducerIdHandler;
 import io.sluice.broker.api.ListOffsetsHandler;
 import io.sluice.broker.api.ElectLeadersHandler;
 import io.sluice.broker.api.MetadataHandler;
@@ -161,22 +159,16 @@ public final class Broker implements AutoCloseable {
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(topics, replicaManager))
                 .register(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(topics, replicaManager, cluster, store))
                 .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(topics))
-                .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(cluster))
-                .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds));
+                .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(cluster));
         new TopicAdminApis(topics, config).registerApis(router);
         GroupCoordinator groups = startGroupCoordinator(topics);
-        groups.registerApis(router);
+        // __consumer_offsets is created on first use when too few brokers were live at start.
+        groups.registerApis(router, this::ensureOffsetsTopic);
         TransactionSystem transactions = TransactionSystem.start(config, topics, groups, router, replicaManager,
                 id -> cluster.liveNodes().stream().filter(n -> n.id() == id).findFirst(),
                 embeddedZooKeeper != null, producerIds, Clock.systemUTC())
                 .describeProducersFrom(tp -> topics.log(tp).map(PartitionLog::producerState));
         closeInReverse.add(transactions);
-        ApiHandler findCoordinator = router.handler(ApiKeys.FIND_COORDINATOR);
-        router.register(ApiKeys.FIND_COORDINATOR, request -> {
-            // Created on first use when too few brokers were live at start for its replication factor.
-            ensureOffsetsTopic();
-            return findCoordinator.handle(request);
-        });
         new ConfigApis(topics, config).registerApis(router);
         new ReassignmentApis(topics, store).registerApis(router);
 

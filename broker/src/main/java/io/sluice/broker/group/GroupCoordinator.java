@@ -119,9 +119,17 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     public void registerApis(ApiRouter router) {
+        registerApis(router, () -> { });
+    }
+
+    /** @param beforeFindCoordinator runs before every FindCoordinator is answered (creating the offsets topic) */
+    public void registerApis(ApiRouter router, Runnable beforeFindCoordinator) {
         short maxOffsetVersion = topicIds != null ? ApiKeys.OFFSET_COMMIT.latestVersion() : LAST_VERSION_BY_TOPIC_NAME;
         short maxFetchVersion = topicIds != null ? ApiKeys.OFFSET_FETCH.latestVersion() : LAST_VERSION_BY_TOPIC_NAME;
-        router.register(ApiKeys.FIND_COORDINATOR, this::findCoordinator)
+        router.register(ApiKeys.FIND_COORDINATOR, request -> {
+                    beforeFindCoordinator.run();
+                    return findCoordinator(request);
+                })
                 .register(ApiKeys.JOIN_GROUP, membership::joinGroup)
                 .register(ApiKeys.SYNC_GROUP, membership::syncGroup)
                 .register(ApiKeys.HEARTBEAT, membership::heartbeat)
