@@ -209,6 +209,11 @@ public final class Broker implements AutoCloseable {
             public Uuid id(String topicName) {
                 return topics.get(topicName).map(TopicInfo::id).orElse(Uuid.ZERO_UUID);
             }
+
+            @Override
+            public int partitionCount(String topicName) {
+                return topics.get(topicName).map(TopicInfo::partitionCount).orElse(-1);
+            }
         };
         GroupCoordinator groups = new GroupCoordinator(groupConfig,
                 p -> topics.log(new TopicPartition(Topic.GROUP_METADATA_TOPIC_NAME, p)).orElseThrow(),

@@ -96,7 +96,9 @@ final class GroupOffsets {
                     continue;
                 }
                 String metadata = p.committedMetadata() == null ? "" : p.committedMetadata();
-                if (metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES) {
+                if (!exists(tp)) {
+                    errors.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                } else if (metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES) {
                     errors.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
                 } else {
                     toCommit.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), metadata, now,
@@ -114,6 +116,11 @@ final class GroupOffsets {
                     fill.forEach(Runnable::run);
                     return new OffsetCommitResponse(response);
                 });
+    }
+
+    /** Whether the partition exists (Kafka checks its metadata cache before the group sees a commit). */
+    private boolean exists(TopicPartition tp) {
+        return topicIds == null || tp.partition() < topicIds.partitionCount(tp.topic()) && tp.partition() >= 0;
     }
 
     private static OffsetCommitResponseData.OffsetCommitResponsePartition partitionResult(int partition, Errors error) {
@@ -234,7 +241,9 @@ final class GroupOffsets {
             for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition p : t.partitions()) {
                 TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
                 String metadata = p.committedMetadata() == null ? "" : p.committedMetadata();
-                if (metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES) {
+                if (!exists(tp)) {
+                    errors.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                } else if (metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES) {
                     errors.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
                 } else {
                     toCommit.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), metadata, now, -1));
