@@ -169,8 +169,7 @@ public final class Broker implements AutoCloseable {
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(topics, replicaManager))
                 .register(ApiKeys.ELECT_LEADERS, new ElectLeadersHandler(topics, replicaManager, cluster, store))
                 .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(topics))
-                .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(cluster))
-                .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds));
+                .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(cluster));
         new TopicAdminApis(topics, config).registerApis(router);
         GroupCoordinator groups = startGroupCoordinator(topics);
         GroupApis.register(router, groups);
@@ -227,6 +226,11 @@ public final class Broker implements AutoCloseable {
             @Override
             public Uuid id(String topicName) {
                 return topics.get(topicName).map(TopicInfo::id).orElse(Uuid.ZERO_UUID);
+            }
+
+            @Override
+            public int partitionCount(String topicName) {
+                return topics.get(topicName).map(TopicInfo::partitionCount).orElse(-1);
             }
         };
         GroupCoordinator groups = new GroupCoordinator(groupConfig,

@@ -4,6 +4,7 @@ import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.log.AppendResult;
 import io.sluice.broker.log.PartitionLog;
+import io.sluice.broker.log.RecordValidationException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -138,6 +139,14 @@ public final class ProduceHandler implements ApiHandler {
                     .setBaseOffset(result.firstOffset())
                     .setLogAppendTimeMs(result.logAppendTime())
                     .setLogStartOffset(result.logStartOffset());
+        } catch (RecordValidationException e) {
+            // KIP-467: which records were refused and why; the request's other partitions go on.
+            log.debug("Rejected produce to {}: {}", tp, e.getMessage());
+            for (ProduceResponse.RecordError re : e.recordErrors()) {
+                out.recordErrors().add(new ProduceResponseData.BatchIndexAndErrorMessage()
+                        .setBatchIndex(re.batchIndex).setBatchIndexErrorMessage(re.message));
+            }
+            return out.setErrorCode(Errors.forException(e.error()).code()).setErrorMessage(e.getMessage());
         } catch (ApiException e) {
             Errors error = Errors.forException(e);
             log.debug("Rejected produce to {}: {}", tp, e.getMessage());

@@ -42,6 +42,18 @@ public final class BrokerConfig extends AbstractConfig {
     public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
     public static final String LOG_FLUSH_INTERVAL_MESSAGES = "log.flush.interval.messages";
     public static final String LOG_MESSAGE_TIMESTAMP_TYPE = "log.message.timestamp.type";
+    public static final String LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "log.message.timestamp.before.max.ms";
+    public static final String LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS = "log.message.timestamp.after.max.ms";
+    public static final String LOG_MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS = "log.message.timestamp.difference.max.ms";
+    public static final String COMPRESSION_TYPE = "compression.type";
+    public static final String COMPRESSION_GZIP_LEVEL = "compression.gzip.level";
+    public static final String COMPRESSION_LZ4_LEVEL = "compression.lz4.level";
+    public static final String COMPRESSION_ZSTD_LEVEL = "compression.zstd.level";
+    public static final String LOG_ROLL_JITTER_MS = "log.roll.jitter.ms";
+    public static final String LOG_SEGMENT_DELETE_DELAY_MS = "log.segment.delete.delay.ms";
+    public static final String LOG_FLUSH_INTERVAL_MS = "log.flush.interval.ms";
+    public static final String LOG_FLUSH_SCHEDULER_INTERVAL_MS = "log.flush.scheduler.interval.ms";
+    public static final String LOG_PREALLOCATE = "log.preallocate";
     public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String NUM_IO_THREADS = "num.io.threads";
@@ -127,6 +139,30 @@ public final class BrokerConfig extends AbstractConfig {
                     "fsync after this many messages (default: leave it to the OS, as Kafka does).")
             .define(LOG_MESSAGE_TIMESTAMP_TYPE, Type.STRING, "CreateTime",
                     ValidString.in("CreateTime", "LogAppendTime"), Importance.MEDIUM, "Timestamp type of records.")
+            .define(LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), Importance.MEDIUM,
+                    "How far a CreateTime timestamp may lie before the broker's time.")
+            .define(LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), Importance.MEDIUM,
+                    "How far a CreateTime timestamp may lie after the broker's time.")
+            .define(LOG_MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), Importance.LOW,
+                    "Deprecated (Kafka 3.x): both bounds at once, where the two above are not set.")
+            .define(COMPRESSION_TYPE, Type.STRING, "producer", ValidString.in(io.sluice.broker.log.LogConfig.COMPRESSION_TYPES),
+                    Importance.HIGH, "Codec batches are stored with; 'producer' keeps the producer's.")
+            .define(COMPRESSION_GZIP_LEVEL, Type.INT, -1, io.sluice.broker.log.LogConfig.GZIP_LEVELS, Importance.MEDIUM,
+                    "gzip level when compression.type=gzip.")
+            .define(COMPRESSION_LZ4_LEVEL, Type.INT, 9, Range.between(1, 17), Importance.MEDIUM,
+                    "lz4 level when compression.type=lz4.")
+            .define(COMPRESSION_ZSTD_LEVEL, Type.INT, 3, Range.between(-131072, 22), Importance.MEDIUM,
+                    "zstd level when compression.type=zstd.")
+            .define(LOG_ROLL_JITTER_MS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
+                    "Largest random jitter subtracted from log.roll.ms per segment.")
+            .define(LOG_SEGMENT_DELETE_DELAY_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                    "How long a removed segment's files stay (renamed .deleted) before they are deleted.")
+            .define(LOG_FLUSH_INTERVAL_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), Importance.LOW,
+                    "fsync a log when its last flush is this old (default: leave it to the OS).")
+            .define(LOG_FLUSH_SCHEDULER_INTERVAL_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(1), Importance.LOW,
+                    "How often logs are checked against flush.ms.")
+            .define(LOG_PREALLOCATE, Type.BOOLEAN, false, Importance.LOW,
+                    "Preallocate segment files to segment.bytes.")
             .define(MESSAGE_MAX_BYTES, Type.INT, 1024 * 1024 + 12, Range.atLeast(0), Importance.HIGH,
                     "Largest record batch accepted.")
             .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, 100 * 1024 * 1024, Range.atLeast(1), Importance.HIGH,

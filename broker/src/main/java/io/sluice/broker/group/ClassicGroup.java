@@ -2,6 +2,8 @@ package io.sluice.broker.group;
 
 import io.netty.util.Timeout;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,6 +26,7 @@ import java.util.Set;
  * in {@link GroupState#DEAD} is no longer in the coordinator's registry and accepts nothing.
  */
 final class ClassicGroup {
+    private static final Logger log = LoggerFactory.getLogger(ClassicGroup.class);
     final String groupId;
     private GroupState state;
     /** Coordinator time of the last state change; drives offset expiry of empty groups (KIP-211). */
@@ -318,6 +321,8 @@ final class ClassicGroup {
                 topics.addAll(org.apache.kafka.clients.consumer.internals.ConsumerProtocol
                         .deserializeSubscription(java.nio.ByteBuffer.wrap(metadata)).topics());
             } catch (RuntimeException e) {
+                log.debug("Group {}: member {} sent consumer-protocol metadata that does not parse: {}", groupId,
+                        m.memberId, e.toString());
                 return null;
             }
         }

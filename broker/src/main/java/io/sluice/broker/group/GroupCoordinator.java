@@ -249,6 +249,11 @@ public final class GroupCoordinator implements AutoCloseable {
         return topicIds;
     }
 
+    /** Whether the partition exists: Kafka checks its metadata before a commit reaches the group. */
+    public boolean partitionExists(TopicPartition tp) {
+        return topicIds == null || tp.partition() >= 0 && tp.partition() < topicIds.partitionCount(tp.topic());
+    }
+
     /** Coordinator time: commit timestamps and offset expiry. */
     public long now() {
         return registry.now();

@@ -1,6 +1,8 @@
 package io.sluice.broker.log;
 
 import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -30,6 +32,7 @@ import java.util.TreeMap;
  * for, and the offset where the next epoch began (the log end for the latest epoch).
  */
 public final class LeaderEpochFileCache {
+    private static final Logger log = LoggerFactory.getLogger(LeaderEpochFileCache.class);
     static final String FILE = "leader-epoch-checkpoint";
 
     /** An epoch and the first offset after it (or -1/-1 when the epoch is older than any known). */
@@ -64,6 +67,8 @@ public final class LeaderEpochFileCache {
             }
             return cache;
         } catch (IOException | RuntimeException e) {
+            // Rebuilt from the batch headers by the caller; worth a line since it means a damaged file.
+            log.warn("Ignoring unreadable leader epoch checkpoint in {}: {}", dir, e.toString());
             return null;
         }
     }

@@ -1,6 +1,7 @@
 package io.sluice.broker.log;
 
 import io.sluice.broker.config.BrokerConfig;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -19,6 +20,17 @@ import java.util.Map;
  * ({@code retention.ms} ← {@code log.retention.ms}, ...); a topic's overrides win over them.
  */
 public final class LogConfig {
+    /** Kafka 3.x's deprecated single bound (gone from 4.x's TopicConfig); still accepted from old tools. */
+    public static final String MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS_CONFIG = "message.timestamp.difference.max.ms";
+    /** Kafka's BrokerCompressionType names: 'producer' keeps the producer's codec. */
+    public static final String[] COMPRESSION_TYPES = {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"};
+    /** java.util.zip.Deflater's levels: -1 (its default) or 1 to 9. */
+    public static final ConfigDef.Validator GZIP_LEVELS = (name, value) -> {
+        int level = (Integer) value;
+        if (level != -1 && (level < 1 || level > 9)) {
+            throw new ConfigException(name, value, "gzip levels are -1 (default) or 1 to 9");
+        }
+    };
     /** topic key → broker key that supplies its default. */
     private static final Map<String, String> BROKER_DEFAULTS = new LinkedHashMap<>();
 
@@ -37,6 +49,17 @@ public final class LogConfig {
         BROKER_DEFAULTS.put(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG, BrokerConfig.LOG_FLUSH_INTERVAL_MESSAGES);
         BROKER_DEFAULTS.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, BrokerConfig.MIN_INSYNC_REPLICAS);
         BROKER_DEFAULTS.put(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, BrokerConfig.UNCLEAN_LEADER_ELECTION_ENABLE);
+        BROKER_DEFAULTS.put(TopicConfig.COMPRESSION_TYPE_CONFIG, BrokerConfig.COMPRESSION_TYPE);
+        BROKER_DEFAULTS.put(TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG, BrokerConfig.COMPRESSION_GZIP_LEVEL);
+        BROKER_DEFAULTS.put(TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG, BrokerConfig.COMPRESSION_LZ4_LEVEL);
+        BROKER_DEFAULTS.put(TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG, BrokerConfig.COMPRESSION_ZSTD_LEVEL);
+        BROKER_DEFAULTS.put(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, BrokerConfig.LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS);
+        BROKER_DEFAULTS.put(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, BrokerConfig.LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS);
+        BROKER_DEFAULTS.put(MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS_CONFIG, BrokerConfig.LOG_MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS);
+        BROKER_DEFAULTS.put(TopicConfig.SEGMENT_JITTER_MS_CONFIG, BrokerConfig.LOG_ROLL_JITTER_MS);
+        BROKER_DEFAULTS.put(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, BrokerConfig.LOG_SEGMENT_DELETE_DELAY_MS);
+        BROKER_DEFAULTS.put(TopicConfig.FLUSH_MS_CONFIG, BrokerConfig.LOG_FLUSH_INTERVAL_MS);
+        BROKER_DEFAULTS.put(TopicConfig.PREALLOCATE_CONFIG, BrokerConfig.LOG_PREALLOCATE);
     }
 
     private static final ConfigDef DEFINITION = new ConfigDef()
@@ -71,8 +94,26 @@ public final class LogConfig {
             .define(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM,
                     TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_DOC)
             .define(TopicConfig.COMPRESSION_TYPE_CONFIG, Type.STRING, "producer",
-                    ConfigDef.ValidString.in("producer"), Importance.LOW,
-                    "Only 'producer' is supported: batches are stored as the producer compressed them.");
+                    ConfigDef.ValidString.in(COMPRESSION_TYPES), Importance.MEDIUM, TopicConfig.COMPRESSION_TYPE_DOC)
+            .define(TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG, Type.INT, -1, GZIP_LEVELS, Importance.MEDIUM,
+                    TopicConfig.COMPRESSION_GZIP_LEVEL_DOC)
+            .define(TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG, Type.INT, 9, Range.between(1, 17), Importance.MEDIUM,
+                    TopicConfig.COMPRESSION_LZ4_LEVEL_DOC)
+            .define(TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG, Type.INT, 3, Range.between(-131072, 22), Importance.MEDIUM,
+                    TopicConfig.COMPRESSION_ZSTD_LEVEL_DOC)
+            .define(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, Type.LONG, Long.MAX_VALUE, Range.atLeast(0),
+                    Importance.MEDIUM, TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_DOC)
+            .define(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, Type.LONG, Long.MAX_VALUE, Range.atLeast(0),
+                    Importance.MEDIUM, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_DOC)
+            .define(MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS_CONFIG, Type.LONG, Long.MAX_VALUE, Range.atLeast(0),
+                    Importance.LOW, "Deprecated: before.max.ms and after.max.ms at once, where those are not set.")
+            .define(TopicConfig.SEGMENT_JITTER_MS_CONFIG, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
+                    TopicConfig.SEGMENT_JITTER_MS_DOC)
+            .define(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                    TopicConfig.FILE_DELETE_DELAY_MS_DOC)
+            .define(TopicConfig.FLUSH_MS_CONFIG, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), Importance.LOW,
+                    TopicConfig.FLUSH_MS_DOC)
+            .define(TopicConfig.PREALLOCATE_CONFIG, Type.BOOLEAN, false, Importance.LOW, TopicConfig.PREALLOCATE_DOC);
 
     private final AbstractConfig values;
     private final Map<String, String> overrides;
@@ -190,6 +231,57 @@ public final class LogConfig {
 
     public boolean uncleanLeaderElectionEnable() {
         return values.getBoolean(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG);
+    }
+
+    /** The codec batches are stored with; empty for 'producer' (each batch keeps its own). */
+    public java.util.Optional<Compression> compression() {
+        String type = values.getString(TopicConfig.COMPRESSION_TYPE_CONFIG);
+        return switch (type) {
+            case "producer" -> java.util.Optional.empty();
+            case "uncompressed" -> java.util.Optional.of(Compression.NONE);
+            case "gzip" -> java.util.Optional.of(Compression.gzip()
+                    .level(values.getInt(TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG)).build());
+            case "lz4" -> java.util.Optional.of(Compression.lz4()
+                    .level(values.getInt(TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG)).build());
+            case "zstd" -> java.util.Optional.of(Compression.zstd()
+                    .level(values.getInt(TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG)).build());
+            default -> java.util.Optional.of(Compression.of(type).build());
+        };
+    }
+
+    /**
+     * How far before the broker's time a CreateTime timestamp may lie. The deprecated
+     * {@code message.timestamp.difference.max.ms} stands in when this bound is not set (as in Kafka 3.6+).
+     */
+    public long messageTimestampBeforeMaxMs() {
+        return timestampBound(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG);
+    }
+
+    /** How far after the broker's time a CreateTime timestamp may lie; see {@link #messageTimestampBeforeMaxMs}. */
+    public long messageTimestampAfterMaxMs() {
+        return timestampBound(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG);
+    }
+
+    private long timestampBound(String key) {
+        long bound = values.getLong(key);
+        long difference = values.getLong(MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS_CONFIG);
+        return bound == Long.MAX_VALUE ? difference : bound;
+    }
+
+    public long segmentJitterMs() {
+        return values.getLong(TopicConfig.SEGMENT_JITTER_MS_CONFIG);
+    }
+
+    public long fileDeleteDelayMs() {
+        return values.getLong(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG);
+    }
+
+    public long flushMs() {
+        return values.getLong(TopicConfig.FLUSH_MS_CONFIG);
+    }
+
+    public boolean preallocate() {
+        return values.getBoolean(TopicConfig.PREALLOCATE_CONFIG);
     }
 
     public int minInSyncReplicas() {

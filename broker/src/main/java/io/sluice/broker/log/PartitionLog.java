@@ -194,11 +194,12 @@ public final class PartitionLog implements Closeable {
         appendListeners.remove(listener);
     }
 
-    private AppendResult appendLocked(MemoryRecords batches, int leaderEpoch) {
+    private AppendResult appendLocked(MemoryRecords request, int leaderEpoch) {
         ensureOpen();
         long now = time.milliseconds();
-        LogValidator.Validated v = LogValidator.validateAndAssignOffsets(topicPartition, batches, logEnd.offset(),
+        LogValidator.Validated v = LogValidator.validateAndAssignOffsets(topicPartition, request, logEnd.offset(),
                 leaderEpoch, config, now);
+        MemoryRecords batches = v.records();
         Optional<ProducerStateManager.Duplicate> duplicate = producerState.check(batches);
         if (duplicate.isPresent()) {
             ProducerStateManager.Duplicate original = duplicate.get();

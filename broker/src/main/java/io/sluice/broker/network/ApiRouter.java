@@ -19,8 +19,16 @@ public final class ApiRouter {
         return register(api, api.oldestVersion(), api.latestVersion(), handler);
     }
 
+    /**
+     * @throws IllegalStateException when the API already has a handler: two components claiming one API
+     *                               is a wiring mistake, and a silent replacement hides which one serves
+     */
     public ApiRouter register(ApiKeys api, short minVersion, short maxVersion, ApiHandler handler) {
-        routes.put(api, new Route(minVersion, maxVersion, handler));
+        Route previous = routes.putIfAbsent(api, new Route(minVersion, maxVersion, handler));
+        if (previous != null) {
+            throw new IllegalStateException("API " + api + " is registered twice (first handler: "
+                    + previous.handler().getClass().getName() + ")");
+        }
         return this;
     }
 

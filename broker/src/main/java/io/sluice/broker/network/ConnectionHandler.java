@@ -116,7 +116,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                             "Sluice does not support " + api + " version " + version)));
                     return null;
                 } catch (RuntimeException e) {
-                    // fall through to closing
+                    log.debug("Unparseable unsupported {} v{} from {}: {}", api, version, remote, e.toString());
                 }
             }
             close("unsupported API " + api + " version " + version);

@@ -250,7 +250,11 @@ class PartitionLogTest {
             assertThat(log.size()).isZero();
         }
         try (PartitionLog compacted = PartitionLog.open(dir.resolve("c-0"), TP, config(Map.of("cleanup.policy", "compact")))) {
-            assertThatThrownBy(() -> compacted.append(batch(1, null, "v"), 0)).isInstanceOf(InvalidRecordException.class);
+            assertThatThrownBy(() -> compacted.append(batch(1, null, "v"), 0))
+                    .isInstanceOfSatisfying(RecordValidationException.class, e -> {
+                        assertThat(e.error()).isInstanceOf(InvalidRecordException.class);
+                        assertThat(e.recordErrors()).extracting(r -> r.batchIndex).containsExactly(0);
+                    });
             assertThat(compacted.logEndOffset()).isZero();
         }
     }

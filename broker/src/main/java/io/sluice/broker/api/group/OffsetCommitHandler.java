@@ -56,7 +56,9 @@ public final class OffsetCommitHandler implements ApiHandler {
                     continue;
                 }
                 String metadata = p.committedMetadata() == null ? "" : p.committedMetadata();
-                if (metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES) {
+                if (!groups.partitionExists(tp)) {
+                    errors.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                } else if (metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES) {
                     errors.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
                 } else {
                     toCommit.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), metadata, now,

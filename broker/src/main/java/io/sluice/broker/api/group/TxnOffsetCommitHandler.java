@@ -40,7 +40,9 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
             for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition p : t.partitions()) {
                 TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
                 String metadata = p.committedMetadata() == null ? "" : p.committedMetadata();
-                if (metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES) {
+                if (!groups.partitionExists(tp)) {
+                    errors.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+                } else if (metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES) {
                     errors.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
                 } else {
                     toCommit.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), metadata, now, -1));
