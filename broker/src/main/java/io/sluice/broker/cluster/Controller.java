@@ -7,6 +7,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
@@ -56,6 +57,7 @@ public final class Controller implements AutoCloseable {
         return t;
     });
     private final AtomicBoolean reconcileQueued = new AtomicBoolean();
+    private final RoleChangeLog leaderChanges = new RoleChangeLog(log);
     private final CuratorCache controllerWatch;
     private final CuratorCache brokerWatch;
     private final CuratorCache topicWatch;
@@ -252,6 +254,8 @@ public final class Controller implements AutoCloseable {
             log.warn("Controller reconciliation failed; retrying", e);
             scheduleReconcile(500);
             return;
+        } finally {
+            leaderChanges.flush();
         }
         if (retry) {
             scheduleReconcile(50);
@@ -280,8 +284,9 @@ public final class Controller implements AutoCloseable {
             }
             writes.forEach((p, w) -> {
                 if (leadersBefore.get(p) != w.state().leader()) {
-                    log.info("Partition {}-{}: leader {} epoch {} isr {}", topic.name(), p, w.state().leader(),
-                            w.state().leaderEpoch(), w.state().isr());
+                    leaderChanges.add("Controller: elected leaders of", new TopicPartition(topic.name(), p),
+                            String.format("Partition %s-%d: leader %d epoch %d isr %s", topic.name(), p,
+                                    w.state().leader(), w.state().leaderEpoch(), w.state().isr()));
                 }
             });
         }

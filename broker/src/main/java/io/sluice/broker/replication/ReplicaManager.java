@@ -3,6 +3,7 @@ package io.sluice.broker.replication;
 import io.sluice.broker.delay.DelayedOperations;
 import io.sluice.broker.cluster.ClusterStore;
 import io.sluice.broker.cluster.PartitionState;
+import io.sluice.broker.cluster.RoleChangeLog;
 import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.config.BrokerConfig;
@@ -82,6 +83,7 @@ public final class ReplicaManager implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final RoleChangeLog roleChanges = new RoleChangeLog(log, scheduler, 200);
     private final Consumer<TopicPartition> onAppend = this::onLocalAppend;
     private final ConnectionStateListener connectionListener = (client, state) -> {
         if (state == ConnectionState.LOST) {
@@ -393,8 +395,9 @@ public final class ReplicaManager implements AutoCloseable {
         // From here on the high watermark only moves as the ISR's log end offsets do.
         p.log.updateHighWatermark(p.log.highWatermark());
         p.log.addAppendListener(onAppend);
-        log.info("Broker {}: leader of {} at epoch {} (isr {}, log end {}, high watermark {})", brokerId, p.tp,
-                p.leaderEpoch, p.isr, p.log.logEndOffset(), p.log.highWatermark());
+        roleChanges.add("Broker " + brokerId + ": leader of", p.tp, String.format(
+                "Broker %d: leader of %s at epoch %d (isr %s, log end %d, high watermark %d)", brokerId, p.tp,
+                p.leaderEpoch, p.isr, p.log.logEndOffset(), p.log.highWatermark()));
     }
 
     private void becomeFollower(Partition p, PartitionState s) {
@@ -411,8 +414,9 @@ public final class ReplicaManager implements AutoCloseable {
                 return fetcher;
             }).add(p.tp, p.leaderEpoch);
         }
-        log.info("Broker {}: follower of {} at epoch {} (leader {}, log end {})", brokerId, p.tp, p.leaderEpoch,
-                s.leader(), p.log.logEndOffset());
+        roleChanges.add("Broker " + brokerId + ": follower of", p.tp, String.format(
+                "Broker %d: follower of %s at epoch %d (leader %d, log end %d)", brokerId, p.tp, p.leaderEpoch,
+                s.leader(), p.log.logEndOffset()));
     }
 
     private void removeFromFetchers(TopicPartition tp) {

@@ -41,6 +41,8 @@ class PlatformIT {
         int brokerPort = ChildBroker.freePort();
         int registryPort = ChildBroker.freePort();
         List<String> args = List.of("platform",
+                "--broker-config", Path.of("..", "config", "broker.properties").toString(),
+                "--registry-config", Path.of("..", "config", "registry.properties").toString(),
                 "--override", "broker.listeners=PLAINTEXT://127.0.0.1:" + brokerPort,
                 "--override", "broker.log.dirs=" + tmp.resolve("data"),
                 "--override", "broker.offsets.topic.num.partitions=3",
