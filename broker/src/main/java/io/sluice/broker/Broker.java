@@ -111,7 +111,8 @@ public final class Broker implements AutoCloseable {
         clusterId = store.clusterId(config.getString(BrokerConfig.CLUSTER_ID));
 
         LogManager logs = new LogManager(config.logDirs(), org.apache.kafka.common.utils.Time.SYSTEM,
-                config.getLong(BrokerConfig.PRODUCER_ID_EXPIRATION_MS));
+                config.getLong(BrokerConfig.PRODUCER_ID_EXPIRATION_MS),
+                io.sluice.broker.log.CleanerConfig.from(config));
         closeInReverse.add(logs);
         topics = new TopicRegistry(store, logs, config);
         topics.load();

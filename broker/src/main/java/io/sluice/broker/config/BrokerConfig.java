@@ -40,6 +40,14 @@ public final class BrokerConfig extends AbstractConfig {
     public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
     public static final String LOG_CLEANER_MIN_COMPACTION_LAG_MS = "log.cleaner.min.compaction.lag.ms";
     public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
+    public static final String LOG_CLEANER_ENABLE = "log.cleaner.enable";
+    public static final String LOG_CLEANER_THREADS = "log.cleaner.threads";
+    public static final String LOG_CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
+    public static final String LOG_CLEANER_IO_BUFFER_SIZE = "log.cleaner.io.buffer.size";
+    public static final String LOG_CLEANER_IO_BUFFER_LOAD_FACTOR = "log.cleaner.io.buffer.load.factor";
+    public static final String LOG_CLEANER_IO_MAX_BYTES_PER_SECOND = "log.cleaner.io.max.bytes.per.second";
+    public static final String LOG_CLEANER_MIN_CLEANABLE_RATIO = "log.cleaner.min.cleanable.ratio";
+    public static final String LOG_CLEANER_MAX_COMPACTION_LAG_MS = "log.cleaner.max.compaction.lag.ms";
     public static final String LOG_FLUSH_INTERVAL_MESSAGES = "log.flush.interval.messages";
     public static final String LOG_MESSAGE_TIMESTAMP_TYPE = "log.message.timestamp.type";
     public static final String LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "log.message.timestamp.before.max.ms";
@@ -135,6 +143,22 @@ public final class BrokerConfig extends AbstractConfig {
                     "Minimum age of a record before it may be compacted.")
             .define(LOG_CLEANER_BACKOFF_MS, Type.LONG, 15_000L, Range.atLeast(0), Importance.LOW,
                     "Pause between compaction passes.")
+            .define(LOG_CLEANER_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Run the log cleaner (compaction of cleanup.policy=compact topics).")
+            .define(LOG_CLEANER_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+                    "Threads cleaning logs at once.")
+            .define(LOG_CLEANER_DEDUPE_BUFFER_SIZE, Type.LONG, 128L * 1024 * 1024, Range.atLeast(0),
+                    Importance.MEDIUM, "Memory for the cleaners' key maps, shared by all cleaner threads.")
+            .define(LOG_CLEANER_IO_BUFFER_SIZE, Type.INT, 512 * 1024, Range.atLeast(0), Importance.MEDIUM,
+                    "Read and write buffer memory of all cleaner threads together.")
+            .define(LOG_CLEANER_IO_BUFFER_LOAD_FACTOR, Type.DOUBLE, 0.9, Range.between(0.01, 1.0), Importance.MEDIUM,
+                    "How full a cleaner key map may get before the rest of the log waits for the next pass.")
+            .define(LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, Type.DOUBLE, Double.MAX_VALUE, Range.atLeast(1.0),
+                    Importance.MEDIUM, "Throttle on the bytes the cleaner reads and writes per second.")
+            .define(LOG_CLEANER_MIN_CLEANABLE_RATIO, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.MEDIUM,
+                    "Default min.cleanable.dirty.ratio: share of a log that must be dirty before it is cleaned.")
+            .define(LOG_CLEANER_MAX_COMPACTION_LAG_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(1), Importance.MEDIUM,
+                    "Default max.compaction.lag.ms: a record older than this is cleaned whatever the dirty ratio.")
             .define(LOG_FLUSH_INTERVAL_MESSAGES, Type.LONG, Long.MAX_VALUE, Range.atLeast(1), Importance.LOW,
                     "fsync after this many messages (default: leave it to the OS, as Kafka does).")
             .define(LOG_MESSAGE_TIMESTAMP_TYPE, Type.STRING, "CreateTime",

@@ -1,236 +1,226 @@
 package io.sluice.broker.log;
 
-import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
-import org.apache.kafka.common.record.internal.FileRecords;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.MemoryRecords.FilterResult;
-import org.apache.kafka.common.record.internal.MemoryRecords.RecordFilter;
-import org.apache.kafka.common.record.internal.Record;
-import org.apache.kafka.common.record.internal.RecordBatch;
-import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.common.utils.internals.BufferSupplier;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.OptionalLong;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
- * Compaction for logs with {@code cleanup.policy=compact}: keeps the latest record per key.
+ * Compaction of logs with {@code cleanup.policy=compact}, after Kafka's log cleaner: keeps the latest
+ * record per key, removes aborted transactions' data, and removes tombstones and transaction markers
+ * once {@code delete.retention.ms} has passed since they were first cleaned.
  *
- * <p>A pass takes the cleanable segments (every segment but the active one, oldest first, stopping at
- * the first whose newest record is younger than {@code min.compaction.lag.ms} or that reaches past the
- * last stable offset, so nothing of an open transaction is touched), maps every key in them
- * to its latest offset, and rewrites each segment through kafka-clients' {@code MemoryRecords.filterTo},
- * which keeps batches it does not change byte for byte and re-encodes the others with their original
- * offsets, so offsets never change (gaps appear). Each rewritten segment is swapped in through
- * {@link PartitionLog#replaceSegment}.
+ * <p>{@code log.cleaner.threads} threads each loop: take the filthiest compacted log from the
+ * {@link LogCleanerManager} (dirty ratio above {@code min.cleanable.dirty.ratio}, or dirty records past
+ * {@code max.compaction.lag.ms}), clean it once with their own {@link SkimpyOffsetMap}
+ * ({@code log.cleaner.dedupe.buffer.size} split between the threads, allocated on first use), record the
+ * new first dirty offset in the cleaner checkpoint; sleep {@code log.cleaner.backoff.ms} when no log
+ * needs cleaning. All threads share one I/O throttle ({@code log.cleaner.io.max.bytes.per.second}).
+ * The active segment, segments reaching past the last stable offset and segments younger than
+ * {@code min.compaction.lag.ms} are never cleaned.
  *
- * <p>Tombstones (a key with a null value) follow Kafka's delete-horizon scheme: the first pass that
- * keeps a tombstone stamps its batch with a delete horizon of now + {@code delete.retention.ms}; a pass
- * after the horizon drops it. A consumer that reads the log from the start within
- * {@code delete.retention.ms} of a tombstone being cleaned therefore still sees the delete.
- *
- * <p>Control batches and transactional batches are kept as they are, and transactional records do not
- * shadow older values of their key, since their transaction may have aborted. Kafka eventually drops
- * aborted data and, after {@code delete.retention.ms}, the markers; Sluice keeps both for now, which
- * costs space but never changes what a {@code read_committed} or {@code read_uncommitted} consumer
- * sees. As every marker stays, a cleaned segment keeps its source's {@code .txnindex} entries.
- *
- * <p>One thread cleans at a time (the log manager's scheduler); appends continue meanwhile, as the
- * cleaner only reads segments that are no longer appended to.
+ * <p>A cleaning may cover only part of the dirty section when it holds more keys than the offset map;
+ * the next cleaning continues from there. A crash at any moment leaves either the old segments or the
+ * committed swap, which the next start completes ({@link PartitionLog#replaceSegments}, {@link LogLoader}).
  */
-public final class LogCleaner {
+public final class LogCleaner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
-    private static final int CHUNK_BYTES = 1 << 20;
 
-    /** Offset up to which a log was last cleaned, and when its earliest kept tombstone may go. */
-    private record CleanState(long cleanedUpTo, long nextTombstoneExpiryMs) {
+    private final CleanerConfig config;
+    private final Time time;
+    private final LogCleanerManager manager;
+    private final Throttler throttler;
+    private final List<CleanerThread> threads = new ArrayList<>();
+    private Cleaner onDemand;
+    private volatile long backoffMs;
+
+    /** A cleaner without threads or checkpoint files, for {@link #clean(PartitionLog)} (tests, tools). */
+    public LogCleaner() {
+        this(CleanerConfig.defaults().withDedupeBufferSize(4L * 1024 * 1024), List.of(), Time.SYSTEM);
     }
 
-    private final Map<PartitionLog, CleanState> states = new ConcurrentHashMap<>();
+    public LogCleaner(CleanerConfig config, List<Path> logDirs, Time time) {
+        this.config = config;
+        this.time = time;
+        this.manager = new LogCleanerManager(logDirs);
+        this.throttler = new Throttler(config.maxIoBytesPerSecond(), time);
+        this.backoffMs = config.backoffMs();
+    }
+
+    /** Starts the cleaner threads over the logs {@code logs} supplies (unless {@code log.cleaner.enable=false}). */
+    public synchronized void startup(Supplier<Collection<PartitionLog>> logs, long backoffMs) {
+        if (!config.enableCleaner() || !threads.isEmpty()) {
+            return;
+        }
+        this.backoffMs = backoffMs;
+        for (int i = 0; i < config.numThreads(); i++) {
+            CleanerThread thread = new CleanerThread(i, logs);
+            threads.add(thread);
+            thread.start();
+        }
+    }
 
     /**
-     * Cleans the log if it is compacted and has something to do: new records since the last pass or a
-     * tombstone whose delete horizon has passed.
+     * Cleans one log now, whatever its dirty ratio, until its whole cleanable section is clean (in as many
+     * passes as the offset map needs). Does nothing when the log is not compacted, is being cleaned, or has
+     * nothing new and no tombstone or marker due for removal.
      *
      * @return the number of segments rewritten
      */
-    public int clean(PartitionLog partitionLog) throws IOException {
-        LogConfig config = partitionLog.config();
-        if (!config.compact()) {
-            return 0;
+    public synchronized int clean(PartitionLog partitionLog) throws IOException {
+        if (onDemand == null) {
+            onDemand = newCleaner();
         }
-        long now = partitionLog.time().milliseconds();
-        List<LogSegment> all = partitionLog.segmentsSnapshot();
-        List<LogSegment> cleanable = new ArrayList<>();
-        long lastStable = partitionLog.lastStableOffset();
-        for (int i = 0; i < all.size() - 1; i++) {
-            LogSegment segment = all.get(i);
-            if (all.get(i + 1).baseOffset() > lastStable) {
-                break;
-            }
-            // A segment without timestamps (emptied by an earlier pass, say) holds nothing the lag protects.
-            long newest = segment.maxTimestampSoFar();
-            if (newest != RecordBatch.NO_TIMESTAMP && now - newest < config.minCompactionLagMs()) {
-                break;
-            }
-            cleanable.add(segment);
-        }
-        if (cleanable.isEmpty()) {
-            return 0;
-        }
-        long cleanableEnd = all.get(cleanable.size()).baseOffset();
-        CleanState previous = states.get(partitionLog);
-        if (previous != null && previous.cleanedUpTo() >= cleanableEnd && now < previous.nextTombstoneExpiryMs()) {
-            return 0;
-        }
-
-        Map<ByteBuffer, Long> latest = buildOffsetMap(cleanable);
-        CompactionFilter filter = new CompactionFilter(now, config.deleteRetentionMs(), latest);
-        long bytesBefore = 0;
-        long bytesAfter = 0;
         int rewritten = 0;
-        try (BufferSupplier buffers = BufferSupplier.create()) {
-            for (LogSegment segment : cleanable) {
-                LogSegment cleaned = cleanSegment(partitionLog, segment, filter, buffers, now);
-                long sizeBefore = segment.size();
-                long sizeAfter = cleaned.size();
-                if (partitionLog.replaceSegment(segment, cleaned)) {
-                    rewritten++;
-                    bytesBefore += sizeBefore;
-                    bytesAfter += sizeAfter;
-                }
+        boolean first = true;
+        while (true) {
+            long now = partitionLog.time().milliseconds();
+            LogToClean preview = manager.logToClean(partitionLog, now);
+            boolean horizonDue = first && manager.deleteHorizonPassed(partitionLog.topicPartition(), now);
+            if (preview.cleanableBytes() == 0 && !horizonDue) {
+                return rewritten;
+            }
+            Optional<LogToClean> toClean = manager.grab(partitionLog, now);
+            if (toClean.isEmpty()) {
+                return rewritten;
+            }
+            Cleaner.Result result = cleanOnce(onDemand, toClean.get());
+            if (result == null) {
+                return rewritten;
+            }
+            rewritten += result.segmentsRewritten();
+            first = false;
+            if (result.endOffset() >= toClean.get().firstUncleanableOffset()) {
+                return rewritten;
             }
         }
-        states.put(partitionLog, new CleanState(cleanableEnd, filter.nextTombstoneExpiryMs));
-        log.info("Cleaned {} up to offset {}: {} segment(s), {} -> {} bytes, {} distinct keys",
-                partitionLog.topicPartition(), cleanableEnd, rewritten, bytesBefore, bytesAfter, latest.size());
-        return rewritten;
     }
 
-    /** Forgets a log that was closed or deleted. */
-    public void forget(PartitionLog partitionLog) {
-        states.remove(partitionLog);
+    /** One cleaning of a grabbed log, ending its in-progress state; null when it was aborted or failed. */
+    private Cleaner.Result cleanOnce(Cleaner cleaner, LogToClean toClean) {
+        PartitionLog partitionLog = toClean.log();
+        TopicPartition tp = partitionLog.topicPartition();
+        long startNs = time.nanoseconds();
+        try {
+            Cleaner.Result result = cleaner.clean(toClean, () -> manager.checkCleaningAborted(tp));
+            manager.doneCleaning(partitionLog, result.endOffset(), result.nextDeleteHorizonMs());
+            double seconds = Math.max(1e-9, (time.nanoseconds() - startNs) / 1e9);
+            log.info("Cleaned {} up to offset {} (first dirty offset was {}): {} segment(s) rewritten, "
+                            + "{} MB read, {} MB written, {} MB/s read, {} keys ({}% of the offset map), {} s",
+                    tp, result.endOffset(), toClean.firstDirtyOffset(), result.segmentsRewritten(),
+                    mb(result.bytesRead()), mb(result.bytesWritten()), String.format("%.1f",
+                            result.bytesRead() / 1e6 / seconds), result.keys(),
+                    String.format("%.1f", 100 * result.mapUtilization()), String.format("%.3f", seconds));
+            return result;
+        } catch (Cleaner.AbortedException e) {
+            log.info("Cleaning of {} stopped: {}", tp, e.getMessage());
+            manager.cleaningStopped(partitionLog);
+            return null;
+        } catch (InterruptedException e) {
+            manager.cleaningStopped(partitionLog);
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (IOException | RuntimeException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                manager.cleaningStopped(partitionLog);
+                return null;
+            }
+            log.error("Cannot clean {}; it will not be cleaned again until restart", tp, e);
+            manager.cleaningFailed(partitionLog);
+            return null;
+        }
     }
 
-    private static Map<ByteBuffer, Long> buildOffsetMap(List<LogSegment> segments) {
-        Map<ByteBuffer, Long> latest = new HashMap<>();
-        for (LogSegment segment : segments) {
-            for (FileChannelRecordBatch batch : segment.log().batches()) {
-                if (batch.isControlBatch() || batch.isTransactional()) {
-                    continue;
+    private static String mb(long bytes) {
+        return String.format("%.1f", bytes / 1e6);
+    }
+
+    private Cleaner newCleaner() {
+        SkimpyOffsetMap map = new SkimpyOffsetMap(config.dedupeBufferPerThread(), config.dedupeBufferLoadFactor());
+        return new Cleaner(map, config.ioBufferPerThread(), throttler);
+    }
+
+    /** Stops any cleaning of the log and keeps it from being cleaned (before it is deleted or moved). */
+    public void abortAndPause(TopicPartition tp) {
+        try {
+            manager.abortAndPause(tp);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public void resume(TopicPartition tp) {
+        manager.resume(tp);
+    }
+
+    /** Forgets a log that was deleted: its state and its checkpoint entry. */
+    public void forget(TopicPartition tp) {
+        manager.forget(tp);
+    }
+
+    /** The log's first dirty offset as checkpointed, if it was ever cleaned. */
+    public Optional<Long> checkpoint(TopicPartition tp) {
+        return manager.checkpoint(tp);
+    }
+
+    @Override
+    public synchronized void close() {
+        for (CleanerThread thread : threads) {
+            thread.interrupt();
+        }
+        for (CleanerThread thread : threads) {
+            try {
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        threads.clear();
+    }
+
+    private final class CleanerThread extends Thread {
+        private final Supplier<Collection<PartitionLog>> logs;
+        private Cleaner cleaner;
+
+        CleanerThread(int id, Supplier<Collection<PartitionLog>> logs) {
+            super("sluice-log-cleaner-" + id);
+            setDaemon(true);
+            this.logs = logs;
+        }
+
+        @Override
+        public void run() {
+            while (!isInterrupted()) {
+                boolean cleaned = false;
+                try {
+                    Optional<LogToClean> toClean = manager.grabFilthiestCompactedLog(logs.get(), time.milliseconds());
+                    if (toClean.isPresent()) {
+                        if (cleaner == null) {
+                            // Allocated on first need: a broker without compacted logs never pays for the map.
+                            cleaner = newCleaner();
+                        }
+                        cleaned = cleanOnce(cleaner, toClean.get()) != null;
+                    }
+                } catch (RuntimeException e) {
+                    log.error("Log cleaner thread {} failed to pick a log", getName(), e);
                 }
-                for (Record record : batch) {
-                    if (record.hasKey()) {
-                        latest.put(ByteBuffer.wrap(Utils.toArray(record.key())), record.offset());
+                if (!cleaned) {
+                    try {
+                        Thread.sleep(backoffMs);
+                    } catch (InterruptedException e) {
+                        return;
                     }
                 }
             }
-        }
-        return latest;
-    }
-
-    private static LogSegment cleanSegment(PartitionLog partitionLog, LogSegment source, CompactionFilter filter,
-                                           BufferSupplier buffers, long now) throws IOException {
-        LogSegment cleaned = LogSegment.create(partitionLog.dir(), source.baseOffset(), partitionLog.config(), now,
-                LogSegment.CLEANED);
-        try {
-            FileRecords records = source.log();
-            int size = records.sizeInBytes();
-            ByteBuffer readBuffer = ByteBuffer.allocate(Math.min(CHUNK_BYTES, Math.max(size, 1)));
-            ByteBuffer writeBuffer = ByteBuffer.allocate(readBuffer.capacity());
-            int position = 0;
-            while (position < size) {
-                int chunkEnd = chunkEnd(records, position);
-                if (chunkEnd == position) {
-                    break;
-                }
-                int length = chunkEnd - position;
-                if (readBuffer.capacity() < length) {
-                    readBuffer = ByteBuffer.allocate(length);
-                }
-                readBuffer.clear();
-                readBuffer.limit(length);
-                records.readInto(readBuffer, position);
-                writeBuffer.clear();
-                FilterResult result = MemoryRecords.readableRecords(readBuffer)
-                        .filterTo(filter, writeBuffer, buffers, Integer.MAX_VALUE);
-                ByteBuffer output = result.outputBuffer();
-                if (output.position() > 0) {
-                    output.flip();
-                    cleaned.append(MemoryRecords.readableRecords(output));
-                }
-                // filterTo allocates a larger buffer when a chunk grows; keep it for the next chunk.
-                if (output.capacity() > writeBuffer.capacity()) {
-                    writeBuffer = output;
-                }
-                position = chunkEnd;
-            }
-            for (AbortedTxn txn : source.txnIndex().all()) {
-                cleaned.txnIndex().append(txn);
-            }
-            cleaned.onBecomeInactive();
-            cleaned.flush();
-            return cleaned;
-        } catch (IOException | RuntimeException e) {
-            cleaned.closeAndDelete();
-            throw e;
-        }
-    }
-
-    /** End of a run of whole batches from {@code position}: about a chunk, at least one batch. */
-    private static int chunkEnd(FileRecords records, int position) {
-        int end = position;
-        for (FileChannelRecordBatch batch : records.batchesFrom(position)) {
-            if (end > position && end - position + batch.sizeInBytes() > CHUNK_BYTES) {
-                break;
-            }
-            end += batch.sizeInBytes();
-        }
-        return end;
-    }
-
-    private static final class CompactionFilter extends RecordFilter {
-        private final Map<ByteBuffer, Long> latest;
-        private long nextTombstoneExpiryMs = Long.MAX_VALUE;
-
-        CompactionFilter(long now, long deleteRetentionMs, Map<ByteBuffer, Long> latest) {
-            super(now, deleteRetentionMs);
-            this.latest = latest;
-        }
-
-        @Override
-        protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
-            boolean untouchable = batch.isControlBatch() || batch.isTransactional();
-            return new BatchRetentionResult(untouchable ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY,
-                    false);
-        }
-
-        @Override
-        protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
-            if (batch.isControlBatch() || batch.isTransactional() || !record.hasKey()) {
-                return true;
-            }
-            Long latestOffset = latest.get(record.key());
-            if (latestOffset != null && record.offset() < latestOffset) {
-                return false;
-            }
-            if (!record.hasValue()) {
-                OptionalLong horizon = batch.deleteHorizonMs();
-                if (horizon.isPresent() && currentTime >= horizon.getAsLong()) {
-                    return false;
-                }
-                long expiry = horizon.isPresent() ? horizon.getAsLong() : currentTime + deleteRetentionMs;
-                nextTombstoneExpiryMs = Math.min(nextTombstoneExpiryMs, expiry);
-            }
-            return true;
         }
     }
 }

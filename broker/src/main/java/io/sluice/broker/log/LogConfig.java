@@ -44,6 +44,8 @@ public final class LogConfig {
         BROKER_DEFAULTS.put(TopicConfig.INDEX_INTERVAL_BYTES_CONFIG, BrokerConfig.LOG_INDEX_INTERVAL_BYTES);
         BROKER_DEFAULTS.put(TopicConfig.DELETE_RETENTION_MS_CONFIG, BrokerConfig.LOG_CLEANER_DELETE_RETENTION_MS);
         BROKER_DEFAULTS.put(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, BrokerConfig.LOG_CLEANER_MIN_COMPACTION_LAG_MS);
+        BROKER_DEFAULTS.put(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, BrokerConfig.LOG_CLEANER_MAX_COMPACTION_LAG_MS);
+        BROKER_DEFAULTS.put(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, BrokerConfig.LOG_CLEANER_MIN_CLEANABLE_RATIO);
         BROKER_DEFAULTS.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, BrokerConfig.MESSAGE_MAX_BYTES);
         BROKER_DEFAULTS.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, BrokerConfig.LOG_MESSAGE_TIMESTAMP_TYPE);
         BROKER_DEFAULTS.put(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG, BrokerConfig.LOG_FLUSH_INTERVAL_MESSAGES);
@@ -82,6 +84,10 @@ public final class LogConfig {
                     Importance.MEDIUM, TopicConfig.DELETE_RETENTION_MS_DOC)
             .define(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
                     TopicConfig.MIN_COMPACTION_LAG_MS_DOC)
+            .define(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, Type.LONG, Long.MAX_VALUE, Range.atLeast(1),
+                    Importance.MEDIUM, TopicConfig.MAX_COMPACTION_LAG_MS_DOC)
+            .define(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, Type.DOUBLE, 0.5, Range.between(0.0, 1.0),
+                    Importance.MEDIUM, TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_DOC)
             .define(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Type.INT, 1024 * 1024 + 12, Range.atLeast(0),
                     Importance.MEDIUM, TopicConfig.MAX_MESSAGE_BYTES_DOC)
             .define(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, Type.STRING, "CreateTime",
@@ -215,6 +221,14 @@ public final class LogConfig {
 
     public long minCompactionLagMs() {
         return values.getLong(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG);
+    }
+
+    public long maxCompactionLagMs() {
+        return values.getLong(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG);
+    }
+
+    public double minCleanableDirtyRatio() {
+        return values.getDouble(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG);
     }
 
     public int maxMessageBytes() {

@@ -1,6 +1,8 @@
 package io.sluice.broker.log;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.internal.FileRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,8 +22,9 @@ import java.util.stream.Stream;
  * Turns a partition directory into a consistent set of segments, whatever state a crash left it in:
  * <ol>
  *   <li>finishes or discards interrupted cleaner swaps: {@code .cleaned} files are discarded (the swap
- *       never committed); a {@code <base>.log.swap} file committed, so it replaces {@code <base>.log}
- *       and that segment's indexes are rebuilt; {@code .deleted} files are removed;</li>
+ *       never committed); a {@code <base>.log.swap} file committed, so it replaces the segments it was
+ *       cleaned from (those based in {@code [base, its next offset)}) and its indexes are rebuilt;
+ *       {@code .deleted} files are removed;</li>
  *   <li>opens every {@code <base>.log} and rebuilds indexes that are missing or corrupt;</li>
  *   <li>after an unclean shutdown, recovers every segment from the one holding the recovery point:
  *       at the first invalid or torn batch the segment is truncated and all later segments are
@@ -166,6 +169,12 @@ final class LogLoader {
         }
     }
 
+    /**
+     * A {@code <base>.log.swap} is a cleaned segment whose swap committed: it replaces every segment whose
+     * base offset falls in {@code [base, its next offset)} (the group it was cleaned from; a trailing
+     * member emptied by the cleaning, if any, stays, which only keeps superseded records). Its indexes are
+     * dropped and rebuilt, its transaction index by the producer-state replay.
+     */
     private static void finishInterruptedSwaps(Path dir, TopicPartition tp) throws IOException {
         List<String> names = list(dir);
         for (String name : names) {
@@ -179,17 +188,49 @@ final class LogLoader {
         }
         for (String name : names) {
             Matcher m = SWAP_LOG.matcher(name);
-            if (m.matches()) {
-                long base = Long.parseLong(m.group(1));
-                Files.deleteIfExists(LogSegment.file(dir, base, LogSegment.INDEX).toPath());
-                Files.deleteIfExists(LogSegment.file(dir, base, LogSegment.TIME_INDEX).toPath());
-                Files.deleteIfExists(LogSegment.file(dir, base, LogSegment.TXN_INDEX).toPath());
-                Files.move(dir.resolve(name), LogSegment.file(dir, base, LogSegment.LOG).toPath(),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                log.info("Log {}: completed an interrupted compaction swap of segment {}", tp, base);
+            if (!m.matches()) {
+                continue;
             }
+            long base = Long.parseLong(m.group(1));
+            long next = nextOffsetOf(dir.resolve(name), base);
+            for (String other : list(dir)) {
+                Matcher old = SEGMENT_LOG.matcher(other);
+                if (old.matches()) {
+                    long oldBase = Long.parseLong(old.group(1));
+                    if (oldBase >= base && (oldBase < next || oldBase == base)) {
+                        deleteSegmentFiles(dir, oldBase);
+                        if (oldBase != base) {
+                            log.info("Log {}: removed segment {}, replaced by the cleaned segment {}", tp, oldBase,
+                                    base);
+                        }
+                    }
+                }
+            }
+            deleteSegmentFiles(dir, base);
+            Files.move(dir.resolve(name), LogSegment.file(dir, base, LogSegment.LOG).toPath(),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            log.info("Log {}: completed an interrupted compaction swap of segment {}", tp, base);
         }
+    }
+
+    private static void deleteSegmentFiles(Path dir, long base) throws IOException {
+        for (String ext : new String[] {LogSegment.LOG, LogSegment.INDEX, LogSegment.TIME_INDEX, LogSegment.TXN_INDEX}) {
+            Files.deleteIfExists(LogSegment.file(dir, base, ext).toPath());
+        }
+    }
+
+    /** Offset after the last whole batch of a segment file (its base offset when it has none). */
+    private static long nextOffsetOf(Path file, long base) throws IOException {
+        long next = base;
+        try (FileRecords records = FileRecords.open(file.toFile(), false)) {
+            for (FileChannelRecordBatch batch : records.batches()) {
+                next = batch.nextOffset();
+            }
+        } catch (org.apache.kafka.common.errors.CorruptRecordException e) {
+            // A torn tail: the batches before it count; recovery truncates the rest.
+        }
+        return next;
     }
 
     private static List<String> list(Path dir) throws IOException {

@@ -36,8 +36,9 @@ import java.util.stream.Stream;
  *   <li>{@code .kafka_cleanshutdown}, written after every log was flushed and closed, and removed at
  *       start-up: its presence tells the next start that the files can be trusted without recovery.</li>
  * </ul>
- * Background tasks ({@link #startBackgroundTasks}) run on one thread, so retention and compaction
- * never run concurrently on a log.
+ * Background tasks ({@link #startBackgroundTasks}) run on one thread; the {@link LogCleaner} runs its own
+ * threads and keeps its {@code cleaner-offset-checkpoint} per log dir. Retention may remove a segment the
+ * cleaner is rewriting: the cleaner's swap then finds it gone and drops its work.
  */
 public final class LogManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogManager.class);
@@ -57,7 +58,7 @@ public final class LogManager implements AutoCloseable {
     private final Map<Path, Boolean> cleanShutdown = new HashMap<>();
     private final Map<TopicPartition, Long> recoveryPoints = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Long> logStartOffsets = new ConcurrentHashMap<>();
-    private final LogCleaner cleaner = new LogCleaner();
+    private final LogCleaner cleaner;
     private final Set<Runnable> pendingDeletes = ConcurrentHashMap.newKeySet();
     private volatile ScheduledExecutorService scheduler;
     private volatile boolean closed;
@@ -75,6 +76,11 @@ public final class LogManager implements AutoCloseable {
      *                               de-duplication state is dropped after this long
      */
     public LogManager(List<Path> logDirs, Time time, long producerIdExpirationMs) {
+        this(logDirs, time, producerIdExpirationMs, CleanerConfig.defaults());
+    }
+
+    /** @param cleanerConfig the broker's {@code log.cleaner.*} settings */
+    public LogManager(List<Path> logDirs, Time time, long producerIdExpirationMs, CleanerConfig cleanerConfig) {
         this.logDirs = List.copyOf(logDirs);
         this.time = time;
         this.producerIdExpirationMs = producerIdExpirationMs;
@@ -94,6 +100,7 @@ public final class LogManager implements AutoCloseable {
                 throw new UncheckedIOException("Cannot prepare log dir " + dir, e);
             }
         }
+        this.cleaner = new LogCleaner(cleanerConfig, this.logDirs, time);
     }
 
     private static void readCheckpoint(Path file, Map<TopicPartition, Long> into) {
@@ -180,13 +187,21 @@ public final class LogManager implements AutoCloseable {
      * Closes and deletes a partition's directory. Idempotent: a partition that is already gone is not an
      * error, and two callers never remove the same directory at once (deletions are rare; one lock).
      */
-    public synchronized void delete(TopicPartition tp) {
+    public void delete(TopicPartition tp) {
+        // A cleaning in progress must not write into a directory being deleted; waited for outside the lock.
+        cleaner.abortAndPause(tp);
+        synchronized (this) {
+            deleteLocked(tp);
+        }
+    }
+
+    private void deleteLocked(TopicPartition tp) {
         PartitionLog removed = logs.remove(tp);
         Optional<Path> dir = removed != null ? Optional.of(removed.dir()) : existingDir(tp);
         if (removed != null) {
-            cleaner.forget(removed);
             removed.close();
         }
+        cleaner.forget(tp);
         recoveryPoints.remove(tp);
         logStartOffsets.remove(tp);
         if (dir.isPresent()) {
@@ -231,7 +246,8 @@ public final class LogManager implements AutoCloseable {
 
     /**
      * Schedules retention every {@code retentionCheckIntervalMs} ({@code log.retention.check.interval.ms}),
-     * compaction every 15 s, flush + checkpoints every 60 s and producer-id expiry every 10 minutes.
+     * flush + checkpoints every 60 s and producer-id expiry every 10 minutes, and starts the log cleaner's
+     * threads (which look for work every {@code log.cleaner.backoff.ms} when idle).
      */
     public void startBackgroundTasks(long retentionCheckIntervalMs) {
         startBackgroundTasks(retentionCheckIntervalMs, DEFAULT_CLEANER_BACKOFF_MS, DEFAULT_FLUSH_CHECKPOINT_INTERVAL_MS);
@@ -249,13 +265,12 @@ public final class LogManager implements AutoCloseable {
         });
         executor.scheduleWithFixedDelay(guarded("retention", this::cleanupLogs), retentionCheckIntervalMs,
                 retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
-        executor.scheduleWithFixedDelay(guarded("compaction", this::compactLogs), cleanerBackoffMs,
-                cleanerBackoffMs, TimeUnit.MILLISECONDS);
         executor.scheduleWithFixedDelay(guarded("flush", this::checkpoint), flushCheckpointIntervalMs,
                 flushCheckpointIntervalMs, TimeUnit.MILLISECONDS);
         executor.scheduleWithFixedDelay(guarded("producer expiry", this::removeExpiredProducers),
                 PRODUCER_EXPIRATION_CHECK_INTERVAL_MS, PRODUCER_EXPIRATION_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
         scheduler = executor;
+        cleaner.startup(logs::values, cleanerBackoffMs);
     }
 
     private static Runnable guarded(String what, Runnable task) {
@@ -278,7 +293,10 @@ public final class LogManager implements AutoCloseable {
         return deleted;
     }
 
-    /** One compaction pass over every compacted log; returns the number of segments rewritten. */
+    /**
+     * Cleans every compacted log now, whatever its dirty ratio (the cleaner threads do this by themselves);
+     * returns the number of segments rewritten.
+     */
     public int compactLogs() {
         int rewritten = 0;
         for (PartitionLog l : logs.values()) {
@@ -294,6 +312,10 @@ public final class LogManager implements AutoCloseable {
     /** Forgets, in every log, producers idle for longer than {@code producer.id.expiration.ms}. */
     public void removeExpiredProducers() {
         logs.values().forEach(PartitionLog::removeExpiredProducers);
+    }
+
+    public LogCleaner cleaner() {
+        return cleaner;
     }
 
     /** Flushes every log and writes both checkpoint files of every log dir. */
@@ -346,6 +368,7 @@ public final class LogManager implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        cleaner.close();
         ScheduledExecutorService executor = scheduler;
         if (executor != null) {
             executor.shutdownNow();

@@ -150,6 +150,11 @@ final class LogSegment implements Closeable {
         return maxTimestampSoFar;
     }
 
+    /** The first batch's largest timestamp ({@code max.compaction.lag.ms} counts from it), or -1. */
+    long firstBatchTimestamp() {
+        return rollingBasedTimestamp;
+    }
+
     /** For retention: the newest record's timestamp, or the file's mtime when no batch has one. */
     long largestTimestamp() {
         return maxTimestampSoFar != RecordBatch.NO_TIMESTAMP ? maxTimestampSoFar : log.file().lastModified();

@@ -756,25 +756,56 @@ public final class PartitionLog implements Closeable {
         return segments.lastEntry().getValue();
     }
 
+    /** Base offset of the segment after the one at {@code baseOffset}, or the log end offset. */
+    long nextSegmentBase(long baseOffset) {
+        Long next = segments.higherKey(baseOffset);
+        return next == null ? logEnd.offset() : next;
+    }
+
+    /** Every producer's state, for the cleaner to keep each one's last batch. */
+    List<io.sluice.transactions.producer.ProducerState> producerStates() {
+        return producerState.table().state();
+    }
+
     /**
-     * Puts a cleaned segment (files with the {@code .cleaned} suffix, flushed) in place of the segment
-     * with the same base offset. The rename of the cleaned .log to {@code .swap} is the commit point:
-     * recovery completes a swap it finds and discards {@code .cleaned} files.
+     * Puts a cleaned segment (files with the {@code .cleaned} suffix, flushed) in place of the consecutive
+     * segments it was made from, the first of which has its base offset. Crash-safe at every step:
+     * <ol>
+     *   <li>the cleaned files are renamed to {@code .swap}, the {@code .log} last: that rename commits the
+     *       swap, and recovery ({@link LogLoader}) completes a swap it finds and discards {@code .cleaned}
+     *       files;</li>
+     *   <li>the old segments are renamed to {@code .deleted} (their files go later, once in-flight reads are
+     *       done);</li>
+     *   <li>the {@code .swap} files lose their suffix.</li>
+     * </ol>
      *
-     * @return false, and the cleaned files are deleted, when the old segment is no longer in the log
+     * @return false, and the cleaned files are deleted, when an old segment is no longer in the log (retention
+     *         or truncation removed it meanwhile) or the log was closed
      */
-    synchronized boolean replaceSegment(LogSegment old, LogSegment cleaned) throws IOException {
-        if (closed || segments.get(old.baseOffset()) != old || old == activeSegment()) {
+    synchronized boolean replaceSegments(List<LogSegment> olds, LogSegment cleaned) throws IOException {
+        LogSegment active = activeSegment();
+        boolean intact = !closed && !olds.isEmpty() && olds.get(0).baseOffset() == cleaned.baseOffset();
+        for (LogSegment old : olds) {
+            intact &= segments.get(old.baseOffset()) == old && old != active;
+        }
+        if (!intact) {
             cleaned.closeAndDelete();
             return false;
         }
         cleaned.changeSuffix(LogSegment.CLEANED, LogSegment.SWAP);
         Utils.flushDir(dir);
-        old.changeSuffix("", LogSegment.DELETED);
+        for (LogSegment old : olds) {
+            old.changeSuffix("", LogSegment.DELETED);
+        }
         cleaned.changeSuffix(LogSegment.SWAP, "");
         Utils.flushDir(dir);
         segments.put(cleaned.baseOffset(), cleaned);
-        options.deferredDelete().accept(old::closeAndDelete);
+        for (LogSegment old : olds.subList(1, olds.size())) {
+            segments.remove(old.baseOffset());
+        }
+        for (LogSegment old : olds) {
+            options.deferredDelete().accept(old::closeAndDelete);
+        }
         return true;
     }
 
