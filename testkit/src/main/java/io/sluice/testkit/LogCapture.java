@@ -36,7 +36,7 @@ public final class LogCapture implements AutoCloseable {
     }
 
     public List<String> matching(Predicate<ILoggingEvent> filter, String text) {
-        synchronized (appender.list) {
+        synchronized (appender) { // AppenderBase.doAppend holds this lock while adding
             return appender.list.stream().filter(filter).map(LogCapture::render).filter(s -> s.contains(text)).toList();
         }
     }

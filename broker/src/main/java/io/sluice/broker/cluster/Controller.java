@@ -244,6 +244,10 @@ public final class Controller implements AutoCloseable {
                         }
                     }
                 } catch (RuntimeException e) {
+                    if (closed || !active) {
+                        log.debug("Controller stopped while reconciling {}", topic.name(), e);
+                        return;
+                    }
                     store.reportOnce(ClusterStore.topicPath(topic.name()) + " (reconciliation)", "Cannot reconcile topic " + topic.name()
                             + " (retrying; the other topics go on)", e);
                     retry = true;
@@ -251,6 +255,10 @@ public final class Controller implements AutoCloseable {
             }
             retry |= !advanceReassignments(live);
         } catch (RuntimeException e) {
+            if (closed || !active) {
+                log.debug("Controller stopped while reconciling", e);
+                return;
+            }
             log.warn("Controller reconciliation failed; retrying", e);
             scheduleReconcile(500);
             return;

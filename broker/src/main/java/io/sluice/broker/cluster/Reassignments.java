@@ -63,11 +63,24 @@ public final class Reassignments {
             Optional<Reassignment> existing = read(store, tp);
             Reassignment r = new Reassignment(existing.map(Reassignment::original).orElse(currentReplicas), target);
             byte[] data = JSON.writeValueAsBytes(r);
-            if (existing.isPresent()) {
-                store.curator().setData().forPath(path(tp), data);
-            } else {
-                store.curator().create().creatingParentsIfNeeded().forPath(path(tp), data);
+            if (store.curator().checkExists().forPath(ROOT) == null) {
+                try {
+                    store.curator().create().creatingParentsIfNeeded().forPath(ROOT);
+                } catch (KeeperException.NodeExistsException e) {
+                    // created meanwhile
+                }
             }
+            // Only while the topic exists: a reassignment written after a deletion would outlive it.
+            store.curator().transaction().forOperations(
+                    store.curator().transactionOp().check().forPath(ClusterStore.topicPath(tp.topic())),
+                    existing.isPresent() ? store.curator().transactionOp().setData().forPath(path(tp), data)
+                            : store.curator().transactionOp().create().forPath(path(tp), data));
+        } catch (KeeperException.NoNodeException e) {
+            if (store.readTopic(tp.topic()).isEmpty()) {
+                throw new org.apache.kafka.common.errors.UnknownTopicOrPartitionException("Topic '" + tp.topic()
+                        + "' does not exist.");
+            }
+            throw new IllegalStateException("The reassignment of " + tp + " completed meanwhile; try again");
         } catch (Exception e) {
             throw new IllegalStateException("Cannot write the reassignment of " + tp, e);
         }

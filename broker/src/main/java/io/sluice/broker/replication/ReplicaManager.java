@@ -203,7 +203,7 @@ public final class ReplicaManager implements AutoCloseable {
                     }
                 }
                 topics.refreshFromStore(topic);
-                if (deleted) {
+                if (deleted && topics.get(topic).isEmpty()) { // not re-created meanwhile
                     dropTopic(topic);
                 } else {
                     // Partitions newly assigned here whose state is already known.
