@@ -171,6 +171,7 @@ public final class PartitionLog implements Closeable {
             result = appendLocked(batches, leaderEpoch);
         }
         if (!result.duplicate()) {
+            maybeFlush();
             for (Consumer<TopicPartition> listener : appendListeners) {
                 try {
                     listener.accept(topicPartition);
@@ -219,9 +220,6 @@ public final class PartitionLog implements Closeable {
             epochs.flush();
         }
         List<CompletedTxn> completed = producerState.recordAppended(batches, segment);
-        if (logEnd.offset() - recoveryPoint >= config.flushIntervalMessages()) {
-            flush();
-        }
         return new AppendResult(v.firstOffset(), v.lastOffset(), config.logAppendTime() ? now : -1, logStartOffset,
                 false, completed);
     }
@@ -276,11 +274,9 @@ public final class PartitionLog implements Closeable {
                 epochs.flush();
             }
             producerState.recordAppended(whole, segment);
-            if (logEnd.offset() - recoveryPoint >= config.flushIntervalMessages()) {
-                flush();
-            }
             end = next;
         }
+        maybeFlush();
         for (Consumer<TopicPartition> listener : appendListeners) {
             try {
                 listener.accept(topicPartition);
@@ -713,6 +709,16 @@ public final class PartitionLog implements Closeable {
                     topicPartition, e);
         }
         options.deferredDelete().accept(segment::closeAndDelete);
+    }
+
+    /**
+     * {@code flush.messages}: fsyncs once that many messages are unflushed. Called after an append with
+     * the log's lock released, so that other appends and reads do not wait for the disk.
+     */
+    private void maybeFlush() {
+        if (logEnd.offset() - recoveryPoint >= config.flushIntervalMessages()) {
+            flush();
+        }
     }
 
     /** Fsyncs every segment from the recovery point's to the log end, then advances the recovery point. */

@@ -250,10 +250,15 @@ public final class ReplicaManager implements AutoCloseable {
         removeFromFetchers(tp);
         if (p != null) {
             boolean wasLeader;
-            synchronized (p) {
-                wasLeader = p.isLeader(brokerId);
-                p.leader = -1;
-                p.log.removeAppendListener(onAppend);
+            p.leaderIsrUpdateLock.writeLock().lock();
+            try {
+                synchronized (p) {
+                    wasLeader = p.isLeader(brokerId);
+                    p.leader = -1;
+                    p.log.removeAppendListener(onAppend);
+                }
+            } finally {
+                p.leaderIsrUpdateLock.writeLock().unlock();
             }
             if (wasLeader) {
                 notifyLeadership(tp, false);
@@ -310,28 +315,34 @@ public final class ReplicaManager implements AutoCloseable {
         boolean wasLeader;
         boolean isLeader;
         boolean newLeaderEpoch;
-        synchronized (p) {
-            wasLeader = p.isLeader(brokerId);
-            int epochBefore = p.leaderEpoch;
-            p.replicas = replicas;
-            if (versioned.zkVersion() < p.zkVersion && s.leaderEpoch() <= p.leaderEpoch) {
-                return;
+        // Waits for in-flight leader appends: none may land after this broker stops leading.
+        p.leaderIsrUpdateLock.writeLock().lock();
+        try {
+            synchronized (p) {
+                wasLeader = p.isLeader(brokerId);
+                int epochBefore = p.leaderEpoch;
+                p.replicas = replicas;
+                if (versioned.zkVersion() < p.zkVersion && s.leaderEpoch() <= p.leaderEpoch) {
+                    return;
+                }
+                boolean leaderChanged = s.leader() != p.leader || s.leaderEpoch() != p.leaderEpoch;
+                p.isr = s.isr();
+                p.zkVersion = versioned.zkVersion();
+                p.controllerEpoch = s.controllerEpoch();
+                if (!leaderChanged) {
+                    wake = p.isLeader(brokerId);
+                } else if (s.leader() == brokerId) {
+                    becomeLeader(p, s);
+                    wake = true;
+                } else {
+                    becomeFollower(p, s);
+                    wake = true;
+                }
+                isLeader = p.isLeader(brokerId);
+                newLeaderEpoch = p.leaderEpoch != epochBefore;
             }
-            boolean leaderChanged = s.leader() != p.leader || s.leaderEpoch() != p.leaderEpoch;
-            p.isr = s.isr();
-            p.zkVersion = versioned.zkVersion();
-            p.controllerEpoch = s.controllerEpoch();
-            if (!leaderChanged) {
-                wake = p.isLeader(brokerId);
-            } else if (s.leader() == brokerId) {
-                becomeLeader(p, s);
-                wake = true;
-            } else {
-                becomeFollower(p, s);
-                wake = true;
-            }
-            isLeader = p.isLeader(brokerId);
-            newLeaderEpoch = p.leaderEpoch != epochBefore;
+        } finally {
+            p.leaderIsrUpdateLock.writeLock().unlock();
         }
         // A new epoch while leading still is news: someone else may have led (and written) in between.
         if (wasLeader != isLeader || (isLeader && newLeaderEpoch)) {
@@ -351,12 +362,17 @@ public final class ReplicaManager implements AutoCloseable {
     private void fenceLeaders() {
         for (Partition p : partitions.values()) {
             boolean fenced = false;
-            synchronized (p) {
-                if (p.isLeader(brokerId)) {
-                    p.leader = -1;
-                    p.log.removeAppendListener(onAppend);
-                    fenced = true;
+            p.leaderIsrUpdateLock.writeLock().lock();
+            try {
+                synchronized (p) {
+                    if (p.isLeader(brokerId)) {
+                        p.leader = -1;
+                        p.log.removeAppendListener(onAppend);
+                        fenced = true;
+                    }
                 }
+            } finally {
+                p.leaderIsrUpdateLock.writeLock().unlock();
             }
             if (fenced) {
                 log.warn("Broker {}: ZooKeeper session lost; no longer leading {}", brokerId, p.tp);
@@ -438,8 +454,11 @@ public final class ReplicaManager implements AutoCloseable {
         if (p == null) {
             return Optional.empty();
         }
-        synchronized (p) {
+        p.leaderIsrUpdateLock.readLock().lock();
+        try {
             return p.isLeader(brokerId) ? Optional.of(p.leaderEpoch) : Optional.empty();
+        } finally {
+            p.leaderIsrUpdateLock.readLock().unlock();
         }
     }
 
@@ -453,7 +472,8 @@ public final class ReplicaManager implements AutoCloseable {
         if (p == null) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
-        synchronized (p) {
+        p.leaderIsrUpdateLock.readLock().lock();
+        try {
             if (!p.isLeader(brokerId)) {
                 return Errors.NOT_LEADER_OR_FOLLOWER;
             }
@@ -464,6 +484,8 @@ public final class ReplicaManager implements AutoCloseable {
                 return Errors.UNKNOWN_LEADER_EPOCH;
             }
             return Errors.NONE;
+        } finally {
+            p.leaderIsrUpdateLock.readLock().unlock();
         }
     }
 
@@ -482,7 +504,8 @@ public final class ReplicaManager implements AutoCloseable {
         if (p == null) {
             return new ReadAccess(Errors.NOT_LEADER_OR_FOLLOWER, false);
         }
-        synchronized (p) {
+        p.leaderIsrUpdateLock.readLock().lock();
+        try {
             boolean leads = p.isLeader(brokerId);
             boolean follows = !leads && p.leader >= 0;
             if (!leads && !(follows && followerAllowed)) {
@@ -495,6 +518,8 @@ public final class ReplicaManager implements AutoCloseable {
                 return new ReadAccess(Errors.UNKNOWN_LEADER_EPOCH, follows);
             }
             return new ReadAccess(Errors.NONE, follows);
+        } finally {
+            p.leaderIsrUpdateLock.readLock().unlock();
         }
     }
 
@@ -528,16 +553,22 @@ public final class ReplicaManager implements AutoCloseable {
         if (p == null) {
             throw new NotLeaderOrFollowerException("Broker " + brokerId + " does not host " + tp);
         }
-        synchronized (p) {
+        // The read lock only: appends to one log are serialised by the log, and fetches and other
+        // appends go on meanwhile; a role change (write lock) waits for this append to finish.
+        p.leaderIsrUpdateLock.readLock().lock();
+        try {
             if (!p.isLeader(brokerId)) {
                 throw new NotLeaderOrFollowerException("Broker " + brokerId + " is not the leader of " + tp);
             }
             int minIsr = p.log.config().minInSyncReplicas();
-            if (acks == -1 && p.isr.size() < minIsr) {
-                throw new NotEnoughReplicasException("The ISR of " + tp + " is " + p.isr
+            List<Integer> isr = p.isr;
+            if (acks == -1 && isr.size() < minIsr) {
+                throw new NotEnoughReplicasException("The ISR of " + tp + " is " + isr
                         + ", fewer than min.insync.replicas " + minIsr);
             }
             return p.log.append(records, p.leaderEpoch);
+        } finally {
+            p.leaderIsrUpdateLock.readLock().unlock();
         }
     }
 
