@@ -44,13 +44,13 @@ class RegistryShutdownTest {
             Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
             try {
                 Http leader = new Http(childUrl);
-                await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
                         .until(() -> leader.postSchema("/subjects/before/versions", "\"string\"").status() == 200);
                 try (RegistryServer other = RegistryServer.start(RegistryConfig.of(Registries.settings(broker, "sigterm")))) {
                     await().atMost(Duration.ofSeconds(30)).until(() -> childUrl.equals(other.leaderUrl()));
 
                     child.destroy(); // SIGTERM
-                    assertThat(child.waitFor(40, TimeUnit.SECONDS)).isTrue();
+                    assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
                     assertThat(Files.readString(log.toPath())).contains("Schema registry " + childUrl + " stopped");
                     await().atMost(Duration.ofSeconds(30)).until(other::isLeader);
                     assertThat(new Http(other.url()).get("/subjects").body()).contains("before");
