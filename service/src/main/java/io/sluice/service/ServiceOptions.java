@@ -72,7 +72,8 @@ public final class ServiceOptions {
         try {
             component = starter.start(config);
         } catch (RuntimeException e) {
-            err.println(name + " failed to start: " + e.getMessage());
+            err.println(name + " failed to start: " + e.getMessage()
+                    + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
             return EXIT_START_FAILED;
         }
         runUntilStopped(component, name + "-shutdown");
