@@ -1,7 +1,7 @@
 package io.sluice.broker.replication;
 
 import io.sluice.broker.log.PartitionLog;
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -1,6 +1,6 @@
 package io.sluice.registry.cli;
 
-import io.sluice.broker.testing.TestBroker;
+import io.sluice.testkit.TestBroker;
 import io.sluice.registry.RegistryConfig;
 import io.sluice.registry.RegistryServer;
 import io.sluice.registry.testing.Http;
