@@ -1,7 +1,12 @@
 package io.sluice.broker.replication;
 
+import io.sluice.broker.log.AppendResult;
 import io.sluice.broker.log.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
 
 import java.util.HashMap;
 import java.util.List;
@@ -9,8 +14,8 @@ import java.util.Map;
 
 /**
  * One local replica of a partition and what this broker knows of its leadership. All fields are
- * guarded by the object's monitor; {@link ReplicaManager} holds it across role changes, leader
- * appends, follower appends and high-watermark moves so that none of them interleave.
+ * guarded by the object's monitor, held across role changes, leader appends, follower appends and
+ * high-watermark moves so that none of them interleave.
  *
  * <p>As leader it tracks each follower's log end offset (the fetch offset of its latest Fetch) and
  * when it was last caught up; the high watermark is the smallest log end offset in the ISR.
@@ -18,6 +23,8 @@ import java.util.Map;
 final class Partition {
     final TopicPartition tp;
     final PartitionLog log;
+    /** This broker. */
+    final int localBrokerId;
     List<Integer> replicas;
     int leader = -1;
     int leaderEpoch = -1;
@@ -36,13 +43,125 @@ final class Partition {
         long lastFetchMs;
     }
 
-    Partition(TopicPartition tp, PartitionLog log, List<Integer> replicas) {
+    Partition(TopicPartition tp, PartitionLog log, List<Integer> replicas, int localBrokerId) {
         this.tp = tp;
         this.log = log;
         this.replicas = replicas;
+        this.localBrokerId = localBrokerId;
     }
 
     boolean isLeader(int brokerId) {
         return leader == brokerId;
+    }
+
+    synchronized boolean isLocalLeader() {
+        return leader == localBrokerId;
+    }
+
+    /** Leads from now on at {@code epoch}: every other replica starts as a caught-up follower. */
+    synchronized void becomeLeader(int epoch, long now) {
+        leader = localBrokerId;
+        leaderEpoch = epoch;
+        leaderEpochStartOffset = log.logEndOffset();
+        followers.clear();
+        log.assignEpochAtLogEnd(leaderEpoch);
+        for (int r : replicas) {
+            if (r != localBrokerId) {
+                Follower f = new Follower();
+                f.lastCaughtUpMs = now;
+                followers.put(r, f);
+            }
+        }
+        // From here on the high watermark only moves as the ISR's log end offsets do.
+        log.updateHighWatermark(log.highWatermark());
+    }
+
+    synchronized void becomeFollower(int newLeader, int epoch) {
+        leader = newLeader;
+        leaderEpoch = epoch;
+        followers.clear();
+    }
+
+    /**
+     * NONE when this broker leads and the client's {@code currentLeaderEpoch} (-1: unknown) is not
+     * older (FENCED_LEADER_EPOCH) or newer (UNKNOWN_LEADER_EPOCH) than the leader's.
+     */
+    synchronized Errors checkLeader(int currentLeaderEpoch) {
+        if (!isLocalLeader()) {
+            return Errors.NOT_LEADER_OR_FOLLOWER;
+        }
+        return checkEpoch(currentLeaderEpoch);
+    }
+
+    /** Whether a consumer may read here: from the leader, or from a follower when {@code followerAllowed}. */
+    synchronized ReplicaManager.ReadAccess readAccess(int currentLeaderEpoch, boolean followerAllowed) {
+        boolean leads = isLocalLeader();
+        boolean follows = !leads && leader >= 0;
+        if (!leads && !(follows && followerAllowed)) {
+            return new ReplicaManager.ReadAccess(Errors.NOT_LEADER_OR_FOLLOWER, false);
+        }
+        return new ReplicaManager.ReadAccess(checkEpoch(currentLeaderEpoch), follows);
+    }
+
+    private Errors checkEpoch(int currentLeaderEpoch) {
+        if (currentLeaderEpoch >= 0 && currentLeaderEpoch < leaderEpoch) {
+            return Errors.FENCED_LEADER_EPOCH;
+        }
+        if (currentLeaderEpoch > leaderEpoch) {
+            return Errors.UNKNOWN_LEADER_EPOCH;
+        }
+        return Errors.NONE;
+    }
+
+    /**
+     * Appends a producer's batches as leader, stamping the leader epoch.
+     *
+     * @throws NotLeaderOrFollowerException when this broker does not lead the partition
+     * @throws NotEnoughReplicasException   for acks=all while the ISR is smaller than min.insync.replicas
+     */
+    synchronized AppendResult appendAsLeader(MemoryRecords records, short acks) {
+        if (!isLocalLeader()) {
+            throw new NotLeaderOrFollowerException("Broker " + localBrokerId + " is not the leader of " + tp);
+        }
+        int minIsr = log.config().minInSyncReplicas();
+        if (acks == -1 && isr.size() < minIsr) {
+            throw new NotEnoughReplicasException("The ISR of " + tp + " is " + isr
+                    + ", fewer than min.insync.replicas " + minIsr);
+        }
+        return log.append(records, leaderEpoch);
+    }
+
+    /**
+     * How an acks=all append up to {@code requiredOffset} stands: null while the high watermark is
+     * below it, else NONE (or NOT_ENOUGH_REPLICAS_AFTER_APPEND with too small an ISR), or
+     * NOT_LEADER_OR_FOLLOWER once leadership is gone.
+     */
+    synchronized Errors ackStatus(long requiredOffset) {
+        if (!isLocalLeader()) {
+            return Errors.NOT_LEADER_OR_FOLLOWER;
+        }
+        if (log.highWatermark() >= requiredOffset) {
+            return isr.size() < log.config().minInSyncReplicas() ? Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND : Errors.NONE;
+        }
+        return null;
+    }
+
+    /** As leader, moves the high watermark to what the whole ISR holds; true if it moved. */
+    synchronized boolean maybeIncrementHighWatermark() {
+        if (!isLocalLeader()) {
+            return false;
+        }
+        long min = log.logEndOffset();
+        for (int r : isr) {
+            if (r != localBrokerId) {
+                Follower f = followers.get(r);
+                min = Math.min(min, f == null ? -1 : f.logEndOffset);
+            }
+        }
+        if (min > log.highWatermark()) {
+            log.updateHighWatermark(min);
+            return true;
+        }
+        return false;
     }
 }

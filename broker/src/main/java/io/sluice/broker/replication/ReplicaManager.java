@@ -279,7 +279,7 @@ public final class ReplicaManager implements AutoCloseable {
         }
         Optional<PartitionLog> opened = partitionLog;
         Partition p = partitions.computeIfAbsent(tp, k -> {
-            Partition created = new Partition(k, opened.get(), replicas);
+            Partition created = new Partition(k, opened.get(), replicas, brokerId);
             Long hw = checkpointedHw.get(k);
             // Without a checkpoint nothing is known to be committed: a follower must not serve its log end
             // to consumers before its leader says so, and a leader's ISR moves it up soon enough.
@@ -360,21 +360,7 @@ public final class ReplicaManager implements AutoCloseable {
 
     private void becomeLeader(Partition p, PartitionState s) {
         removeFromFetchers(p.tp);
-        p.leader = brokerId;
-        p.leaderEpoch = s.leaderEpoch();
-        p.leaderEpochStartOffset = p.log.logEndOffset();
-        p.followers.clear();
-        p.log.assignEpochAtLogEnd(p.leaderEpoch);
-        long now = System.currentTimeMillis();
-        for (int r : p.replicas) {
-            if (r != brokerId) {
-                Partition.Follower f = new Partition.Follower();
-                f.lastCaughtUpMs = now;
-                p.followers.put(r, f);
-            }
-        }
-        // From here on the high watermark only moves as the ISR's log end offsets do.
-        p.log.updateHighWatermark(p.log.highWatermark());
+        p.becomeLeader(s.leaderEpoch(), System.currentTimeMillis());
         p.log.addAppendListener(onAppend);
         log.info("Broker {}: leader of {} at epoch {} (isr {}, log end {}, high watermark {})", brokerId, p.tp,
                 p.leaderEpoch, p.isr, p.log.logEndOffset(), p.log.highWatermark());
@@ -383,9 +369,7 @@ public final class ReplicaManager implements AutoCloseable {
     private void becomeFollower(Partition p, PartitionState s) {
         p.log.removeAppendListener(onAppend);
         removeFromFetchers(p.tp);
-        p.leader = s.leader();
-        p.leaderEpoch = s.leaderEpoch();
-        p.followers.clear();
+        p.becomeFollower(s.leader(), s.leaderEpoch());
         if (s.leader() >= 0) {
             // The fetcher's first Fetch tells the leader our last epoch; a diverging log is truncated then.
             fetchers.computeIfAbsent(s.leader(), id -> {
@@ -432,18 +416,7 @@ public final class ReplicaManager implements AutoCloseable {
         if (p == null) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
-        synchronized (p) {
-            if (!p.isLeader(brokerId)) {
-                return Errors.NOT_LEADER_OR_FOLLOWER;
-            }
-            if (currentLeaderEpoch >= 0 && currentLeaderEpoch < p.leaderEpoch) {
-                return Errors.FENCED_LEADER_EPOCH;
-            }
-            if (currentLeaderEpoch > p.leaderEpoch) {
-                return Errors.UNKNOWN_LEADER_EPOCH;
-            }
-            return Errors.NONE;
-        }
+        return p.checkLeader(currentLeaderEpoch);
     }
 
     /** Whether a consumer may read a partition here, and whether as a follower (KIP-392). */
@@ -461,20 +434,7 @@ public final class ReplicaManager implements AutoCloseable {
         if (p == null) {
             return new ReadAccess(Errors.NOT_LEADER_OR_FOLLOWER, false);
         }
-        synchronized (p) {
-            boolean leads = p.isLeader(brokerId);
-            boolean follows = !leads && p.leader >= 0;
-            if (!leads && !(follows && followerAllowed)) {
-                return new ReadAccess(Errors.NOT_LEADER_OR_FOLLOWER, false);
-            }
-            if (currentLeaderEpoch >= 0 && currentLeaderEpoch < p.leaderEpoch) {
-                return new ReadAccess(Errors.FENCED_LEADER_EPOCH, follows);
-            }
-            if (currentLeaderEpoch > p.leaderEpoch) {
-                return new ReadAccess(Errors.UNKNOWN_LEADER_EPOCH, follows);
-            }
-            return new ReadAccess(Errors.NONE, follows);
-        }
+        return p.readAccess(currentLeaderEpoch, followerAllowed);
     }
 
     /** Whether {@code replica.selector.class} is set, so that consumers may be sent to followers. */
@@ -507,17 +467,7 @@ public final class ReplicaManager implements AutoCloseable {
         if (p == null) {
             throw new NotLeaderOrFollowerException("Broker " + brokerId + " does not host " + tp);
         }
-        synchronized (p) {
-            if (!p.isLeader(brokerId)) {
-                throw new NotLeaderOrFollowerException("Broker " + brokerId + " is not the leader of " + tp);
-            }
-            int minIsr = p.log.config().minInSyncReplicas();
-            if (acks == -1 && p.isr.size() < minIsr) {
-                throw new NotEnoughReplicasException("The ISR of " + tp + " is " + p.isr
-                        + ", fewer than min.insync.replicas " + minIsr);
-            }
-            return p.log.append(records, p.leaderEpoch);
-        }
+        return p.appendAsLeader(records, acks);
     }
 
     /**
@@ -564,16 +514,7 @@ public final class ReplicaManager implements AutoCloseable {
         if (p == null) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
-        synchronized (p) {
-            if (!p.isLeader(brokerId)) {
-                return Errors.NOT_LEADER_OR_FOLLOWER;
-            }
-            if (p.log.highWatermark() >= requiredOffset) {
-                return p.isr.size() < p.log.config().minInSyncReplicas()
-                        ? Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND : Errors.NONE;
-            }
-            return null;
-        }
+        return p.ackStatus(requiredOffset);
     }
 
     /**
@@ -685,23 +626,7 @@ public final class ReplicaManager implements AutoCloseable {
 
     /** Moves the high watermark to what the ISR holds; true (and parked requests woken) if it moved. */
     private boolean maybeIncrementHighWatermark(Partition p) {
-        boolean moved = false;
-        synchronized (p) {
-            if (!p.isLeader(brokerId)) {
-                return false;
-            }
-            long min = p.log.logEndOffset();
-            for (int r : p.isr) {
-                if (r != brokerId) {
-                    Partition.Follower f = p.followers.get(r);
-                    min = Math.min(min, f == null ? -1 : f.logEndOffset);
-                }
-            }
-            if (min > p.log.highWatermark()) {
-                p.log.updateHighWatermark(min);
-                moved = true;
-            }
-        }
+        boolean moved = p.maybeIncrementHighWatermark();
         if (moved) {
             delayedFetches.wake(p.tp);
             delayedAcks.wake(p.tp);
