@@ -40,7 +40,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntFunction;
@@ -127,8 +126,8 @@ public final class ReplicaManager implements AutoCloseable {
     }
     private volatile boolean halted;
     private volatile boolean closed;
-    private final LongAdder divergenceTruncations = new LongAdder();
     private final PreferredReadReplicas preferredReadReplicas;
+    private final FollowerApply followerApply;
     private final ConsumerReads consumerReads = new ConsumerReads();
 
     public ReplicaManager(BrokerConfig config, ClusterStore store, TopicRegistry topics, DelayedOperations delayedFetches,
@@ -142,6 +141,7 @@ public final class ReplicaManager implements AutoCloseable {
         this.nodes = nodes;
         this.lagTimeMaxMs = config.getLong(BrokerConfig.REPLICA_LAG_TIME_MAX_MS);
         this.preferredReadReplicas = PreferredReadReplicas.from(config, nodes);
+        this.followerApply = new FollowerApply(brokerId, partitions::get, delayedFetches);
         for (Path dir : config.logDirs()) {
             try {
                 checkpointedHw.putAll(new OffsetCheckpointFile(dir.resolve(HW_CHECKPOINT)).read());
@@ -373,7 +373,7 @@ public final class ReplicaManager implements AutoCloseable {
         if (s.leader() >= 0) {
             // The fetcher's first Fetch tells the leader our last epoch; a diverging log is truncated then.
             fetchers.computeIfAbsent(s.leader(), id -> {
-                ReplicaFetcher fetcher = new ReplicaFetcher(id, this, config, nodes);
+                ReplicaFetcher fetcher = new ReplicaFetcher(id, followerApply, config, nodes);
                 fetcher.start();
                 return fetcher;
             }).add(p.tp, p.leaderEpoch);
@@ -690,94 +690,9 @@ public final class ReplicaManager implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------ follower side
 
-    Partition partition(TopicPartition tp) {
-        return partitions.get(tp);
-    }
-
-    int brokerId() {
-        return brokerId;
-    }
-
-    /**
-     * Truncates a follower's log after its leader answered a Fetch with a diverging epoch, unless
-     * leadership or the log moved since the fetch was sent. The next Fetch reports the epoch of the
-     * new last batch, so a log that diverged over several epochs is cut back one round at a time.
-     */
-    void onDiverged(int leaderId, int leaderEpoch, TopicPartition tp, long fetchOffset,
-                    LeaderEpochFileCache.EpochEndOffset diverging) {
-        Partition p = partitions.get(tp);
-        if (p == null) {
-            return;
-        }
-        synchronized (p) {
-            if (p.leader != leaderId || p.leaderEpoch != leaderEpoch || p.log.logEndOffset() != fetchOffset) {
-                return;
-            }
-            long target = LogDivergence.truncationOffset(p.log, diverging);
-            log.info("Broker {}: {} diverges from leader {} at offset {} "
-                            + "(our last epoch {}, leader epoch {} ends at {})", brokerId, tp, leaderId, target,
-                    p.log.lastBatchEpoch(), diverging.epoch(), diverging.endOffset());
-            p.log.truncateTo(target);
-            divergenceTruncations.increment();
-        }
-    }
-
     /** How many times this broker truncated a log on a leader's diverging epoch (tests). */
     public long divergenceTruncations() {
-        return divergenceTruncations.sum();
-    }
-
-    /** Applies a fetched partition on the follower, unless leadership moved since the fetch was sent. */
-    void onFetched(int leaderId, int leaderEpoch, TopicPartition tp, long fetchOffset,
-                   MemoryRecords records, long leaderHighWatermark, long leaderLogStartOffset, Errors error) {
-        Partition p = partitions.get(tp);
-        if (p == null) {
-            return;
-        }
-        boolean hwMoved = false;
-        synchronized (p) {
-            if (p.leader != leaderId || p.leaderEpoch != leaderEpoch || p.log.logEndOffset() != fetchOffset) {
-                return;
-            }
-            if (error == Errors.OFFSET_OUT_OF_RANGE && leaderLogStartOffset > fetchOffset) {
-                // Retention or DeleteRecords removed, at the leader, everything up to where we would
-                // continue: nothing we hold can be completed, so start over at the leader's log start.
-                log.warn("Broker {}: log of {} ends at {}, below leader {}'s log start offset {}; starting over there",
-                        brokerId, tp, fetchOffset, leaderId, leaderLogStartOffset);
-                p.log.truncateFullyAndStartAt(leaderLogStartOffset);
-                return;
-            }
-            if (error == Errors.OFFSET_OUT_OF_RANGE) {
-                // The leader's log ends below ours, or it has no epoch as old as our last one: what we
-                // have beyond our high watermark is not committed.
-                long hw = p.log.highWatermark();
-                log.warn("Broker {}: fetch offset {} of {} is out of range at leader {} (high watermark {})",
-                        brokerId, fetchOffset, tp, leaderId, hw);
-                if (hw < fetchOffset) {
-                    p.log.truncateTo(hw);
-                }
-                return;
-            }
-            if (error != Errors.NONE) {
-                return;
-            }
-            if (records != null && records.sizeInBytes() > 0) {
-                p.log.appendAsFollower(records);
-            }
-            if (leaderHighWatermark >= 0) {
-                long before = p.log.highWatermark();
-                // Clamped to our log end, so never above what the leader sent.
-                hwMoved = p.log.updateHighWatermark(leaderHighWatermark) != before;
-            }
-            if (leaderLogStartOffset > p.log.logStartOffset()) {
-                // DeleteRecords and retention at the leader: the same records go here (segments later).
-                p.log.deleteRecordsBefore(Math.min(leaderLogStartOffset, p.log.highWatermark()));
-            }
-        }
-        if (hwMoved) {
-            // Consumers reading from this follower wait for the high watermark, not for the append.
-            delayedFetches.wake(tp);
-        }
+        return followerApply.divergenceTruncations();
     }
 
     // ------------------------------------------------------------------------------------ lifecycle
@@ -831,18 +746,12 @@ public final class ReplicaManager implements AutoCloseable {
         }
     }
 
-    private volatile boolean fetchingPaused;
-
     /**
      * Stops (or resumes) fetching from every leader, as a stalled follower would: for chaos tests of
      * ISR shrinking. Leadership and everything else go on as usual.
      */
     public void pauseFetching(boolean paused) {
-        fetchingPaused = paused;
-    }
-
-    boolean fetchingPaused() {
-        return fetchingPaused;
+        followerApply.pauseFetching(paused);
     }
 
     /** Stops without the final high-watermark checkpoint, as a crash would. */
