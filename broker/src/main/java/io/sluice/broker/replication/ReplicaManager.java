@@ -19,7 +19,6 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
-import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.replica.ClientMetadata;
@@ -41,7 +40,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.IntFunction;
 
 /**
@@ -128,6 +126,7 @@ public final class ReplicaManager implements AutoCloseable {
     private volatile boolean closed;
     private final PreferredReadReplicas preferredReadReplicas;
     private final FollowerApply followerApply;
+    private final FollowerTracker followers;
     private final ConsumerReads consumerReads = new ConsumerReads();
 
     public ReplicaManager(BrokerConfig config, ClusterStore store, TopicRegistry topics, DelayedOperations delayedFetches,
@@ -142,6 +141,8 @@ public final class ReplicaManager implements AutoCloseable {
         this.lagTimeMaxMs = config.getLong(BrokerConfig.REPLICA_LAG_TIME_MAX_MS);
         this.preferredReadReplicas = PreferredReadReplicas.from(config, nodes);
         this.followerApply = new FollowerApply(brokerId, partitions::get, delayedFetches);
+        this.followers = new FollowerTracker(brokerId, store, lagTimeMaxMs, partitions::get, partitions::values,
+                task -> scheduler.execute(guarded(task)), this::maybeIncrementHighWatermark, delayedAcks::wake);
         for (Path dir : config.logDirs()) {
             try {
                 checkpointedHw.putAll(new OffsetCheckpointFile(dir.resolve(HW_CHECKPOINT)).read());
@@ -161,7 +162,7 @@ public final class ReplicaManager implements AutoCloseable {
         watch.start();
         store.curator().getConnectionStateListenable().addListener(connectionListener);
         long check = Math.max(10, Math.min(lagTimeMaxMs / 2, 5_000));
-        scheduler.scheduleWithFixedDelay(guarded(this::maybeShrinkIsr), check, check, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(guarded(followers::maybeShrinkIsr), check, check, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(guarded(this::checkpointHighWatermarks), 1000, 1000, TimeUnit.MILLISECONDS);
     }
 
@@ -522,50 +523,7 @@ public final class ReplicaManager implements AutoCloseable {
      * and, when the follower has caught up, schedules its return to the ISR.
      */
     public Errors recordFollowerFetch(TopicPartition tp, int replicaId, long fetchOffset, int currentLeaderEpoch) {
-        Errors error = checkLeader(tp, currentLeaderEpoch);
-        if (error != Errors.NONE) {
-            return error;
-        }
-        Partition p = partitions.get(tp);
-        boolean expand;
-        synchronized (p) {
-            if (!p.replicas.contains(replicaId)) {
-                return Errors.NOT_LEADER_OR_FOLLOWER;
-            }
-            Partition.Follower f = p.followers.computeIfAbsent(replicaId, k -> new Partition.Follower());
-            long now = System.currentTimeMillis();
-            long leo = p.log.logEndOffset();
-            if (fetchOffset >= leo) {
-                f.lastCaughtUpMs = now;
-            } else if (fetchOffset >= f.lastFetchLeaderLogEndOffset) {
-                f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, f.lastFetchMs);
-            }
-            f.lastFetchLeaderLogEndOffset = leo;
-            f.lastFetchMs = now;
-            f.logEndOffset = fetchOffset;
-            expand = !p.isr.contains(replicaId) && fetchOffset >= p.log.highWatermark()
-                    && fetchOffset >= p.leaderEpochStartOffset;
-        }
-        if (expand) {
-            scheduler.execute(guarded(() -> changeIsr(p, isr -> {
-                List<Integer> out = new ArrayList<>();
-                for (int r : p.replicas) {
-                    if (isr.contains(r) || r == replicaId) {
-                        out.add(r);
-                    }
-                }
-                return out;
-            })));
-        }
-        maybeIncrementHighWatermark(p);
-        return Errors.NONE;
-    }
-
-    /** How the leader answered one partition of a follower's Fetch before reading it. */
-    public record FollowerFetch(Errors error, Optional<LeaderEpochFileCache.EpochEndOffset> divergingEpoch) {
-        static FollowerFetch failed(Errors error) {
-            return new FollowerFetch(error, Optional.empty());
-        }
+        return followers.recordFollowerFetch(tp, replicaId, fetchOffset, currentLeaderEpoch);
     }
 
     /**
@@ -576,40 +534,15 @@ public final class ReplicaManager implements AutoCloseable {
      */
     public FollowerFetch onFollowerFetch(TopicPartition tp, int replicaId, long fetchOffset, long logStartOffset,
                                          int currentLeaderEpoch, int lastFetchedEpoch) {
-        Errors error = checkLeader(tp, currentLeaderEpoch);
-        if (error != Errors.NONE) {
-            return FollowerFetch.failed(error);
+        return followers.onFollowerFetch(tp, replicaId, fetchOffset, logStartOffset, currentLeaderEpoch,
+                lastFetchedEpoch);
+    }
+
+    /** How the leader answered one partition of a follower's Fetch before reading it. */
+    public record FollowerFetch(Errors error, Optional<LeaderEpochFileCache.EpochEndOffset> divergingEpoch) {
+        static FollowerFetch failed(Errors error) {
+            return new FollowerFetch(error, Optional.empty());
         }
-        Partition p = partitions.get(tp);
-        if (p == null) {
-            return FollowerFetch.failed(Errors.NOT_LEADER_OR_FOLLOWER);
-        }
-        if (lastFetchedEpoch >= 0) {
-            synchronized (p) {
-                if (!p.replicas.contains(replicaId)) {
-                    return FollowerFetch.failed(Errors.NOT_LEADER_OR_FOLLOWER);
-                }
-                try {
-                    Optional<LeaderEpochFileCache.EpochEndOffset> diverging =
-                            LogDivergence.check(p.log, lastFetchedEpoch, fetchOffset);
-                    if (diverging.isPresent()) {
-                        return new FollowerFetch(Errors.NONE, diverging);
-                    }
-                } catch (OffsetOutOfRangeException e) {
-                    return FollowerFetch.failed(Errors.OFFSET_OUT_OF_RANGE);
-                }
-            }
-        }
-        error = recordFollowerFetch(tp, replicaId, fetchOffset, currentLeaderEpoch);
-        if (error == Errors.NONE) {
-            synchronized (p) {
-                Partition.Follower f = p.followers.get(replicaId);
-                if (f != null) {
-                    f.logStartOffset = logStartOffset;
-                }
-            }
-        }
-        return FollowerFetch.failed(error);
     }
 
     /**
@@ -632,60 +565,6 @@ public final class ReplicaManager implements AutoCloseable {
             delayedAcks.wake(p.tp);
         }
         return moved;
-    }
-
-    private void maybeShrinkIsr() {
-        long now = System.currentTimeMillis();
-        for (Partition p : partitions.values()) {
-            List<Integer> lagging = new ArrayList<>();
-            synchronized (p) {
-                if (!p.isLeader(brokerId)) {
-                    continue;
-                }
-                for (int r : p.isr) {
-                    Partition.Follower f = p.followers.get(r);
-                    if (r != brokerId && (f == null || now - f.lastCaughtUpMs > lagTimeMaxMs)) {
-                        lagging.add(r);
-                    }
-                }
-            }
-            if (!lagging.isEmpty()) {
-                log.info("Broker {}: followers {} of {} lag more than {} ms; shrinking the ISR", brokerId, lagging,
-                        p.tp, lagTimeMaxMs);
-                changeIsr(p, isr -> isr.stream().filter(r -> !lagging.contains(r)).toList());
-            }
-        }
-    }
-
-    /** Writes a new ISR (as leader) conditionally on the state version this broker last saw. */
-    private void changeIsr(Partition p, Function<List<Integer>, List<Integer>> change) {
-        PartitionState next;
-        int expectedVersion;
-        synchronized (p) {
-            if (!p.isLeader(brokerId)) {
-                return;
-            }
-            List<Integer> newIsr = change.apply(p.isr);
-            if (newIsr.equals(p.isr) || newIsr.isEmpty()) {
-                return;
-            }
-            next = new PartitionState(brokerId, p.leaderEpoch, newIsr, p.controllerEpoch);
-            expectedVersion = p.zkVersion;
-        }
-        int version = store.writePartitionState(p.tp.topic(), p.tp.partition(), next, expectedVersion, -1, null);
-        synchronized (p) {
-            if (version < 0) {
-                log.info("Broker {}: ISR change of {} to {} lost to a concurrent update", brokerId, p.tp, next.isr());
-                return;
-            }
-            if (p.zkVersion == expectedVersion && p.leaderEpoch == next.leaderEpoch()) {
-                p.isr = next.isr();
-                p.zkVersion = version;
-            }
-            log.info("Broker {}: ISR of {} is now {}", brokerId, p.tp, next.isr());
-        }
-        maybeIncrementHighWatermark(p);
-        delayedAcks.wake(p.tp);
     }
 
     // ------------------------------------------------------------------------------------ follower side
