@@ -3,18 +3,11 @@ package io.sluice.broker.replication;
 import io.sluice.broker.delay.DelayedOperations;
 import io.sluice.broker.cluster.ClusterStore;
 import io.sluice.broker.cluster.PartitionState;
-import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.config.BrokerConfig;
 import io.sluice.broker.log.AppendResult;
 import io.sluice.broker.log.LeaderEpochFileCache;
 import io.sluice.broker.log.OffsetCheckpointFile;
-import io.sluice.broker.log.PartitionLog;
-import org.apache.curator.framework.recipes.cache.ChildData;
-import org.apache.curator.framework.recipes.cache.CuratorCache;
-import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
-import org.apache.curator.framework.state.ConnectionState;
-import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
@@ -27,7 +20,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +27,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,36 +36,30 @@ import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
- * This broker's replicas: follows the partition states in ZooKeeper and makes each local replica a
- * leader or a follower; as leader tracks followers (from their Fetch requests), moves the high
- * watermark to the ISR's smallest log end offset and shrinks/expands the ISR
- * ({@code replica.lag.time.max.ms}), writing it back with a conditional update (a conflicting write by
- * the controller wins); as follower fetches from the leader through one {@link ReplicaFetcher} per
- * leader broker. acks=all produce responses wait here, in a timer wheel, for the high watermark.
+ * This broker's replicas, and what the rest of the broker asks of them: leadership checks, leader
+ * appends, acks=all waits (in a timer wheel) for the high watermark, follower reads, leadership
+ * listeners. The work is done by its parts: {@link RoleChanges} follows the partition states in
+ * ZooKeeper and makes each local replica a leader or a follower; a {@link Partition} owns its leader
+ * state (append, high watermark, ISR); {@link FollowerTracker} records the followers' positions and
+ * shrinks/expands the ISR ({@code replica.lag.time.max.ms}); {@link FollowerApply} applies what the
+ * {@link ReplicaFetcher}s (one per leader broker) bring back.
  *
  * <p>Followers find where their log diverges from a new leader's without a separate round trip: each
  * Fetch carries the epoch of the follower's last batch, the leader answers a mismatch with a diverging
  * epoch instead of records ({@link LogDivergence}), and the follower truncates and fetches again.
  * OffsetForLeaderEpoch is still answered, for clients and tools. High watermarks are checkpointed to
  * {@code replication-offset-checkpoint} in each log dir and restored when a replica is first seen.
- * When the ZooKeeper session is lost the broker stops leading at once and re-reads every state on the
- * next session.
  */
 public final class ReplicaManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicaManager.class);
     static final String HW_CHECKPOINT = "replication-offset-checkpoint";
 
     private final int brokerId;
-    private final BrokerConfig config;
-    private final ClusterStore store;
-    private final TopicRegistry topics;
     private final DelayedOperations delayedFetches;
     private final DelayedOperations delayedAcks;
-    private final IntFunction<Optional<Node>> nodes;
     private final long lagTimeMaxMs;
     private final Map<TopicPartition, Partition> partitions = new ConcurrentHashMap<>();
     private final Map<TopicPartition, PartitionState.Versioned> states = new ConcurrentHashMap<>();
-    private final Map<Integer, ReplicaFetcher> fetchers = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Long> checkpointedHw = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sluice-replica-manager");
@@ -80,15 +67,7 @@ public final class ReplicaManager implements AutoCloseable {
         return t;
     });
     private final Consumer<TopicPartition> onAppend = this::onLocalAppend;
-    private final ConnectionStateListener connectionListener = (client, state) -> {
-        if (state == ConnectionState.LOST) {
-            scheduler.execute(guarded(this::fenceLeaders));
-        } else if (state == ConnectionState.RECONNECTED) {
-            scheduler.execute(guarded(this::resync));
-        }
-    };
-    private CuratorCache watch;
-    private final java.util.List<LeadershipListener> leadershipListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
 
     /**
      * Hears when this broker starts or stops leading a partition, or leads it at a new epoch
@@ -123,21 +102,17 @@ public final class ReplicaManager implements AutoCloseable {
         }
     }
     private volatile boolean halted;
-    private volatile boolean closed;
     private final PreferredReadReplicas preferredReadReplicas;
     private final FollowerApply followerApply;
     private final FollowerTracker followers;
+    private final RoleChanges roleChanges;
     private final ConsumerReads consumerReads = new ConsumerReads();
 
     public ReplicaManager(BrokerConfig config, ClusterStore store, TopicRegistry topics, DelayedOperations delayedFetches,
                           Executor requestPool, IntFunction<Optional<Node>> nodes) {
         this.brokerId = config.brokerId();
-        this.config = config;
-        this.store = store;
-        this.topics = topics;
         this.delayedFetches = delayedFetches;
         this.delayedAcks = new DelayedOperations(requestPool);
-        this.nodes = nodes;
         this.lagTimeMaxMs = config.getLong(BrokerConfig.REPLICA_LAG_TIME_MAX_MS);
         this.preferredReadReplicas = PreferredReadReplicas.from(config, nodes);
         this.followerApply = new FollowerApply(brokerId, partitions::get, delayedFetches);
@@ -150,17 +125,14 @@ public final class ReplicaManager implements AutoCloseable {
                 log.warn("Ignoring unreadable {} in {}: {}", HW_CHECKPOINT, dir, e.getMessage());
             }
         }
+        this.roleChanges = new RoleChanges(brokerId, config, store, topics, nodes, partitions, states, checkpointedHw,
+                followerApply, onAppend, this::notifyLeadership, this::maybeIncrementHighWatermark, delayedAcks,
+                delayedFetches, task -> scheduler.execute(guarded(task)));
     }
 
     /** Starts following the partition states in ZooKeeper and the periodic ISR and checkpoint tasks. */
     public void start() {
-        watch = CuratorCache.build(store.curator(), "/sluice/topics");
-        watch.listenable().addListener(CuratorCacheListener.builder()
-                .forCreatesAndChanges((oldNode, node) -> onNode(node, false))
-                .forDeletes(node -> onNode(node, true))
-                .build());
-        watch.start();
-        store.curator().getConnectionStateListenable().addListener(connectionListener);
+        roleChanges.start();
         long check = Math.max(10, Math.min(lagTimeMaxMs / 2, 5_000));
         scheduler.scheduleWithFixedDelay(guarded(followers::maybeShrinkIsr), check, check, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(guarded(this::checkpointHighWatermarks), 1000, 1000, TimeUnit.MILLISECONDS);
@@ -177,217 +149,6 @@ public final class ReplicaManager implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------ state changes
-
-    private void onNode(ChildData node, boolean deleted) {
-        if (closed) {
-            return;
-        }
-        try {
-            String path = node.getPath();
-            String topic = ClusterStore.topicOfPath(path);
-            if (topic != null) {
-                Optional<TopicInfo> stored = deleted ? Optional.empty() : store.readTopic(topic);
-                for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
-                    if (tp.topic().equals(topic) && stored.isPresent() && tp.partition() < stored.get().partitionCount()) {
-                        List<Integer> replicas = stored.get().replicas().get(tp.partition());
-                        Partition p = partitions.get(tp);
-                        if (!replicas.contains(brokerId)) {
-                            dropPartition(tp);
-                        } else if (p != null) {
-                            synchronized (p) {
-                                p.replicas = replicas;
-                                p.followers.keySet().retainAll(replicas);
-                            }
-                        }
-                    }
-                }
-                topics.refreshFromStore(topic);
-                if (deleted) {
-                    dropTopic(topic);
-                } else {
-                    // Partitions newly assigned here whose state is already known.
-                    for (Map.Entry<TopicPartition, PartitionState.Versioned> e : new ArrayList<>(states.entrySet())) {
-                        if (e.getKey().topic().equals(topic) && !partitions.containsKey(e.getKey())) {
-                            applyState(e.getKey(), e.getValue());
-                        }
-                    }
-                }
-                return;
-            }
-            TopicPartition tp = ClusterStore.partitionOfStatePath(path);
-            if (tp == null || deleted || node.getData() == null) {
-                return;
-            }
-            PartitionState.Versioned state = new PartitionState.Versioned(store.decodeState(node.getData()),
-                    node.getStat().getVersion());
-            states.merge(tp, state, (a, b) -> b.zkVersion() >= a.zkVersion() ? b : a);
-            applyState(tp, states.get(tp));
-        } catch (Exception e) {
-            log.error("Broker {}: cannot apply {}", brokerId, node.getPath(), e);
-        }
-    }
-
-    private void dropPartition(TopicPartition tp) {
-        Partition p = partitions.remove(tp);
-        removeFromFetchers(tp);
-        if (p != null) {
-            boolean wasLeader;
-            synchronized (p) {
-                wasLeader = p.isLeader(brokerId);
-                p.leader = -1;
-                p.log.removeAppendListener(onAppend);
-            }
-            if (wasLeader) {
-                notifyLeadership(tp, false);
-            }
-            delayedAcks.wake(tp);
-            log.info("Broker {}: no longer a replica of {}", brokerId, tp);
-        }
-    }
-
-    private void dropTopic(String topic) {
-        states.keySet().removeIf(tp -> tp.topic().equals(topic));
-        for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
-            if (tp.topic().equals(topic)) {
-                Partition p = partitions.remove(tp);
-                removeFromFetchers(tp);
-                if (p != null) {
-                    p.log.removeAppendListener(onAppend);
-                }
-            }
-        }
-    }
-
-    private void applyState(TopicPartition tp, PartitionState.Versioned versioned) {
-        Optional<TopicInfo> topic = topics.get(tp.topic());
-        if (topic.isEmpty()) {
-            topics.refreshFromStore(tp.topic());
-            topic = topics.get(tp.topic());
-        }
-        if (topic.isEmpty() || tp.partition() >= topic.get().partitionCount()
-                || !topic.get().replicas().get(tp.partition()).contains(brokerId)) {
-            return;
-        }
-        List<Integer> replicas = topic.get().replicas().get(tp.partition());
-        Optional<PartitionLog> partitionLog = topics.log(tp);
-        if (partitionLog.isEmpty()) {
-            // The state can arrive before the topic change that assigned the partition here.
-            topics.refreshFromStore(tp.topic());
-            partitionLog = topics.log(tp);
-            if (partitionLog.isEmpty()) {
-                return;
-            }
-        }
-        Optional<PartitionLog> opened = partitionLog;
-        Partition p = partitions.computeIfAbsent(tp, k -> {
-            Partition created = new Partition(k, opened.get(), replicas, brokerId);
-            Long hw = checkpointedHw.get(k);
-            // Without a checkpoint nothing is known to be committed: a follower must not serve its log end
-            // to consumers before its leader says so, and a leader's ISR moves it up soon enough.
-            created.log.updateHighWatermark(hw != null ? hw : created.log.logStartOffset());
-            return created;
-        });
-        PartitionState s = versioned.state();
-        boolean wake = false;
-        boolean wasLeader;
-        boolean isLeader;
-        boolean newLeaderEpoch;
-        synchronized (p) {
-            wasLeader = p.isLeader(brokerId);
-            int epochBefore = p.leaderEpoch;
-            p.replicas = replicas;
-            if (versioned.zkVersion() < p.zkVersion && s.leaderEpoch() <= p.leaderEpoch) {
-                return;
-            }
-            boolean leaderChanged = s.leader() != p.leader || s.leaderEpoch() != p.leaderEpoch;
-            p.isr = s.isr();
-            p.zkVersion = versioned.zkVersion();
-            p.controllerEpoch = s.controllerEpoch();
-            if (!leaderChanged) {
-                wake = p.isLeader(brokerId);
-            } else if (s.leader() == brokerId) {
-                becomeLeader(p, s);
-                wake = true;
-            } else {
-                becomeFollower(p, s);
-                wake = true;
-            }
-            isLeader = p.isLeader(brokerId);
-            newLeaderEpoch = p.leaderEpoch != epochBefore;
-        }
-        // A new epoch while leading still is news: someone else may have led (and written) in between.
-        if (wasLeader != isLeader || (isLeader && newLeaderEpoch)) {
-            notifyLeadership(tp, isLeader);
-        }
-        if (wake) {
-            maybeIncrementHighWatermark(p);
-            delayedAcks.wake(tp);
-            delayedFetches.wake(tp);
-        }
-    }
-
-    /**
-     * The ZooKeeper session is gone, so the controller may already have elected other leaders: stop
-     * acting as leader at once (no split brain) until the states are read again.
-     */
-    private void fenceLeaders() {
-        for (Partition p : partitions.values()) {
-            boolean fenced = false;
-            synchronized (p) {
-                if (p.isLeader(brokerId)) {
-                    p.leader = -1;
-                    p.log.removeAppendListener(onAppend);
-                    fenced = true;
-                }
-            }
-            if (fenced) {
-                log.warn("Broker {}: ZooKeeper session lost; no longer leading {}", brokerId, p.tp);
-                notifyLeadership(p.tp, false);
-                delayedAcks.wake(p.tp);
-                delayedFetches.wake(p.tp);
-            }
-        }
-    }
-
-    /** After a new ZooKeeper session: read every local partition's state again and act on it. */
-    private void resync() {
-        for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
-            store.readPartitionState(tp.topic(), tp.partition()).ifPresent(state -> {
-                states.put(tp, state);
-                applyState(tp, state);
-            });
-        }
-    }
-
-    private void becomeLeader(Partition p, PartitionState s) {
-        removeFromFetchers(p.tp);
-        p.becomeLeader(s.leaderEpoch(), System.currentTimeMillis());
-        p.log.addAppendListener(onAppend);
-        log.info("Broker {}: leader of {} at epoch {} (isr {}, log end {}, high watermark {})", brokerId, p.tp,
-                p.leaderEpoch, p.isr, p.log.logEndOffset(), p.log.highWatermark());
-    }
-
-    private void becomeFollower(Partition p, PartitionState s) {
-        p.log.removeAppendListener(onAppend);
-        removeFromFetchers(p.tp);
-        p.becomeFollower(s.leader(), s.leaderEpoch());
-        if (s.leader() >= 0) {
-            // The fetcher's first Fetch tells the leader our last epoch; a diverging log is truncated then.
-            fetchers.computeIfAbsent(s.leader(), id -> {
-                ReplicaFetcher fetcher = new ReplicaFetcher(id, followerApply, config, nodes);
-                fetcher.start();
-                return fetcher;
-            }).add(p.tp, p.leaderEpoch);
-        }
-        log.info("Broker {}: follower of {} at epoch {} (leader {}, log end {})", brokerId, p.tp, p.leaderEpoch,
-                s.leader(), p.log.logEndOffset());
-    }
-
-    private void removeFromFetchers(TopicPartition tp) {
-        for (ReplicaFetcher fetcher : fetchers.values()) {
-            fetcher.remove(tp);
-        }
-    }
 
     // ------------------------------------------------------------------------------------ leader side
 
@@ -640,15 +401,8 @@ public final class ReplicaManager implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        store.curator().getConnectionStateListenable().removeListener(connectionListener);
-        if (watch != null) {
-            watch.close();
-        }
+        roleChanges.close();
         scheduler.shutdownNow();
-        for (ReplicaFetcher fetcher : fetchers.values()) {
-            fetcher.shutdown();
-        }
         delayedAcks.close();
         preferredReadReplicas.close();
         if (!halted) {
