@@ -28,8 +28,8 @@ import java.util.function.IntFunction;
  * id so that the leader records our log end offsets. Each partition is fetched from the local log end
  * with the epoch of the local last batch ({@code last_fetched_epoch}); the leader answers a log that
  * does not match its own with a diverging epoch, and the partition is truncated
- * ({@link ReplicaManager#onDiverged}) and fetched again. Responses are applied through
- * {@link ReplicaManager#onFetched}, which drops data that no longer fits (leadership or the log moved
+ * ({@link FollowerApply#onDiverged}) and fetched again. Responses are applied through
+ * {@link FollowerApply#onFetched}, which drops data that no longer fits (leadership or the log moved
  * meanwhile).
  *
  * <p>Requests are sessionless (no KIP-227 fetch session, though leaders offer followers privileged
@@ -44,7 +44,7 @@ final class ReplicaFetcher implements Runnable {
     private static final short FETCH_VERSION = 12;
 
     private final int leaderId;
-    private final ReplicaManager replicas;
+    private final FollowerApply replicas;
     private final int maxWaitMs;
     private final int partitionMaxBytes;
     private final Map<TopicPartition, State> partitions = new ConcurrentHashMap<>();
@@ -60,7 +60,7 @@ final class ReplicaFetcher implements Runnable {
     private volatile boolean running = true;
     private final BrokerClient client;
 
-    ReplicaFetcher(int leaderId, ReplicaManager replicas, BrokerConfig config, IntFunction<Optional<Node>> nodes) {
+    ReplicaFetcher(int leaderId, FollowerApply replicas, BrokerConfig config, IntFunction<Optional<Node>> nodes) {
         this.leaderId = leaderId;
         this.replicas = replicas;
         this.maxWaitMs = config.getInt(BrokerConfig.REPLICA_FETCH_WAIT_MAX_MS);
