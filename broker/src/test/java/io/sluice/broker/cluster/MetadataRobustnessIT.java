@@ -106,6 +106,28 @@ class MetadataRobustnessIT {
         roundTrip("doomed", 1);
     }
 
+    @Test
+    void aPartitionDirectoryOfAnEarlierTopicOfTheSameNameIsNotTakenForTheNewOne() throws Exception {
+        broker = TestBroker.start();
+        broker.createTopic("reborn", 1, Map.of());
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+            producer.send(new ProducerRecord<>("reborn", 0, "k", "kept")).get(10, TimeUnit.SECONDS);
+        }
+        broker.restart();
+        // A matching partition.metadata keeps the log.
+        assertThat(broker.broker().partitionLog(new TopicPartition("reborn", 0)).orElseThrow().logEndOffset()).isEqualTo(1);
+        assertThat(Files.readString(broker.dataDir().resolve("reborn-0/partition.metadata"))).startsWith("version: 0\ntopic_id: ");
+
+        // As if the broker had been down while "reborn" was deleted and created again: its directory names
+        // another topic id. It must be removed, not served as the new topic's log.
+        broker.close();
+        Files.writeString(broker.dataDir().resolve("reborn-0/partition.metadata"),
+                "version: 0\ntopic_id: " + org.apache.kafka.common.Uuid.randomUuid() + "\n");
+        broker = TestBroker.start(broker.dataDir(), Map.of());
+        assertThat(broker.broker().partitionLog(new TopicPartition("reborn", 0)).orElseThrow().logEndOffset()).isZero();
+        roundTrip("reborn", 3);
+    }
+
     /** Writes one record and reads the topic from the beginning: exactly that record comes back. */
     private void roundTrip(String topic, int tag) throws Exception {
         String value = "fresh-" + tag;
