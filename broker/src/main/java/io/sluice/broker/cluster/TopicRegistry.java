@@ -224,7 +224,7 @@ public final class TopicRegistry {
             Optional<TopicInfo> stored = store.readTopic(name).filter(t -> t.id().equals(id));
             stored.ifPresent(this::hide);
             return stored;
-        } catch (ClusterStore.UnreadableNodeException e) {
+        } catch (UnreadableNodeException e) {
             store.reportOnce(e.path(), e.getMessage(), e.getCause());
             return Optional.empty();
         }
@@ -332,7 +332,7 @@ public final class TopicRegistry {
         Optional<TopicInfo> stored;
         try {
             stored = store.readTopic(name);
-        } catch (ClusterStore.UnreadableNodeException e) {
+        } catch (UnreadableNodeException e) {
             store.reportOnce(e.path(), e.getMessage(), e.getCause());
             return;
         }
