@@ -107,6 +107,37 @@ class MetadataRobustnessIT {
     }
 
     @Test
+    void lateWritesCannotResurrectADeletedTopic() throws Exception {
+        broker = TestBroker.start();
+        CuratorFramework zk = broker.broker().zooKeeper();
+        PartitionState state = new PartitionState(0, 0, List.of(0), 1);
+        try (ClusterStore store = new ClusterStore(zk.getZookeeperClient().getCurrentConnectionString(), 6000);
+             Admin admin = broker.admin()) {
+            store.start();
+            assertThat(store.writePartitionState("never-created", 0, state, -1, -1, null)).isEqualTo(-1);
+            assertThat(zk.checkExists().forPath("/sluice/topics/never-created")).isNull();
+
+            broker.createTopic("short-lived", 2, Map.of());
+            await().atMost(Duration.ofSeconds(5)).until(() -> store.readPartitionState("short-lived", 0).isPresent());
+            int version = store.readPartitionState("short-lived", 0).orElseThrow().zkVersion();
+            TopicInfo before = store.readTopic("short-lived").orElseThrow();
+            admin.deleteTopics(List.of("short-lived")).all().get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> zk.checkExists().forPath("/sluice/topics/short-lived") == null);
+
+            // An ISR change, a first election, a reassignment and a partition increase that all come too late.
+            assertThat(store.writePartitionState("short-lived", 0, state, version, -1, null)).isEqualTo(-1);
+            assertThat(store.writePartitionState("short-lived", 1, state, -1, -1, null)).isEqualTo(-1);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Reassignments.write(store,
+                            new TopicPartition("short-lived", 0), List.of(0), List.of(0)))
+                    .isInstanceOf(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.updateTopic(before))
+                    .isInstanceOf(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class);
+            assertThat(zk.checkExists().forPath("/sluice/topics/short-lived")).isNull();
+            assertThat(zk.getChildren().forPath("/sluice/topics")).doesNotContain("short-lived", "never-created");
+        }
+    }
+
+    @Test
     void aPartitionDirectoryOfAnEarlierTopicOfTheSameNameIsNotTakenForTheNewOne() throws Exception {
         broker = TestBroker.start();
         broker.createTopic("reborn", 1, Map.of());
