@@ -12,7 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -255,27 +254,6 @@ public final class ClusterStore implements AutoCloseable {
         }
     }
 
-    /** A node (a topic's, a partition state) that exists but cannot be parsed. */
-    public static final class UnreadableNodeException extends IllegalStateException {
-        private final String path;
-        private final boolean empty;
-
-        public UnreadableNodeException(String path, String message, Throwable cause, boolean empty) {
-            super(message, cause);
-            this.path = path;
-            this.empty = empty;
-        }
-
-        /** An empty node: what a write that created parents leaves behind a deleted topic. */
-        public boolean empty() {
-            return empty;
-        }
-
-        public String path() {
-            return path;
-        }
-    }
-
     /**
      * Logs a problem with a ZooKeeper node once per process and path (reconciliation meets it again
      * every round; repeating it would bury everything else in the log). Returns true the first time.
@@ -363,81 +341,6 @@ public final class ClusterStore implements AutoCloseable {
                     + "' does not exist.");
         }
         updateTopic(topic, current.get().zkVersion());
-    }
-
-    /**
-     * Removes a topic's whole subtree (and {@code extraPaths}, e.g. its deletion mark) in one transaction,
-     * so that no late write can leave part of it behind; a child that appeared meanwhile makes the
-     * transaction fail and it is tried again with the new tree.
-     */
-    public void deleteTopicTree(String name, String... extraRoots) {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                List<String> paths = new ArrayList<>();
-                for (String root : extraRoots) {
-                    collectPostOrder(root, paths);
-                }
-                collectPostOrder(topicPath(name), paths);
-                if (paths.isEmpty()) {
-                    return;
-                }
-                List<org.apache.curator.framework.api.transaction.CuratorOp> ops = new ArrayList<>();
-                for (String path : paths) {
-                    ops.add(zk.transactionOp().delete().forPath(path));
-                }
-                zk.transaction().forOperations(ops);
-                return;
-            } catch (KeeperException.NotEmptyException | KeeperException.NoNodeException e) {
-                if (attempt >= 20) {
-                    throw new IllegalStateException("Cannot delete topic " + name + ": its nodes keep changing", e);
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException("Cannot delete topic " + name + " from ZooKeeper", e);
-            }
-        }
-    }
-
-    private void collectPostOrder(String path, List<String> out) throws Exception {
-        List<String> children;
-        try {
-            children = zk.getChildren().forPath(path);
-        } catch (KeeperException.NoNodeException e) {
-            return;
-        }
-        for (String child : children) {
-            collectPostOrder(path + "/" + child, out);
-        }
-        out.add(path);
-    }
-
-    /** Children of a topic's {@code partitions} node (partition numbers as stored), empty if none. */
-    public List<String> partitionNodes(String name) {
-        try {
-            return zk.getChildren().forPath(topicPath(name) + "/partitions");
-        } catch (KeeperException.NoNodeException e) {
-            return List.of();
-        } catch (Exception e) {
-            throw new IllegalStateException("Cannot list the partitions of " + name, e);
-        }
-    }
-
-    /** Deletes a subtree that belongs to no topic (an orphan), if it has not changed since it was seen. */
-    public void deleteOrphan(String path) {
-        try {
-            List<String> paths = new ArrayList<>();
-            collectPostOrder(path, paths);
-            List<org.apache.curator.framework.api.transaction.CuratorOp> ops = new ArrayList<>();
-            for (String p : paths) {
-                ops.add(zk.transactionOp().delete().forPath(p));
-            }
-            if (!ops.isEmpty()) {
-                zk.transaction().forOperations(ops);
-            }
-        } catch (KeeperException.NotEmptyException | KeeperException.NoNodeException e) {
-            // changed meanwhile: the next reconciliation looks again
-        } catch (Exception e) {
-            throw new IllegalStateException("Cannot delete " + path, e);
-        }
     }
 
     public static String partitionStatePath(String topic, int partition) {

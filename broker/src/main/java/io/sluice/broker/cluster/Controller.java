@@ -47,6 +47,7 @@ public final class Controller implements AutoCloseable {
     static final String ELECTIONS = "/sluice/admin/preferred_replica_election";
 
     private final ClusterStore store;
+    private final TopicNodes nodes;
     private final CuratorFramework zk;
     private final BrokerConfig config;
     private final int brokerId;
@@ -75,6 +76,7 @@ public final class Controller implements AutoCloseable {
 
     public Controller(ClusterStore store, BrokerConfig config) {
         this.store = store;
+        this.nodes = new TopicNodes(store);
         this.zk = store.curator();
         this.config = config;
         this.brokerId = config.brokerId();
@@ -225,11 +227,12 @@ public final class Controller implements AutoCloseable {
             return;
         }
         boolean retry = false;
+        boolean failed = false;
         try {
             Set<Integer> live = store.liveBrokers().stream().map(ClusterStore.BrokerRegistration::id)
                     .collect(Collectors.toSet());
             Set<String> beingDeleted = TopicDeletions.completeWhereDone(store, live);
-            for (TopicInfo topic : store.loadTopics(this::removeIfOrphan).values()) {
+            for (TopicInfo topic : store.loadTopics(nodes::removeIfOrphan).values()) {
                 if (beingDeleted.contains(topic.name())) {
                     continue;
                 }
@@ -250,7 +253,7 @@ public final class Controller implements AutoCloseable {
                     }
                     store.reportOnce(ClusterStore.topicPath(topic.name()) + " (reconciliation)", "Cannot reconcile topic " + topic.name()
                             + " (retrying; the other topics go on)", e);
-                    retry = true;
+                    failed = true;
                 }
             }
             retry |= !advanceReassignments(live);
@@ -265,8 +268,10 @@ public final class Controller implements AutoCloseable {
         } finally {
             leaderChanges.flush();
         }
-        if (retry) {
-            scheduleReconcile(50);
+        if (failed) {
+            scheduleReconcile(500);
+        } else if (retry) {
+            scheduleReconcile(50); // lost a race on a node version: read again soon
         }
     }
 
@@ -277,7 +282,7 @@ public final class Controller implements AutoCloseable {
         Map<Integer, ClusterStore.StateWrite> writes = new java.util.TreeMap<>();
         Map<Integer, Integer> leadersBefore = new java.util.HashMap<>();
         for (int p = 0; p < topic.partitionCount(); p++) {
-            Optional<PartitionState.Versioned> current = readStateOrOrphan(topic.name(), p);
+            Optional<PartitionState.Versioned> current = nodes.readStateOrRemove(topic.name(), p);
             PartitionState next = decide(topic.replicas().get(p), current.map(PartitionState.Versioned::state),
                     live, unclean, epoch);
             if (next != null) {
@@ -298,43 +303,8 @@ public final class Controller implements AutoCloseable {
                 }
             });
         }
-        for (String child : store.partitionNodes(topic.name())) {
-            if (!isPartitionOf(child, topic)) {
-                String path = ClusterStore.topicPath(topic.name()) + "/partitions/" + child;
-                store.reportOnce(path, "Partition node " + path + " belongs to no partition of " + topic.name()
-                        + " (" + topic.partitionCount() + " partitions); removing it", null);
-                store.deleteOrphan(path);
-            }
-        }
+        nodes.removeStrayPartitions(topic);
         return Outcome.DONE;
-    }
-
-    private static boolean isPartitionOf(String child, TopicInfo topic) {
-        try {
-            int p = Integer.parseInt(child);
-            return p >= 0 && p < topic.partitionCount() && String.valueOf(p).equals(child);
-        } catch (NumberFormatException e) {
-            return false;
-        }
-    }
-
-    /** A partition state, or empty (and the unreadable node replaced, as if it had never been written). */
-    private Optional<PartitionState.Versioned> readStateOrOrphan(String topic, int partition) {
-        try {
-            return store.readPartitionState(topic, partition);
-        } catch (ClusterStore.UnreadableNodeException e) {
-            store.reportOnce(e.path(), e.getMessage() + "; electing afresh", e.getCause());
-            store.deleteOrphan(e.path());
-            return Optional.empty();
-        }
-    }
-
-    /** The empty node a write that created its parents left behind a deleted topic is removed. */
-    private void removeIfOrphan(ClusterStore.UnreadableNodeException e) {
-        if (e.empty()) {
-            log.info("Removing {}: an empty topic node left behind by a deletion", e.path());
-            store.deleteOrphan(e.path());
-        }
     }
 
     /**
@@ -394,7 +364,7 @@ public final class Controller implements AutoCloseable {
     private Optional<TopicInfo> readTopicQuietly(String name) {
         try {
             return store.readTopic(name);
-        } catch (ClusterStore.UnreadableNodeException e) {
+        } catch (UnreadableNodeException e) {
             store.reportOnce(e.path(), e.getMessage(), e.getCause());
             return Optional.empty();
         }

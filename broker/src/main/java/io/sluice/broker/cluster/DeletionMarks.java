@@ -109,6 +109,6 @@ public final class DeletionMarks {
 
     /** Completes a deletion: the topic's subtree and its mark go in one transaction. */
     void complete(String name) {
-        store.deleteTopicTree(name, DELETE_TOPICS + "/" + name);
+        new TopicNodes(store).deleteTopicTree(name, DELETE_TOPICS + "/" + name);
     }
 }

@@ -89,13 +89,13 @@ public final class TopicDeletions implements AutoCloseable {
             Optional<TopicInfo> topic;
             try {
                 topic = store.readTopic(name);
-            } catch (ClusterStore.UnreadableNodeException e) {
+            } catch (UnreadableNodeException e) {
                 topic = Optional.empty();
             }
             if (topic.isPresent() && !topic.get().id().equals(mark.getValue())) {
                 store.reportOnce(ClusterStore.DELETE_TOPICS + "/" + name, "Deletion mark of " + name + " names topic id "
                         + mark.getValue() + " but the topic has id " + topic.get().id() + "; dropping the mark", null);
-                store.deleteOrphan(ClusterStore.DELETE_TOPICS + "/" + name);
+                new TopicNodes(store).deleteOrphan(ClusterStore.DELETE_TOPICS + "/" + name);
                 continue;
             }
             Set<Integer> waiting = new HashSet<>();

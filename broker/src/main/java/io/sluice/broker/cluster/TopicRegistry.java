@@ -224,7 +224,7 @@ public final class TopicRegistry {
             Optional<TopicInfo> stored = store.readTopic(name).filter(t -> t.id().equals(id));
             stored.ifPresent(this::hide);
             return stored;
-        } catch (ClusterStore.UnreadableNodeException e) {
+        } catch (UnreadableNodeException e) {
             store.reportOnce(e.path(), e.getMessage(), e.getCause());
             return Optional.empty();
         }
@@ -332,7 +332,7 @@ public final class TopicRegistry {
         Optional<TopicInfo> stored;
         try {
             stored = store.readTopic(name);
-        } catch (ClusterStore.UnreadableNodeException e) {
+        } catch (UnreadableNodeException e) {
             store.reportOnce(e.path(), e.getMessage(), e.getCause());
             return;
         }
@@ -364,7 +364,7 @@ public final class TopicRegistry {
         LogConfig config = LogConfig.of(brokerConfig, topic.configs());
         for (int p = 0; p < topic.partitionCount(); p++) {
             if (topic.replicas().get(p).contains(brokerId)) {
-                PartitionLog partitionLog = logs.getOrCreate(new TopicPartition(topic.name(), p), tp -> config);
+                PartitionLog partitionLog = logs.getOrCreate(new TopicPartition(topic.name(), p), topic.id(), tp -> config);
                 partitionLog.updateConfig(config);
             } else if (before != null && p < before.partitionCount() && before.replicas().get(p).contains(brokerId)) {
                 // Reassigned away from this broker.

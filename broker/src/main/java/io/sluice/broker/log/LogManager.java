@@ -162,17 +162,45 @@ public final class LogManager implements AutoCloseable {
     }
 
     public PartitionLog getOrCreate(TopicPartition tp, Function<TopicPartition, LogConfig> config) {
+        return logs.computeIfAbsent(tp, p -> open(p, existingDir(p), config));
+    }
+
+    /**
+     * As {@link #getOrCreate(TopicPartition, Function)} for a partition of the topic with id {@code topicId}
+     * ({@code partition.metadata}): a directory of an earlier topic of the same name, deleted while this
+     * broker was away, is removed first instead of being taken for the new topic's log.
+     */
+    public PartitionLog getOrCreate(TopicPartition tp, org.apache.kafka.common.Uuid topicId,
+                                    Function<TopicPartition, LogConfig> config) {
         return logs.computeIfAbsent(tp, p -> {
             Optional<Path> existing = existingDir(p);
-            Path dir = existing.orElseGet(() -> leastLoadedDir().resolve(p.topic() + "-" + p.partition()));
-            boolean clean = existing.isEmpty() || cleanShutdown.getOrDefault(dir.getParent(), false);
-            LogOptions options = new LogOptions(recoveryPoints.getOrDefault(p, 0L),
-                    logStartOffsets.getOrDefault(p, 0L), clean, time, this::deleteLater, producerIdExpirationMs);
-            PartitionLog opened = PartitionLog.open(dir, p, config.apply(p), options);
-            log.debug("Opened log {} at {} (log start offset {}, log end offset {})", p, dir,
-                    opened.logStartOffset(), opened.logEndOffset());
+            Optional<org.apache.kafka.common.Uuid> recorded = existing.flatMap(PartitionMetadataFile::read);
+            if (recorded.isPresent() && !recorded.get().equals(topicId)) {
+                log.info("Deleting {}: it belongs to a deleted topic of the same name (id {}, now {})",
+                        existing.get(), recorded.get(), topicId);
+                deleteRecursively(existing.get());
+                recoveryPoints.remove(p);
+                logStartOffsets.remove(p);
+                existing = Optional.empty();
+                recorded = Optional.empty();
+            }
+            PartitionLog opened = open(p, existing, config);
+            if (recorded.isEmpty()) {
+                PartitionMetadataFile.write(opened.dir(), topicId);
+            }
             return opened;
         });
+    }
+
+    private PartitionLog open(TopicPartition p, Optional<Path> existing, Function<TopicPartition, LogConfig> config) {
+        Path dir = existing.orElseGet(() -> leastLoadedDir().resolve(p.topic() + "-" + p.partition()));
+        boolean clean = existing.isEmpty() || cleanShutdown.getOrDefault(dir.getParent(), false);
+        LogOptions options = new LogOptions(recoveryPoints.getOrDefault(p, 0L),
+                logStartOffsets.getOrDefault(p, 0L), clean, time, this::deleteLater, producerIdExpirationMs);
+        PartitionLog opened = PartitionLog.open(dir, p, config.apply(p), options);
+        log.debug("Opened log {} at {} (log start offset {}, log end offset {})", p, dir,
+                opened.logStartOffset(), opened.logEndOffset());
+        return opened;
     }
 
     public Optional<PartitionLog> get(TopicPartition tp) {

@@ -3,6 +3,7 @@ package io.sluice.broker.replication;
 import io.sluice.broker.cluster.ClusterStore;
 import io.sluice.broker.cluster.PartitionState;
 import io.sluice.broker.cluster.RoleChangeLog;
+import io.sluice.broker.cluster.UnreadableNodeException;
 import io.sluice.broker.cluster.TopicInfo;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.config.BrokerConfig;
@@ -154,12 +155,12 @@ final class RoleChanges {
             try {
                 decoded = store.decodeState(node.getData());
             } catch (IOException | RuntimeException e) {
-                throw new ClusterStore.UnreadableNodeException(path, "Partition state " + path + " cannot be parsed", e, false);
+                throw new UnreadableNodeException(path, "Partition state " + path + " cannot be parsed", e, false);
             }
             PartitionState.Versioned state = new PartitionState.Versioned(decoded, node.getStat().getVersion());
             states.merge(tp, state, (a, b) -> b.zkVersion() >= a.zkVersion() ? b : a);
             applyState(tp, states.get(tp));
-        } catch (ClusterStore.UnreadableNodeException e) {
+        } catch (UnreadableNodeException e) {
             store.reportOnce(e.path(), e.getMessage(), e.getCause());
         } catch (Exception e) {
             log.error("Broker {}: cannot apply {}", brokerId, node.getPath(), e);

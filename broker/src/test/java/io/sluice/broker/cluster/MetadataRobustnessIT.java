@@ -106,6 +106,59 @@ class MetadataRobustnessIT {
         roundTrip("doomed", 1);
     }
 
+    @Test
+    void lateWritesCannotResurrectADeletedTopic() throws Exception {
+        broker = TestBroker.start();
+        CuratorFramework zk = broker.broker().zooKeeper();
+        PartitionState state = new PartitionState(0, 0, List.of(0), 1);
+        try (ClusterStore store = new ClusterStore(zk.getZookeeperClient().getCurrentConnectionString(), 6000);
+             Admin admin = broker.admin()) {
+            store.start();
+            assertThat(store.writePartitionState("never-created", 0, state, -1, -1, null)).isEqualTo(-1);
+            assertThat(zk.checkExists().forPath("/sluice/topics/never-created")).isNull();
+
+            broker.createTopic("short-lived", 2, Map.of());
+            await().atMost(Duration.ofSeconds(5)).until(() -> store.readPartitionState("short-lived", 0).isPresent());
+            int version = store.readPartitionState("short-lived", 0).orElseThrow().zkVersion();
+            TopicInfo before = store.readTopic("short-lived").orElseThrow();
+            admin.deleteTopics(List.of("short-lived")).all().get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> zk.checkExists().forPath("/sluice/topics/short-lived") == null);
+
+            // An ISR change, a first election, a reassignment and a partition increase that all come too late.
+            assertThat(store.writePartitionState("short-lived", 0, state, version, -1, null)).isEqualTo(-1);
+            assertThat(store.writePartitionState("short-lived", 1, state, -1, -1, null)).isEqualTo(-1);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Reassignments.write(store,
+                            new TopicPartition("short-lived", 0), List.of(0), List.of(0)))
+                    .isInstanceOf(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.updateTopic(before))
+                    .isInstanceOf(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class);
+            assertThat(zk.checkExists().forPath("/sluice/topics/short-lived")).isNull();
+            assertThat(zk.getChildren().forPath("/sluice/topics")).doesNotContain("short-lived", "never-created");
+        }
+    }
+
+    @Test
+    void aPartitionDirectoryOfAnEarlierTopicOfTheSameNameIsNotTakenForTheNewOne() throws Exception {
+        broker = TestBroker.start();
+        broker.createTopic("reborn", 1, Map.of());
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+            producer.send(new ProducerRecord<>("reborn", 0, "k", "kept")).get(10, TimeUnit.SECONDS);
+        }
+        broker.restart();
+        // A matching partition.metadata keeps the log.
+        assertThat(broker.broker().partitionLog(new TopicPartition("reborn", 0)).orElseThrow().logEndOffset()).isEqualTo(1);
+        assertThat(Files.readString(broker.dataDir().resolve("reborn-0/partition.metadata"))).startsWith("version: 0\ntopic_id: ");
+
+        // As if the broker had been down while "reborn" was deleted and created again: its directory names
+        // another topic id. It must be removed, not served as the new topic's log.
+        broker.close();
+        Files.writeString(broker.dataDir().resolve("reborn-0/partition.metadata"),
+                "version: 0\ntopic_id: " + org.apache.kafka.common.Uuid.randomUuid() + "\n");
+        broker = TestBroker.start(broker.dataDir(), Map.of());
+        assertThat(broker.broker().partitionLog(new TopicPartition("reborn", 0)).orElseThrow().logEndOffset()).isZero();
+        roundTrip("reborn", 3);
+    }
+
     /** Writes one record and reads the topic from the beginning: exactly that record comes back. */
     private void roundTrip(String topic, int tag) throws Exception {
         String value = "fresh-" + tag;
