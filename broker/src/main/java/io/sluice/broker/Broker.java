@@ -100,7 +100,8 @@ public final class Broker implements AutoCloseable {
             closeInReverse.add(embeddedZooKeeper);
             zkConnect = embeddedZooKeeper.connectString();
         }
-        store = new ClusterStore(zkConnect, config.getInt(BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS));
+        store = new ClusterStore(zkConnect, config.getInt(BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS),
+                config.zookeeperConnectionTimeoutMs());
         closeInReverse.add(store);
         store.start();
         clusterId = store.clusterId(config.getString(BrokerConfig.CLUSTER_ID));
@@ -124,7 +125,9 @@ public final class Broker implements AutoCloseable {
         Listener listener = Listener.parse(config.listeners().get(0));
         Listener advertised = Listener.parse(config.advertisedListeners().get(0));
         ApiRouter router = new ApiRouter();
-        KafkaServer server = new KafkaServer(config.getInt(BrokerConfig.NUM_NETWORK_THREADS));
+        KafkaServer server = new KafkaServer(config.getInt(BrokerConfig.NUM_NETWORK_THREADS))
+                .socketBuffers(config.getInt(BrokerConfig.SOCKET_SEND_BUFFER_BYTES),
+                        config.getInt(BrokerConfig.SOCKET_RECEIVE_BUFFER_BYTES));
         boundAddress = server.start(listener.host(), listener.port(),
                 config.getInt(BrokerConfig.SOCKET_REQUEST_MAX_BYTES), router, requestPool);
         // Closed first of all (last added): no new requests while the rest shuts down.

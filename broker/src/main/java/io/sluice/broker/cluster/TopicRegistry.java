@@ -48,7 +48,18 @@ public final class TopicRegistry {
     /** Loads topics from ZooKeeper, opens their local logs, and deletes logs of topics that are gone. */
     public void load() {
         long began = System.currentTimeMillis();
-        store.loadTopics().values().forEach(this::apply);
+        Map<String, TopicInfo> stored = store.loadTopics();
+        Map<TopicPartition, LogConfig> local = new HashMap<>();
+        stored.values().forEach(topic -> {
+            LogConfig config = LogConfig.of(brokerConfig, topic.configs());
+            for (int p = 0; p < topic.partitionCount(); p++) {
+                if (topic.replicas().get(p).contains(brokerId)) {
+                    local.put(new TopicPartition(topic.name(), p), config);
+                }
+            }
+        });
+        logs.openExisting(local, brokerConfig.getInt(BrokerConfig.NUM_RECOVERY_THREADS_PER_DATA_DIR));
+        stored.values().forEach(this::apply);
         for (TopicPartition tp : logs.partitionsOnDisk()) {
             TopicInfo topic = byName.get(tp.topic());
             if (topic == null || tp.partition() >= topic.partitionCount()) {

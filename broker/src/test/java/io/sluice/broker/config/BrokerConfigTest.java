@@ -66,6 +66,48 @@ class BrokerConfigTest {
     }
 
     @Test
+    void retentionAndRollFollowKafkasPrecedenceOfMsMinutesHours() {
+        assertThat(BrokerConfig.of(Map.of()).logRetentionMs()).isEqualTo(168 * 3_600_000L);
+        assertThat(BrokerConfig.of(Map.of("log.retention.hours", "2")).logRetentionMs()).isEqualTo(7_200_000L);
+        assertThat(BrokerConfig.of(Map.of("log.retention.hours", "2", "log.retention.minutes", "3"))
+                .logRetentionMs()).isEqualTo(180_000L);
+        assertThat(BrokerConfig.of(Map.of("log.retention.minutes", "3", "log.retention.ms", "5")).logRetentionMs())
+                .isEqualTo(5L);
+        assertThat(BrokerConfig.of(Map.of("log.retention.ms", "-7")).logRetentionMs()).isEqualTo(-1L);
+        assertThat(BrokerConfig.of(Map.of("log.roll.hours", "1")).logRollMs()).isEqualTo(3_600_000L);
+        assertThat(BrokerConfig.of(Map.of("log.roll.hours", "1", "log.roll.ms", "9")).logRollMs()).isEqualTo(9L);
+        assertThat(BrokerConfig.of(Map.of("log.roll.jitter.hours", "1")).logRollJitterMs()).isEqualTo(3_600_000L);
+        LogConfig topic = LogConfig.of(BrokerConfig.of(Map.of("log.retention.minutes", "3",
+                "log.roll.jitter.ms", "11")), Map.of());
+        assertThat(topic.retentionMs()).isEqualTo(180_000L);
+        assertThat(topic.segmentJitterMs()).isEqualTo(11L);
+    }
+
+    @Test
+    void zookeeperConnectionTimeoutDefaultsToTheSessionTimeout() {
+        assertThat(BrokerConfig.of(Map.of("zookeeper.session.timeout.ms", "9000")).zookeeperConnectionTimeoutMs())
+                .isEqualTo(9000);
+        assertThat(BrokerConfig.of(Map.of("zookeeper.connection.timeout.ms", "6000")).zookeeperConnectionTimeoutMs())
+                .isEqualTo(6000);
+    }
+
+    @Test
+    void everyKafka39BrokerKeyIsAcceptedAndBadValuesOfThemAreStillRefused() {
+        Map<String, KafkaBrokerConfigs.Key> kafka = KafkaBrokerConfigs.all();
+        assertThat(kafka).hasSizeGreaterThan(300).containsKeys("log.retention.hours", "socket.send.buffer.bytes",
+                "num.recovery.threads.per.data.dir", "zookeeper.connection.timeout.ms", "ssl.keystore.location");
+        assertThat(BrokerConfig.definition().names()).containsAll(kafka.keySet());
+        BrokerConfig config = BrokerConfig.of(Map.of("background.threads", "4", "ssl.client.auth", "none",
+                "listener.name.internal.ssl.keystore.location", "/etc/ks.jks",
+                "create.topic.policy.class.name", "com.example.NotOnThisClassPath"));
+        assertThat(config.getInt("background.threads")).isEqualTo(4);
+        assertThat(BrokerConfig.honours("background.threads")).isFalse();
+        assertThat(BrokerConfig.honours("log.retention.hours")).isTrue();
+        assertThatThrownBy(() -> BrokerConfig.of(Map.of("background.threads", "many")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("background.threads");
+    }
+
+    @Test
     void cliRefusesUnknownOverrideWithExitCode2() {
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(new BrokerCommand());
