@@ -5,6 +5,7 @@ import io.sluice.broker.api.ApiHandler;
 import io.sluice.broker.api.ApiRouter;
 import io.sluice.broker.api.ApiVersionsHandler;
 import io.sluice.broker.api.ConfigApis;
+import io.sluice.broker.api.DescribeLogDirsHandler;
 import io.sluice.broker.api.DeleteRecordsHandler;
 import io.sluice.broker.api.DescribeClusterHandler;
 import io.sluice.broker.api.FetchHandler;
@@ -27,6 +28,7 @@ import io.sluice.broker.cluster.EmbeddedZooKeeper;
 import io.sluice.broker.cluster.ProducerIdBlocks;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.config.BrokerConfig;
+import io.sluice.broker.config.DynamicConfigStore;
 import io.sluice.broker.log.LogManager;
 import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.network.KafkaServer;
@@ -110,6 +112,10 @@ public final class Broker implements AutoCloseable {
                 config.getLong(BrokerConfig.PRODUCER_ID_EXPIRATION_MS));
         closeInReverse.add(logs);
         topics = new TopicRegistry(store, logs, config);
+        // Before the logs open, so that they start with the dynamic topic defaults.
+        DynamicConfigStore dynamicConfigs = new DynamicConfigStore(store.curator(), config, topics::reapplyLogConfigs);
+        closeInReverse.add(dynamicConfigs);
+        dynamicConfigs.start();
         topics.load();
         logs.startBackgroundTasks(config.getLong(BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS),
                 config.getLong(BrokerConfig.LOG_CLEANER_BACKOFF_MS), 60_000L);
@@ -180,7 +186,8 @@ public final class Broker implements AutoCloseable {
             ensureOffsetsTopic();
             return findCoordinator.handle(request);
         });
-        new ConfigApis(topics, config).registerApis(router);
+        new ConfigApis(topics, config, dynamicConfigs).registerApis(router);
+        new DescribeLogDirsHandler(logs, config.logDirs()).registerApis(router);
         new ReassignmentApis(topics, store).registerApis(router);
 
         awaitLocalLeaders(10_000);

@@ -219,6 +219,16 @@ public final class TopicRegistry {
         log.info("Topic {} configs are now {}", name, configs);
     }
 
+    /** Pushes each local log its topic's settings again, after the broker-level defaults changed. */
+    public void reapplyLogConfigs() {
+        for (TopicInfo topic : byName.values()) {
+            LogConfig config = LogConfig.of(brokerConfig, topic.configs());
+            for (int p = 0; p < topic.partitionCount(); p++) {
+                logs.get(new TopicPartition(topic.name(), p)).ifPresent(l -> l.updateConfig(config));
+            }
+        }
+    }
+
     /** Called after a topic was created here, e.g. to wait until its partitions have leaders. */
     public void onCreated(java.util.function.Consumer<TopicInfo> hook) {
         this.afterCreate = hook;

@@ -459,7 +459,7 @@ public final class BrokerConfig extends AbstractConfig {
         for (Map.Entry<String, String> e : values.entrySet()) {
             ConfigDef.ConfigKey key = DEFINITION.configKeys().get(e.getKey());
             if (key == null) {
-                throw new InvalidRequestException("Unknown broker config '" + e.getKey() + "'");
+                throw new ConfigException("Unknown broker config '" + e.getKey() + "'");
             }
             Object value = ConfigDef.parseType(e.getKey(), e.getValue(), key.type);
             if (key.validator != null) {
