@@ -84,6 +84,14 @@ class BrokerConfigTest {
     }
 
     @Test
+    void theShippedPropertiesFileIsValidAndShowsTheDefaults() throws Exception {
+        Map<String, String> shipped = BrokerConfig.load(Path.of("..", "config", "broker.properties"));
+        BrokerConfig config = BrokerConfig.of(shipped);
+        assertThat(config.logRetentionMs()).isEqualTo(BrokerConfig.of(Map.of()).logRetentionMs());
+        assertThat(config.logRollMs()).isEqualTo(BrokerConfig.of(Map.of()).logRollMs());
+    }
+
+    @Test
     void zookeeperConnectionTimeoutDefaultsToTheSessionTimeout() {
         assertThat(BrokerConfig.of(Map.of("zookeeper.session.timeout.ms", "9000")).zookeeperConnectionTimeoutMs())
                 .isEqualTo(9000);
