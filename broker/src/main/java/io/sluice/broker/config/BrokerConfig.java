@@ -294,7 +294,11 @@ public final class BrokerConfig extends AbstractConfig {
                     "Cluster id; generated and stored in ZooKeeper on first start when unset.");
 
     /** The keys defined above: the ones Sluice acts on. Kafka's other keys are added after, with no effect. */
-    private static final Set<String> HONOURED = Set.copyOf(DEFINITION.names());
+    private static final Set<String> HONOURED = DEFINITION.names().stream()
+            // Defined above only as the defaults of topic keys that have no effect either.
+            .filter(k -> !Set.of(LOG_MESSAGE_DOWNCONVERSION_ENABLE, LOG_LOCAL_RETENTION_MS, LOG_LOCAL_RETENTION_BYTES)
+                    .contains(k))
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     static {
         KafkaBrokerConfigs.defineRemaining(DEFINITION);
