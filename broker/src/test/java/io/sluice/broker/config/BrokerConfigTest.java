@@ -92,6 +92,25 @@ class BrokerConfigTest {
     }
 
     @Test
+    void kafkaKeysWithoutMeaningHereAreNamedOnceInOneLogLine() {
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(BrokerConfig.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            BrokerConfig.of(Map.of("ssl.client.auth", "required", "background.threads", "4",
+                    "queued.max.requests", "100", "log.retention.hours", "1", "socket.send.buffer.bytes", "65536"));
+        } finally {
+            logger.detachAppender(appender);
+        }
+        assertThat(appender.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .containsExactly("Apache Kafka settings accepted, no effect: background.threads, queued.max.requests, "
+                        + "ssl.client.auth");
+    }
+
+    @Test
     void zookeeperConnectionTimeoutDefaultsToTheSessionTimeout() {
         assertThat(BrokerConfig.of(Map.of("zookeeper.session.timeout.ms", "9000")).zookeeperConnectionTimeoutMs())
                 .isEqualTo(9000);
