@@ -4,6 +4,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.broker.network.ApiRouter;
 import io.sluice.broker.api.ApiVersionsHandler;
 import io.sluice.broker.api.ConfigApis;
+import io.sluice.broker.api.DescribeLogDirsHandler;
 import io.sluice.broker.api.DeleteRecordsHandler;
 import io.sluice.broker.api.DescribeClusterHandler;
 import io.sluice.broker.api.FetchHandler;
@@ -31,6 +32,7 @@ import io.sluice.broker.cluster.EmbeddedZooKeeper;
 import io.sluice.broker.cluster.ProducerIdBlocks;
 import io.sluice.broker.cluster.TopicRegistry;
 import io.sluice.broker.config.BrokerConfig;
+import io.sluice.broker.config.DynamicConfigStore;
 import io.sluice.broker.log.LogManager;
 import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.network.KafkaServer;
@@ -105,7 +107,8 @@ public final class Broker implements AutoCloseable {
             closeInReverse.add(embeddedZooKeeper);
             zkConnect = embeddedZooKeeper.connectString();
         }
-        store = new ClusterStore(zkConnect, config.getInt(BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS));
+        store = new ClusterStore(zkConnect, config.getInt(BrokerConfig.ZOOKEEPER_SESSION_TIMEOUT_MS),
+                config.zookeeperConnectionTimeoutMs());
         closeInReverse.add(store);
         store.start();
         clusterId = store.clusterId(config.getString(BrokerConfig.CLUSTER_ID));
@@ -115,6 +118,10 @@ public final class Broker implements AutoCloseable {
                 io.sluice.broker.log.CleanerConfig.from(config));
         closeInReverse.add(logs);
         topics = new TopicRegistry(store, logs, config);
+        // Before the logs open, so that they start with the dynamic topic defaults.
+        DynamicConfigStore dynamicConfigs = new DynamicConfigStore(store.curator(), config, topics::reapplyLogConfigs);
+        closeInReverse.add(dynamicConfigs);
+        dynamicConfigs.start();
         topics.load();
         logs.startBackgroundTasks(config.getLong(BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS),
                 config.getLong(BrokerConfig.LOG_CLEANER_BACKOFF_MS), 60_000L);
@@ -130,7 +137,9 @@ public final class Broker implements AutoCloseable {
         Listener listener = Listener.parse(config.listeners().get(0));
         Listener advertised = Listener.parse(config.advertisedListeners().get(0));
         ApiRouter router = new ApiRouter();
-        KafkaServer server = new KafkaServer(config.getInt(BrokerConfig.NUM_NETWORK_THREADS));
+        KafkaServer server = new KafkaServer(config.getInt(BrokerConfig.NUM_NETWORK_THREADS))
+                .socketBuffers(config.getInt(BrokerConfig.SOCKET_SEND_BUFFER_BYTES),
+                        config.getInt(BrokerConfig.SOCKET_RECEIVE_BUFFER_BYTES));
         boundAddress = server.start(listener.host(), listener.port(),
                 config.getInt(BrokerConfig.SOCKET_REQUEST_MAX_BYTES), router, requestPool);
         // Closed first of all (last added): no new requests while the rest shuts down.
@@ -188,7 +197,8 @@ public final class Broker implements AutoCloseable {
             ensureOffsetsTopic();
             return groups.coordinatorNode(groupId);
         }, transactions::coordinatorNode));
-        new ConfigApis(topics, config).registerApis(router);
+        new ConfigApis(topics, config, dynamicConfigs).registerApis(router);
+        new DescribeLogDirsHandler(logs, config.logDirs()).registerApis(router);
         new ReassignmentApis(topics, store).registerApis(router);
 
         awaitLocalLeaders(10_000);

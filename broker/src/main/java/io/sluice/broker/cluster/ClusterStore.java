@@ -51,10 +51,15 @@ public final class ClusterStore implements AutoCloseable {
     }
 
     public ClusterStore(String connectString, int sessionTimeoutMs) {
+        this(connectString, sessionTimeoutMs, 15_000);
+    }
+
+    /** As Kafka's {@code zookeeper.session.timeout.ms} and {@code zookeeper.connection.timeout.ms}. */
+    public ClusterStore(String connectString, int sessionTimeoutMs, int connectionTimeoutMs) {
         this.zk = CuratorFrameworkFactory.builder()
                 .connectString(connectString)
                 .sessionTimeoutMs(sessionTimeoutMs)
-                .connectionTimeoutMs(15_000)
+                .connectionTimeoutMs(connectionTimeoutMs)
                 .retryPolicy(new ExponentialBackoffRetry(200, 10))
                 .build();
     }

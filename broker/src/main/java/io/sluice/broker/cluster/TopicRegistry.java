@@ -56,7 +56,23 @@ public final class TopicRegistry {
         long began = System.currentTimeMillis();
         // Topics being deleted are not opened; their local logs go with the other leftovers below.
         deleting.addAll(marks.all().values());
-        store.loadTopics().values().forEach(this::apply);
+        Map<String, TopicInfo> stored = store.loadTopics();
+        Map<TopicPartition, LogConfig> local = new HashMap<>();
+        stored.values().forEach(topic -> {
+            if (deleting.contains(topic.id())) {
+                return;
+            }
+            LogConfig config = LogConfig.of(brokerConfig, topic.configs());
+            for (int p = 0; p < topic.partitionCount(); p++) {
+                if (topic.replicas().get(p).contains(brokerId)) {
+                    local.put(new TopicPartition(topic.name(), p), config);
+                }
+            }
+        });
+        Map<String, Uuid> ids = new HashMap<>();
+        stored.values().forEach(topic -> ids.put(topic.name(), topic.id()));
+        logs.openExisting(local, ids, brokerConfig.getInt(BrokerConfig.NUM_RECOVERY_THREADS_PER_DATA_DIR));
+        stored.values().forEach(this::apply);
         for (TopicPartition tp : logs.partitionsOnDisk()) {
             TopicInfo topic = byName.get(tp.topic());
             if (topic == null || tp.partition() >= topic.partitionCount()) {
@@ -292,6 +308,16 @@ public final class TopicRegistry {
         store.updateTopic(updated);
         apply(updated);
         log.info("Topic {} configs are now {}", name, configs);
+    }
+
+    /** Pushes each local log its topic's settings again, after the broker-level defaults changed. */
+    public void reapplyLogConfigs() {
+        for (TopicInfo topic : byName.values()) {
+            LogConfig config = LogConfig.of(brokerConfig, topic.configs());
+            for (int p = 0; p < topic.partitionCount(); p++) {
+                logs.get(new TopicPartition(topic.name(), p)).ifPresent(l -> l.updateConfig(config));
+            }
+        }
     }
 
     /**

@@ -7,17 +7,25 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
 
 /**
  * Broker settings under Apache Kafka's names. Unknown keys are rejected at start-up, naming the key,
  * because a misspelt setting that is silently ignored is worse than a broker that refuses to start.
  */
 public final class BrokerConfig extends AbstractConfig {
+    private static final Logger log = LoggerFactory.getLogger(BrokerConfig.class);
     public static final String BROKER_ID = "broker.id";
     public static final String LISTENERS = "listeners";
     public static final String ADVERTISED_LISTENERS = "advertised.listeners";
@@ -31,7 +39,32 @@ public final class BrokerConfig extends AbstractConfig {
     public static final String DELETE_TOPIC_ENABLE = "delete.topic.enable";
     public static final String LOG_SEGMENT_BYTES = "log.segment.bytes";
     public static final String LOG_ROLL_MS = "log.roll.ms";
+    public static final String LOG_ROLL_HOURS = "log.roll.hours";
+    public static final String LOG_ROLL_JITTER_MS = "log.roll.jitter.ms";
+    public static final String LOG_ROLL_JITTER_HOURS = "log.roll.jitter.hours";
     public static final String LOG_RETENTION_MS = "log.retention.ms";
+    public static final String LOG_RETENTION_MINUTES = "log.retention.minutes";
+    public static final String LOG_RETENTION_HOURS = "log.retention.hours";
+    public static final String ZOOKEEPER_CONNECTION_TIMEOUT_MS = "zookeeper.connection.timeout.ms";
+    public static final String SOCKET_SEND_BUFFER_BYTES = "socket.send.buffer.bytes";
+    public static final String SOCKET_RECEIVE_BUFFER_BYTES = "socket.receive.buffer.bytes";
+    public static final String NUM_RECOVERY_THREADS_PER_DATA_DIR = "num.recovery.threads.per.data.dir";
+    public static final String LOG_CLEANER_THREADS = "log.cleaner.threads";
+    public static final String LOG_CLEANER_MIN_CLEANABLE_RATIO = "log.cleaner.min.cleanable.ratio";
+    public static final String LOG_CLEANER_MAX_COMPACTION_LAG_MS = "log.cleaner.max.compaction.lag.ms";
+    public static final String LOG_CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
+    public static final String LOG_SEGMENT_DELETE_DELAY_MS = "log.segment.delete.delay.ms";
+    public static final String LOG_FLUSH_INTERVAL_MS = "log.flush.interval.ms";
+    public static final String LOG_PREALLOCATE = "log.preallocate";
+    public static final String LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "log.message.timestamp.before.max.ms";
+    public static final String LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS = "log.message.timestamp.after.max.ms";
+    public static final String LOG_MESSAGE_DOWNCONVERSION_ENABLE = "log.message.downconversion.enable";
+    public static final String LOG_LOCAL_RETENTION_MS = "log.local.retention.ms";
+    public static final String LOG_LOCAL_RETENTION_BYTES = "log.local.retention.bytes";
+    public static final String COMPRESSION_TYPE = "compression.type";
+    public static final String COMPRESSION_GZIP_LEVEL = "compression.gzip.level";
+    public static final String COMPRESSION_LZ4_LEVEL = "compression.lz4.level";
+    public static final String COMPRESSION_ZSTD_LEVEL = "compression.zstd.level";
     public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     public static final String LOG_INDEX_INTERVAL_BYTES = "log.index.interval.bytes";
@@ -41,27 +74,13 @@ public final class BrokerConfig extends AbstractConfig {
     public static final String LOG_CLEANER_MIN_COMPACTION_LAG_MS = "log.cleaner.min.compaction.lag.ms";
     public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
     public static final String LOG_CLEANER_ENABLE = "log.cleaner.enable";
-    public static final String LOG_CLEANER_THREADS = "log.cleaner.threads";
-    public static final String LOG_CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
     public static final String LOG_CLEANER_IO_BUFFER_SIZE = "log.cleaner.io.buffer.size";
     public static final String LOG_CLEANER_IO_BUFFER_LOAD_FACTOR = "log.cleaner.io.buffer.load.factor";
     public static final String LOG_CLEANER_IO_MAX_BYTES_PER_SECOND = "log.cleaner.io.max.bytes.per.second";
-    public static final String LOG_CLEANER_MIN_CLEANABLE_RATIO = "log.cleaner.min.cleanable.ratio";
-    public static final String LOG_CLEANER_MAX_COMPACTION_LAG_MS = "log.cleaner.max.compaction.lag.ms";
     public static final String LOG_FLUSH_INTERVAL_MESSAGES = "log.flush.interval.messages";
     public static final String LOG_MESSAGE_TIMESTAMP_TYPE = "log.message.timestamp.type";
-    public static final String LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS = "log.message.timestamp.before.max.ms";
-    public static final String LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS = "log.message.timestamp.after.max.ms";
     public static final String LOG_MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS = "log.message.timestamp.difference.max.ms";
-    public static final String COMPRESSION_TYPE = "compression.type";
-    public static final String COMPRESSION_GZIP_LEVEL = "compression.gzip.level";
-    public static final String COMPRESSION_LZ4_LEVEL = "compression.lz4.level";
-    public static final String COMPRESSION_ZSTD_LEVEL = "compression.zstd.level";
-    public static final String LOG_ROLL_JITTER_MS = "log.roll.jitter.ms";
-    public static final String LOG_SEGMENT_DELETE_DELAY_MS = "log.segment.delete.delay.ms";
-    public static final String LOG_FLUSH_INTERVAL_MS = "log.flush.interval.ms";
     public static final String LOG_FLUSH_SCHEDULER_INTERVAL_MS = "log.flush.scheduler.interval.ms";
-    public static final String LOG_PREALLOCATE = "log.preallocate";
     public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String NUM_IO_THREADS = "num.io.threads";
@@ -123,10 +142,60 @@ public final class BrokerConfig extends AbstractConfig {
             .define(DELETE_TOPIC_ENABLE, Type.BOOLEAN, true, Importance.LOW, "Allow DeleteTopics.")
             .define(LOG_SEGMENT_BYTES, Type.INT, 1024 * 1024 * 1024, Range.atLeast(1024), Importance.HIGH,
                     "Roll a segment at this size.")
-            .define(LOG_ROLL_MS, Type.LONG, 7L * 24 * 60 * 60 * 1000, Range.atLeast(1), Importance.MEDIUM,
-                    "Roll a segment when its first record is this old.")
-            .define(LOG_RETENTION_MS, Type.LONG, 7L * 24 * 60 * 60 * 1000, Range.atLeast(-1), Importance.HIGH,
-                    "Delete segments older than this; -1 keeps them forever.")
+            .define(LOG_ROLL_MS, Type.LONG, null, Importance.MEDIUM,
+                    "Roll a segment when its first record is this old; unset: log.roll.hours.")
+            .define(LOG_ROLL_HOURS, Type.INT, 168, Range.atLeast(1), Importance.HIGH,
+                    "Roll a segment when its first record is this many hours old (log.roll.ms wins when set).")
+            .define(LOG_ROLL_JITTER_MS, Type.LONG, null, Importance.MEDIUM,
+                    "Most random time subtracted from the roll time of a segment; unset: log.roll.jitter.hours.")
+            .define(LOG_ROLL_JITTER_HOURS, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+                    "log.roll.jitter.ms in hours (log.roll.jitter.ms wins when set).")
+            .define(LOG_RETENTION_MS, Type.LONG, null, Importance.HIGH,
+                    "Delete segments older than this; -1 keeps them forever. Unset: log.retention.minutes.")
+            .define(LOG_RETENTION_MINUTES, Type.INT, null, Importance.HIGH,
+                    "log.retention.ms in minutes (log.retention.ms wins when set); unset: log.retention.hours.")
+            .define(LOG_RETENTION_HOURS, Type.INT, 168, Importance.HIGH,
+                    "log.retention.ms in hours (log.retention.minutes and log.retention.ms win when set).")
+            .define(LOG_CLEANER_THREADS, Type.INT, 1, Range.atLeast(0), Importance.MEDIUM,
+                    "Threads compacting logs.")
+            .define(LOG_CLEANER_MIN_CLEANABLE_RATIO, Type.DOUBLE, 0.5, Range.between(0, 1), Importance.MEDIUM,
+                    "Default min.cleanable.dirty.ratio of topics.")
+            .define(LOG_CLEANER_MAX_COMPACTION_LAG_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(1), Importance.MEDIUM,
+                    "Default max.compaction.lag.ms of topics.")
+            .define(LOG_CLEANER_DEDUPE_BUFFER_SIZE, Type.LONG, 128L * 1024 * 1024, Importance.MEDIUM,
+                    "Memory for the cleaner's offset map, over all cleaner threads.")
+            .define(LOG_SEGMENT_DELETE_DELAY_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.HIGH,
+                    "Default file.delete.delay.ms of topics.")
+            .define(LOG_FLUSH_INTERVAL_MS, Type.LONG, null, Importance.HIGH,
+                    "Default flush.ms of topics; unset: never force a flush by time.")
+            .define(LOG_PREALLOCATE, Type.BOOLEAN, false, Importance.MEDIUM, "Default preallocate of topics.")
+            .define(LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), Importance.MEDIUM,
+                    "Default message.timestamp.before.max.ms of topics.")
+            .define(LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), Importance.MEDIUM,
+                    "Default message.timestamp.after.max.ms of topics.")
+            .define(LOG_MESSAGE_DOWNCONVERSION_ENABLE, Type.BOOLEAN, true, Importance.LOW,
+                    "Default message.downconversion.enable of topics.")
+            .define(LOG_LOCAL_RETENTION_MS, Type.LONG, -2L, Range.atLeast(-2), Importance.MEDIUM,
+                    "Default local.retention.ms of topics (tiered storage; no effect in Sluice).")
+            .define(LOG_LOCAL_RETENTION_BYTES, Type.LONG, -2L, Range.atLeast(-2), Importance.MEDIUM,
+                    "Default local.retention.bytes of topics (tiered storage; no effect in Sluice).")
+            .define(COMPRESSION_TYPE, Type.STRING, "producer",
+                    ValidString.in("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"), Importance.HIGH,
+                    "Default compression.type of topics.")
+            .define(COMPRESSION_GZIP_LEVEL, Type.INT, -1, Range.between(-1, 9), Importance.MEDIUM,
+                    "Default compression.gzip.level of topics.")
+            .define(COMPRESSION_LZ4_LEVEL, Type.INT, 9, Range.between(1, 17), Importance.MEDIUM,
+                    "Default compression.lz4.level of topics.")
+            .define(COMPRESSION_ZSTD_LEVEL, Type.INT, 3, Range.between(-131072, 22), Importance.MEDIUM,
+                    "Default compression.zstd.level of topics.")
+            .define(SOCKET_SEND_BUFFER_BYTES, Type.INT, 102_400, Importance.HIGH,
+                    "SO_SNDBUF of client connections; -1: the operating system's default.")
+            .define(SOCKET_RECEIVE_BUFFER_BYTES, Type.INT, 102_400, Importance.HIGH,
+                    "SO_RCVBUF of client connections; -1: the operating system's default.")
+            .define(NUM_RECOVERY_THREADS_PER_DATA_DIR, Type.INT, 1, Range.atLeast(1), Importance.HIGH,
+                    "Threads per log dir opening (and, after an unclean shutdown, recovering) logs at start-up.")
+            .define(ZOOKEEPER_CONNECTION_TIMEOUT_MS, Type.INT, null, Importance.HIGH,
+                    "How long to wait for the ZooKeeper connection; unset: zookeeper.session.timeout.ms.")
             .define(LOG_RETENTION_BYTES, Type.LONG, -1L, Range.atLeast(-1), Importance.HIGH,
                     "Delete old segments while a partition is larger than this; -1 means no limit.")
             .define(LOG_RETENTION_CHECK_INTERVAL_MS, Type.LONG, 300_000L, Range.atLeast(1), Importance.MEDIUM,
@@ -145,48 +214,20 @@ public final class BrokerConfig extends AbstractConfig {
                     "Pause between compaction passes.")
             .define(LOG_CLEANER_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM,
                     "Run the log cleaner (compaction of cleanup.policy=compact topics).")
-            .define(LOG_CLEANER_THREADS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
-                    "Threads cleaning logs at once.")
-            .define(LOG_CLEANER_DEDUPE_BUFFER_SIZE, Type.LONG, 128L * 1024 * 1024, Range.atLeast(0),
-                    Importance.MEDIUM, "Memory for the cleaners' key maps, shared by all cleaner threads.")
             .define(LOG_CLEANER_IO_BUFFER_SIZE, Type.INT, 512 * 1024, Range.atLeast(0), Importance.MEDIUM,
                     "Read and write buffer memory of all cleaner threads together.")
             .define(LOG_CLEANER_IO_BUFFER_LOAD_FACTOR, Type.DOUBLE, 0.9, Range.between(0.01, 1.0), Importance.MEDIUM,
                     "How full a cleaner key map may get before the rest of the log waits for the next pass.")
             .define(LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, Type.DOUBLE, Double.MAX_VALUE, Range.atLeast(1.0),
                     Importance.MEDIUM, "Throttle on the bytes the cleaner reads and writes per second.")
-            .define(LOG_CLEANER_MIN_CLEANABLE_RATIO, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.MEDIUM,
-                    "Default min.cleanable.dirty.ratio: share of a log that must be dirty before it is cleaned.")
-            .define(LOG_CLEANER_MAX_COMPACTION_LAG_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(1), Importance.MEDIUM,
-                    "Default max.compaction.lag.ms: a record older than this is cleaned whatever the dirty ratio.")
             .define(LOG_FLUSH_INTERVAL_MESSAGES, Type.LONG, Long.MAX_VALUE, Range.atLeast(1), Importance.LOW,
                     "fsync after this many messages (default: leave it to the OS, as Kafka does).")
             .define(LOG_MESSAGE_TIMESTAMP_TYPE, Type.STRING, "CreateTime",
                     ValidString.in("CreateTime", "LogAppendTime"), Importance.MEDIUM, "Timestamp type of records.")
-            .define(LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), Importance.MEDIUM,
-                    "How far a CreateTime timestamp may lie before the broker's time.")
-            .define(LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), Importance.MEDIUM,
-                    "How far a CreateTime timestamp may lie after the broker's time.")
             .define(LOG_MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), Importance.LOW,
                     "Deprecated (Kafka 3.x): both bounds at once, where the two above are not set.")
-            .define(COMPRESSION_TYPE, Type.STRING, "producer", ValidString.in(io.sluice.broker.log.LogConfig.COMPRESSION_TYPES),
-                    Importance.HIGH, "Codec batches are stored with; 'producer' keeps the producer's.")
-            .define(COMPRESSION_GZIP_LEVEL, Type.INT, -1, io.sluice.broker.log.LogConfig.GZIP_LEVELS, Importance.MEDIUM,
-                    "gzip level when compression.type=gzip.")
-            .define(COMPRESSION_LZ4_LEVEL, Type.INT, 9, Range.between(1, 17), Importance.MEDIUM,
-                    "lz4 level when compression.type=lz4.")
-            .define(COMPRESSION_ZSTD_LEVEL, Type.INT, 3, Range.between(-131072, 22), Importance.MEDIUM,
-                    "zstd level when compression.type=zstd.")
-            .define(LOG_ROLL_JITTER_MS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
-                    "Largest random jitter subtracted from log.roll.ms per segment.")
-            .define(LOG_SEGMENT_DELETE_DELAY_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
-                    "How long a removed segment's files stay (renamed .deleted) before they are deleted.")
-            .define(LOG_FLUSH_INTERVAL_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), Importance.LOW,
-                    "fsync a log when its last flush is this old (default: leave it to the OS).")
             .define(LOG_FLUSH_SCHEDULER_INTERVAL_MS, Type.LONG, Long.MAX_VALUE, Range.atLeast(1), Importance.LOW,
                     "How often logs are checked against flush.ms.")
-            .define(LOG_PREALLOCATE, Type.BOOLEAN, false, Importance.LOW,
-                    "Preallocate segment files to segment.bytes.")
             .define(MESSAGE_MAX_BYTES, Type.INT, 1024 * 1024 + 12, Range.atLeast(0), Importance.HIGH,
                     "Largest record batch accepted.")
             .define(SOCKET_REQUEST_MAX_BYTES, Type.INT, 100 * 1024 * 1024, Range.atLeast(1), Importance.HIGH,
@@ -267,24 +308,55 @@ public final class BrokerConfig extends AbstractConfig {
             .define(CLUSTER_ID, Type.STRING, null, Importance.LOW,
                     "Cluster id; generated and stored in ZooKeeper on first start when unset.");
 
+    /** The keys defined above: the ones Sluice acts on. Kafka's other keys are added after, with no effect. */
+    private static final Set<String> HONOURED = DEFINITION.names().stream()
+            // Defined above only as the defaults of topic keys that have no effect either.
+            .filter(k -> !Set.of(LOG_MESSAGE_DOWNCONVERSION_ENABLE, LOG_LOCAL_RETENTION_MS, LOG_LOCAL_RETENTION_BYTES)
+                    .contains(k))
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
+
+    static {
+        KafkaBrokerConfigs.defineRemaining(DEFINITION);
+    }
+
+    /** Dynamic broker configs (from ZooKeeper) layered over the static ones; see {@link #withDynamic}. */
+    private volatile DynamicLayer dynamic = DynamicLayer.NONE;
+
     private BrokerConfig(Map<String, ?> values) {
         super(DEFINITION, values, false);
     }
 
-    /** Validates and builds a config; unknown keys and bad values fail with the key in the message. */
+    /**
+     * Validates and builds a config; unknown keys and bad values fail with the key in the message. Keys Kafka
+     * defines but Sluice has no use for are accepted, and named once in the log.
+     */
     public static BrokerConfig of(Map<String, String> values) {
-        for (String key : values.keySet()) {
-            if (!DEFINITION.names().contains(key)) {
+        Map<String, Object> known = new HashMap<>();
+        List<String> noEffect = new ArrayList<>();
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            String key = e.getKey();
+            if (DEFINITION.names().contains(key)) {
+                known.put(key, e.getValue());
+                if (!HONOURED.contains(key)) {
+                    noEffect.add(key);
+                }
+            } else if (KafkaBrokerConfigs.isKafkaKey(key)) {
+                noEffect.add(key);
+            } else {
                 throw new ConfigException("Unknown configuration '" + key + "'");
             }
         }
-        Map<String, Object> known = new HashMap<>();
-        values.forEach((k, v) -> {
-            if (DEFINITION.names().contains(k)) {
-                known.put(k, v);
-            }
-        });
-        return new BrokerConfig(known);
+        BrokerConfig config = new BrokerConfig(known);
+        if (!noEffect.isEmpty()) {
+            Collections.sort(noEffect);
+            log.info("Apache Kafka settings accepted, no effect: {}", String.join(", ", noEffect));
+        }
+        return config;
+    }
+
+    /** Whether Sluice acts on this key (the others are Kafka's, accepted for compatibility). */
+    public static boolean honours(String key) {
+        return HONOURED.contains(key);
     }
 
     public static ConfigDef definition() {
@@ -318,6 +390,98 @@ public final class BrokerConfig extends AbstractConfig {
 
     public Map<String, Object> allValues() {
         return new HashMap<>(values());
+    }
+
+    /** Kafka's precedence: {@code log.retention.ms}, then {@code .minutes}, then {@code .hours}; negative: forever. */
+    public long logRetentionMs() {
+        Long ms = (Long) current(LOG_RETENTION_MS);
+        if (ms == null) {
+            Integer minutes = (Integer) current(LOG_RETENTION_MINUTES);
+            ms = minutes != null ? minutes * 60_000L : ((Integer) current(LOG_RETENTION_HOURS)) * 3_600_000L;
+        }
+        return ms < 0 ? -1 : ms;
+    }
+
+    /** {@code log.roll.ms}, else {@code log.roll.hours}. */
+    public long logRollMs() {
+        Long ms = (Long) current(LOG_ROLL_MS);
+        return ms != null ? ms : ((Integer) current(LOG_ROLL_HOURS)) * 3_600_000L;
+    }
+
+    /** {@code log.roll.jitter.ms}, else {@code log.roll.jitter.hours}. */
+    public long logRollJitterMs() {
+        Long ms = (Long) current(LOG_ROLL_JITTER_MS);
+        return ms != null ? ms : ((Integer) current(LOG_ROLL_JITTER_HOURS)) * 3_600_000L;
+    }
+
+    /** {@code log.flush.interval.ms}; unset: never by time. */
+    public long logFlushIntervalMs() {
+        Long ms = (Long) current(LOG_FLUSH_INTERVAL_MS);
+        return ms != null ? ms : Long.MAX_VALUE;
+    }
+
+    public int zookeeperConnectionTimeoutMs() {
+        Integer ms = getInt(ZOOKEEPER_CONNECTION_TIMEOUT_MS);
+        return ms != null ? ms : getInt(ZOOKEEPER_SESSION_TIMEOUT_MS);
+    }
+
+    /**
+     * A key's value now: a dynamic per-broker value, else the dynamic cluster-wide default, else the static one.
+     * Only keys Kafka marks dynamic can have dynamic values.
+     */
+    public Object current(String key) {
+        DynamicLayer layer = dynamic;
+        if (layer.perBroker().containsKey(key)) {
+            return layer.perBroker().get(key);
+        }
+        if (layer.clusterDefault().containsKey(key)) {
+            return layer.clusterDefault().get(key);
+        }
+        return values().get(key);
+    }
+
+    /** Replaces the dynamic layer; each map must have been checked with {@link #parseDynamic}. */
+    public void withDynamic(Map<String, String> perBroker, Map<String, String> clusterDefault) {
+        dynamic = new DynamicLayer(parseDynamic(perBroker), parseDynamic(clusterDefault),
+                Map.copyOf(perBroker), Map.copyOf(clusterDefault));
+    }
+
+    public Map<String, String> dynamicPerBroker() {
+        return dynamic.rawPerBroker();
+    }
+
+    public Map<String, String> dynamicClusterDefault() {
+        return dynamic.rawClusterDefault();
+    }
+
+    /**
+     * Parses and validates dynamic broker settings; read-only (static) and unknown keys are refused as Kafka
+     * refuses them.
+     */
+    public static Map<String, Object> parseDynamic(Map<String, String> values) {
+        List<String> readOnly = values.keySet().stream()
+                .filter(k -> DEFINITION.names().contains(k) && !KafkaBrokerConfigs.isDynamic(k)).sorted().toList();
+        if (!readOnly.isEmpty()) {
+            throw new InvalidRequestException("Cannot update these configs dynamically: " + readOnly);
+        }
+        Map<String, Object> parsed = new HashMap<>();
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            ConfigDef.ConfigKey key = DEFINITION.configKeys().get(e.getKey());
+            if (key == null) {
+                throw new ConfigException("Unknown broker config '" + e.getKey() + "'");
+            }
+            Object value = ConfigDef.parseType(e.getKey(), e.getValue(), key.type);
+            if (key.validator != null) {
+                key.validator.ensureValid(e.getKey(), value);
+            }
+            parsed.put(e.getKey(), value);
+        }
+        return parsed;
+    }
+
+    private record DynamicLayer(Map<String, Object> perBroker, Map<String, Object> clusterDefault,
+                                Map<String, String> rawPerBroker, Map<String, String> rawClusterDefault) {
+        static final DynamicLayer NONE = new DynamicLayer(Map.of(), Map.of(), Map.of(), Map.of());
     }
 
     /** Values of broker settings, in the form DescribeConfigs reports them. */

@@ -4,9 +4,6 @@ import io.sluice.broker.config.BrokerConfig;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigDef.Importance;
-import org.apache.kafka.common.config.ConfigDef.Range;
-import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.TopicConfig;
 
@@ -16,8 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Per-topic log settings under Kafka's topic-level names. Each has a broker-level default
- * ({@code retention.ms} ← {@code log.retention.ms}, ...); a topic's overrides win over them.
+ * Per-topic log settings: every key of Kafka's {@link TopicConfig}, with Kafka 4.4's types, defaults and
+ * validation. Most have a broker-level default ({@code retention.ms} ← {@code log.retention.ms} ←
+ * {@code log.retention.minutes} ← {@code log.retention.hours}, ...: Kafka's synonyms, in precedence order);
+ * a topic's overrides win over them. Keys for features Sluice lacks (tiered storage, replication throttles)
+ * are accepted and validated so that tools setting them work, and have no effect.
  */
 public final class LogConfig {
     /** Kafka 3.x's deprecated single bound (gone from 4.x's TopicConfig); still accepted from old tools. */
@@ -31,95 +31,53 @@ public final class LogConfig {
             throw new ConfigException(name, value, "gzip levels are -1 (default) or 1 to 9");
         }
     };
-    /** topic key → broker key that supplies its default. */
-    private static final Map<String, String> BROKER_DEFAULTS = new LinkedHashMap<>();
+    /** topic key → the broker keys that supply its default, highest precedence first (Kafka's synonyms). */
+    private static final Map<String, List<String>> SYNONYMS = new LinkedHashMap<>();
 
     static {
-        BROKER_DEFAULTS.put(TopicConfig.CLEANUP_POLICY_CONFIG, BrokerConfig.LOG_CLEANUP_POLICY);
-        BROKER_DEFAULTS.put(TopicConfig.RETENTION_MS_CONFIG, BrokerConfig.LOG_RETENTION_MS);
-        BROKER_DEFAULTS.put(TopicConfig.RETENTION_BYTES_CONFIG, BrokerConfig.LOG_RETENTION_BYTES);
-        BROKER_DEFAULTS.put(TopicConfig.SEGMENT_BYTES_CONFIG, BrokerConfig.LOG_SEGMENT_BYTES);
-        BROKER_DEFAULTS.put(TopicConfig.SEGMENT_MS_CONFIG, BrokerConfig.LOG_ROLL_MS);
-        BROKER_DEFAULTS.put(TopicConfig.SEGMENT_INDEX_BYTES_CONFIG, BrokerConfig.LOG_INDEX_SIZE_MAX_BYTES);
-        BROKER_DEFAULTS.put(TopicConfig.INDEX_INTERVAL_BYTES_CONFIG, BrokerConfig.LOG_INDEX_INTERVAL_BYTES);
-        BROKER_DEFAULTS.put(TopicConfig.DELETE_RETENTION_MS_CONFIG, BrokerConfig.LOG_CLEANER_DELETE_RETENTION_MS);
-        BROKER_DEFAULTS.put(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, BrokerConfig.LOG_CLEANER_MIN_COMPACTION_LAG_MS);
-        BROKER_DEFAULTS.put(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, BrokerConfig.LOG_CLEANER_MAX_COMPACTION_LAG_MS);
-        BROKER_DEFAULTS.put(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, BrokerConfig.LOG_CLEANER_MIN_CLEANABLE_RATIO);
-        BROKER_DEFAULTS.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, BrokerConfig.MESSAGE_MAX_BYTES);
-        BROKER_DEFAULTS.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, BrokerConfig.LOG_MESSAGE_TIMESTAMP_TYPE);
-        BROKER_DEFAULTS.put(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG, BrokerConfig.LOG_FLUSH_INTERVAL_MESSAGES);
-        BROKER_DEFAULTS.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, BrokerConfig.MIN_INSYNC_REPLICAS);
-        BROKER_DEFAULTS.put(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, BrokerConfig.UNCLEAN_LEADER_ELECTION_ENABLE);
-        BROKER_DEFAULTS.put(TopicConfig.COMPRESSION_TYPE_CONFIG, BrokerConfig.COMPRESSION_TYPE);
-        BROKER_DEFAULTS.put(TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG, BrokerConfig.COMPRESSION_GZIP_LEVEL);
-        BROKER_DEFAULTS.put(TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG, BrokerConfig.COMPRESSION_LZ4_LEVEL);
-        BROKER_DEFAULTS.put(TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG, BrokerConfig.COMPRESSION_ZSTD_LEVEL);
-        BROKER_DEFAULTS.put(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, BrokerConfig.LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS);
-        BROKER_DEFAULTS.put(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, BrokerConfig.LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS);
-        BROKER_DEFAULTS.put(MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS_CONFIG, BrokerConfig.LOG_MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS);
-        BROKER_DEFAULTS.put(TopicConfig.SEGMENT_JITTER_MS_CONFIG, BrokerConfig.LOG_ROLL_JITTER_MS);
-        BROKER_DEFAULTS.put(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, BrokerConfig.LOG_SEGMENT_DELETE_DELAY_MS);
-        BROKER_DEFAULTS.put(TopicConfig.FLUSH_MS_CONFIG, BrokerConfig.LOG_FLUSH_INTERVAL_MS);
-        BROKER_DEFAULTS.put(TopicConfig.PREALLOCATE_CONFIG, BrokerConfig.LOG_PREALLOCATE);
+        SYNONYMS.put(TopicConfig.CLEANUP_POLICY_CONFIG, List.of(BrokerConfig.LOG_CLEANUP_POLICY));
+        SYNONYMS.put(TopicConfig.RETENTION_MS_CONFIG, List.of(BrokerConfig.LOG_RETENTION_MS,
+                BrokerConfig.LOG_RETENTION_MINUTES, BrokerConfig.LOG_RETENTION_HOURS));
+        SYNONYMS.put(TopicConfig.RETENTION_BYTES_CONFIG, List.of(BrokerConfig.LOG_RETENTION_BYTES));
+        SYNONYMS.put(TopicConfig.SEGMENT_BYTES_CONFIG, List.of(BrokerConfig.LOG_SEGMENT_BYTES));
+        SYNONYMS.put(TopicConfig.SEGMENT_MS_CONFIG, List.of(BrokerConfig.LOG_ROLL_MS, BrokerConfig.LOG_ROLL_HOURS));
+        SYNONYMS.put(TopicConfig.SEGMENT_JITTER_MS_CONFIG,
+                List.of(BrokerConfig.LOG_ROLL_JITTER_MS, BrokerConfig.LOG_ROLL_JITTER_HOURS));
+        SYNONYMS.put(TopicConfig.SEGMENT_INDEX_BYTES_CONFIG, List.of(BrokerConfig.LOG_INDEX_SIZE_MAX_BYTES));
+        SYNONYMS.put(TopicConfig.INDEX_INTERVAL_BYTES_CONFIG, List.of(BrokerConfig.LOG_INDEX_INTERVAL_BYTES));
+        SYNONYMS.put(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG, List.of(BrokerConfig.LOG_FLUSH_INTERVAL_MESSAGES));
+        SYNONYMS.put(TopicConfig.FLUSH_MS_CONFIG, List.of(BrokerConfig.LOG_FLUSH_INTERVAL_MS));
+        SYNONYMS.put(TopicConfig.DELETE_RETENTION_MS_CONFIG, List.of(BrokerConfig.LOG_CLEANER_DELETE_RETENTION_MS));
+        SYNONYMS.put(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, List.of(BrokerConfig.LOG_CLEANER_MIN_COMPACTION_LAG_MS));
+        SYNONYMS.put(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, List.of(BrokerConfig.LOG_CLEANER_MAX_COMPACTION_LAG_MS));
+        SYNONYMS.put(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, List.of(BrokerConfig.LOG_CLEANER_MIN_CLEANABLE_RATIO));
+        SYNONYMS.put(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, List.of(BrokerConfig.LOG_SEGMENT_DELETE_DELAY_MS));
+        SYNONYMS.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, List.of(BrokerConfig.MESSAGE_MAX_BYTES));
+        SYNONYMS.put(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, List.of(BrokerConfig.LOG_MESSAGE_TIMESTAMP_TYPE));
+        SYNONYMS.put(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG,
+                List.of(BrokerConfig.LOG_MESSAGE_TIMESTAMP_BEFORE_MAX_MS));
+        SYNONYMS.put(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG,
+                List.of(BrokerConfig.LOG_MESSAGE_TIMESTAMP_AFTER_MAX_MS));
+        SYNONYMS.put(MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS_CONFIG,
+                List.of(BrokerConfig.LOG_MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS));
+        SYNONYMS.put(TopicConfig.MESSAGE_DOWNCONVERSION_ENABLE_CONFIG,
+                List.of(BrokerConfig.LOG_MESSAGE_DOWNCONVERSION_ENABLE));
+        SYNONYMS.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, List.of(BrokerConfig.MIN_INSYNC_REPLICAS));
+        SYNONYMS.put(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG,
+                List.of(BrokerConfig.UNCLEAN_LEADER_ELECTION_ENABLE));
+        SYNONYMS.put(TopicConfig.COMPRESSION_TYPE_CONFIG, List.of(BrokerConfig.COMPRESSION_TYPE));
+        SYNONYMS.put(TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG, List.of(BrokerConfig.COMPRESSION_GZIP_LEVEL));
+        SYNONYMS.put(TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG, List.of(BrokerConfig.COMPRESSION_LZ4_LEVEL));
+        SYNONYMS.put(TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG, List.of(BrokerConfig.COMPRESSION_ZSTD_LEVEL));
+        SYNONYMS.put(TopicConfig.PREALLOCATE_CONFIG, List.of(BrokerConfig.LOG_PREALLOCATE));
+        SYNONYMS.put(TopicConfig.LOCAL_LOG_RETENTION_MS_CONFIG, List.of(BrokerConfig.LOG_LOCAL_RETENTION_MS));
+        SYNONYMS.put(TopicConfig.LOCAL_LOG_RETENTION_BYTES_CONFIG, List.of(BrokerConfig.LOG_LOCAL_RETENTION_BYTES));
     }
 
-    private static final ConfigDef DEFINITION = new ConfigDef()
-            .define(TopicConfig.CLEANUP_POLICY_CONFIG, Type.LIST, "delete",
-                    ConfigDef.ValidList.in(TopicConfig.CLEANUP_POLICY_DELETE, TopicConfig.CLEANUP_POLICY_COMPACT),
-                    Importance.MEDIUM, TopicConfig.CLEANUP_POLICY_DOC)
-            .define(TopicConfig.RETENTION_MS_CONFIG, Type.LONG, 604_800_000L, Range.atLeast(-1), Importance.MEDIUM,
-                    TopicConfig.RETENTION_MS_DOC)
-            .define(TopicConfig.RETENTION_BYTES_CONFIG, Type.LONG, -1L, Range.atLeast(-1), Importance.MEDIUM,
-                    TopicConfig.RETENTION_BYTES_DOC)
-            .define(TopicConfig.SEGMENT_BYTES_CONFIG, Type.INT, 1 << 30, Range.atLeast(1024), Importance.MEDIUM,
-                    TopicConfig.SEGMENT_BYTES_DOC)
-            .define(TopicConfig.SEGMENT_MS_CONFIG, Type.LONG, 604_800_000L, Range.atLeast(1), Importance.MEDIUM,
-                    TopicConfig.SEGMENT_MS_DOC)
-            .define(TopicConfig.SEGMENT_INDEX_BYTES_CONFIG, Type.INT, 10 * 1024 * 1024, Range.atLeast(8),
-                    Importance.MEDIUM, TopicConfig.SEGMENT_INDEX_BYTES_DOC)
-            .define(TopicConfig.INDEX_INTERVAL_BYTES_CONFIG, Type.INT, 4096, Range.atLeast(0), Importance.MEDIUM,
-                    TopicConfig.INDEX_INTERVAL_BYTES_DOC)
-            .define(TopicConfig.DELETE_RETENTION_MS_CONFIG, Type.LONG, 86_400_000L, Range.atLeast(0),
-                    Importance.MEDIUM, TopicConfig.DELETE_RETENTION_MS_DOC)
-            .define(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
-                    TopicConfig.MIN_COMPACTION_LAG_MS_DOC)
-            .define(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG, Type.LONG, Long.MAX_VALUE, Range.atLeast(1),
-                    Importance.MEDIUM, TopicConfig.MAX_COMPACTION_LAG_MS_DOC)
-            .define(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, Type.DOUBLE, 0.5, Range.between(0.0, 1.0),
-                    Importance.MEDIUM, TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_DOC)
-            .define(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Type.INT, 1024 * 1024 + 12, Range.atLeast(0),
-                    Importance.MEDIUM, TopicConfig.MAX_MESSAGE_BYTES_DOC)
-            .define(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, Type.STRING, "CreateTime",
-                    ConfigDef.ValidString.in("CreateTime", "LogAppendTime"), Importance.MEDIUM,
-                    TopicConfig.MESSAGE_TIMESTAMP_TYPE_DOC)
-            .define(TopicConfig.FLUSH_MESSAGES_INTERVAL_CONFIG, Type.LONG, Long.MAX_VALUE, Range.atLeast(1),
-                    Importance.LOW, TopicConfig.FLUSH_MESSAGES_INTERVAL_DOC)
-            .define(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
-                    TopicConfig.MIN_IN_SYNC_REPLICAS_DOC)
-            .define(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM,
-                    TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE_DOC)
-            .define(TopicConfig.COMPRESSION_TYPE_CONFIG, Type.STRING, "producer",
-                    ConfigDef.ValidString.in(COMPRESSION_TYPES), Importance.MEDIUM, TopicConfig.COMPRESSION_TYPE_DOC)
-            .define(TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG, Type.INT, -1, GZIP_LEVELS, Importance.MEDIUM,
-                    TopicConfig.COMPRESSION_GZIP_LEVEL_DOC)
-            .define(TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG, Type.INT, 9, Range.between(1, 17), Importance.MEDIUM,
-                    TopicConfig.COMPRESSION_LZ4_LEVEL_DOC)
-            .define(TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG, Type.INT, 3, Range.between(-131072, 22), Importance.MEDIUM,
-                    TopicConfig.COMPRESSION_ZSTD_LEVEL_DOC)
-            .define(TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_CONFIG, Type.LONG, Long.MAX_VALUE, Range.atLeast(0),
-                    Importance.MEDIUM, TopicConfig.MESSAGE_TIMESTAMP_BEFORE_MAX_MS_DOC)
-            .define(TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_CONFIG, Type.LONG, Long.MAX_VALUE, Range.atLeast(0),
-                    Importance.MEDIUM, TopicConfig.MESSAGE_TIMESTAMP_AFTER_MAX_MS_DOC)
-            .define(MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS_CONFIG, Type.LONG, Long.MAX_VALUE, Range.atLeast(0),
-                    Importance.LOW, "Deprecated: before.max.ms and after.max.ms at once, where those are not set.")
-            .define(TopicConfig.SEGMENT_JITTER_MS_CONFIG, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
-                    TopicConfig.SEGMENT_JITTER_MS_DOC)
-            .define(TopicConfig.FILE_DELETE_DELAY_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
-                    TopicConfig.FILE_DELETE_DELAY_MS_DOC)
-            .define(TopicConfig.FLUSH_MS_CONFIG, Type.LONG, Long.MAX_VALUE, Range.atLeast(0), Importance.LOW,
-                    TopicConfig.FLUSH_MS_DOC)
-            .define(TopicConfig.PREALLOCATE_CONFIG, Type.BOOLEAN, false, Importance.LOW, TopicConfig.PREALLOCATE_DOC);
+    private static final ConfigDef DEFINITION = TopicConfigDefinition.build()
+            .define(MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS_CONFIG, ConfigDef.Type.LONG, Long.MAX_VALUE, ConfigDef.Range.atLeast(0),
+                    ConfigDef.Importance.LOW, "Deprecated (removed in Kafka 4.0, still accepted from older tools): "
+                            + "before.max.ms and after.max.ms at once, where those are not set.");
 
     private final AbstractConfig values;
     private final Map<String, String> overrides;
@@ -133,7 +91,7 @@ public final class LogConfig {
     public static LogConfig of(BrokerConfig broker, Map<String, String> topicOverrides) {
         validateOverrides(topicOverrides);
         Map<String, Object> merged = new HashMap<>();
-        BROKER_DEFAULTS.forEach((topicKey, brokerKey) -> merged.put(topicKey, broker.allValues().get(brokerKey)));
+        SYNONYMS.keySet().forEach(topicKey -> merged.put(topicKey, brokerDefault(broker, topicKey)));
         merged.putAll(topicOverrides);
         return new LogConfig(merged, topicOverrides);
     }
@@ -144,17 +102,46 @@ public final class LogConfig {
         return new LogConfig(new HashMap<>(topicOverrides), topicOverrides);
     }
 
+    /** Checks each override alone (type, range) and together (Kafka's cross-key rules); names the bad key. */
     public static void validateOverrides(Map<String, String> overrides) {
+        Map<String, Object> parsed = new HashMap<>();
         for (Map.Entry<String, String> e : overrides.entrySet()) {
             ConfigDef.ConfigKey key = DEFINITION.configKeys().get(e.getKey());
             if (key == null) {
                 throw new ConfigException("Unknown topic config '" + e.getKey() + "'");
             }
-            Object parsed = ConfigDef.parseType(e.getKey(), e.getValue(), key.type);
-            if (key.validator != null) {
-                key.validator.ensureValid(e.getKey(), parsed);
+            if (e.getValue() == null) {
+                throw new ConfigException(e.getKey(), null, "Null value not supported for topic configs");
             }
+            Object value = ConfigDef.parseType(e.getKey(), e.getValue(), key.type);
+            if (key.validator != null) {
+                key.validator.ensureValid(e.getKey(), value);
+            }
+            parsed.put(e.getKey(), value);
         }
+        TopicConfigDefinition.validateTogether(parsed);
+    }
+
+    /** The broker's current default for a topic key (following Kafka's synonyms), as text; null if none. */
+    private static String brokerDefault(BrokerConfig broker, String topicKey) {
+        Object value = switch (topicKey) {
+            case TopicConfig.RETENTION_MS_CONFIG -> broker.logRetentionMs();
+            case TopicConfig.SEGMENT_MS_CONFIG -> broker.logRollMs();
+            case TopicConfig.SEGMENT_JITTER_MS_CONFIG -> broker.logRollJitterMs();
+            case TopicConfig.FLUSH_MS_CONFIG -> broker.logFlushIntervalMs();
+            default -> broker.current(SYNONYMS.get(topicKey).get(0));
+        };
+        if (value == null) {
+            return null;
+        }
+        ConfigDef.ConfigKey brokerKey = BrokerConfig.definition().configKeys().get(SYNONYMS.get(topicKey).get(0));
+        return value instanceof Long || value instanceof Integer ? value.toString()
+                : ConfigDef.convertToString(value, brokerKey.type);
+    }
+
+    /** The broker keys that supply a topic key's default, highest precedence first (Kafka's synonyms). */
+    public static List<String> brokerSynonyms(String topicKey) {
+        return SYNONYMS.getOrDefault(topicKey, List.of());
     }
 
     public static ConfigDef definition() {
@@ -162,7 +149,8 @@ public final class LogConfig {
     }
 
     public static String brokerKeyFor(String topicKey) {
-        return BROKER_DEFAULTS.get(topicKey);
+        List<String> synonyms = SYNONYMS.get(topicKey);
+        return synonyms == null ? null : synonyms.get(0);
     }
 
     public Map<String, String> overrides() {
@@ -300,5 +288,42 @@ public final class LogConfig {
 
     public int minInSyncReplicas() {
         return values.getInt(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+    }
+
+    /** {@code compression.type}: producer, uncompressed, gzip, snappy, lz4 or zstd. */
+    public String compressionType() {
+        return values.getString(TopicConfig.COMPRESSION_TYPE_CONFIG);
+    }
+
+    public int compressionGzipLevel() {
+        return values.getInt(TopicConfig.COMPRESSION_GZIP_LEVEL_CONFIG);
+    }
+
+    public int compressionLz4Level() {
+        return values.getInt(TopicConfig.COMPRESSION_LZ4_LEVEL_CONFIG);
+    }
+
+    public int compressionZstdLevel() {
+        return values.getInt(TopicConfig.COMPRESSION_ZSTD_LEVEL_CONFIG);
+    }
+
+    public String messageTimestampType() {
+        return values.getString(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG);
+    }
+
+    public int maxDecompressedMessageBytes() {
+        return values.getInt(TopicConfig.MAX_DECOMPRESSED_MESSAGE_BYTES_CONFIG);
+    }
+
+    public boolean messageDownconversionEnable() {
+        return values.getBoolean(TopicConfig.MESSAGE_DOWNCONVERSION_ENABLE_CONFIG);
+    }
+
+    public boolean remoteStorageEnable() {
+        return values.getBoolean(TopicConfig.REMOTE_LOG_STORAGE_ENABLE_CONFIG);
+    }
+
+    public boolean errorsDeadletterqueueGroupEnable() {
+        return values.getBoolean(TopicConfig.ERRORS_DEADLETTERQUEUE_GROUP_ENABLE_CONFIG);
     }
 }

@@ -18,7 +18,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -190,6 +193,42 @@ public final class LogManager implements AutoCloseable {
             }
             return opened;
         });
+    }
+
+    /**
+     * Opens the given logs that exist on disk (recovering those of an unclean shutdown), {@code threadsPerDir}
+     * at a time in each log dir, as Kafka's {@code num.recovery.threads.per.data.dir}; logs not on disk are left
+     * to {@link #getOrCreate}.
+     */
+    public void openExisting(Map<TopicPartition, LogConfig> wanted, Map<String, org.apache.kafka.common.Uuid> topicIds,
+                             int threadsPerDir) {
+        Map<Path, List<TopicPartition>> byDir = new HashMap<>();
+        wanted.keySet().forEach(tp -> existingDir(tp).ifPresent(d -> byDir.computeIfAbsent(d.getParent(),
+                k -> new ArrayList<>()).add(tp)));
+        List<ExecutorService> pools = new ArrayList<>();
+        List<Future<?>> opening = new ArrayList<>();
+        byDir.forEach((dir, partitions) -> {
+            ExecutorService pool = Executors.newFixedThreadPool(threadsPerDir, r -> {
+                Thread t = new Thread(r, "sluice-log-recovery-" + dir.getFileName());
+                t.setDaemon(true);
+                return t;
+            });
+            pools.add(pool);
+            partitions.forEach(tp -> opening.add(pool.submit(() -> topicIds.containsKey(tp.topic())
+                    ? getOrCreate(tp, topicIds.get(tp.topic()), wanted::get) : getOrCreate(tp, wanted::get))));
+        });
+        try {
+            for (Future<?> f : opening) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while opening logs", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        } finally {
+            pools.forEach(ExecutorService::shutdownNow);
+        }
     }
 
     private PartitionLog open(TopicPartition p, Optional<Path> existing, Function<TopicPartition, LogConfig> config) {

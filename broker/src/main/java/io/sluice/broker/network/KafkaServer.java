@@ -27,9 +27,21 @@ public final class KafkaServer implements AutoCloseable {
     private final EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("sluice-accept", true));
     private final EventLoopGroup workers;
     private Channel serverChannel;
+    private int sendBufferBytes = -1;
+    private int receiveBufferBytes = -1;
 
     public KafkaServer(int networkThreads) {
         this.workers = new NioEventLoopGroup(networkThreads, new DefaultThreadFactory("sluice-network", true));
+    }
+
+    /**
+     * Kafka's {@code socket.send.buffer.bytes} / {@code socket.receive.buffer.bytes} for client connections; -1
+     * leaves the operating system's default. Call before {@link #start}.
+     */
+    public KafkaServer socketBuffers(int sendBytes, int receiveBytes) {
+        this.sendBufferBytes = sendBytes;
+        this.receiveBufferBytes = receiveBytes;
+        return this;
     }
 
     /** Binds and returns the bound address (port 0 becomes a real port). */
@@ -53,6 +65,14 @@ public final class KafkaServer implements AutoCloseable {
                                 .addLast("requests", new ConnectionHandler(router, requestPool));
                     }
                 });
+        if (sendBufferBytes != -1) {
+            bootstrap.childOption(ChannelOption.SO_SNDBUF, sendBufferBytes);
+        }
+        if (receiveBufferBytes != -1) {
+            // On the listening socket, so that accepted sockets start with it (the TCP window is negotiated early).
+            bootstrap.option(ChannelOption.SO_RCVBUF, receiveBufferBytes);
+            bootstrap.childOption(ChannelOption.SO_RCVBUF, receiveBufferBytes);
+        }
         serverChannel = bootstrap.bind(host, port).sync().channel();
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
         log.info("Listening for Kafka clients on {}:{}", bound.getHostString(), bound.getPort());
