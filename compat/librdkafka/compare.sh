@@ -9,7 +9,7 @@ S="${2:-$RESULTS/librdkafka-sluice-latest.md}"
 for f in "$K" "$S"; do [[ -f "$f" ]] || { echo "missing $f (run compat/librdkafka/run.sh first)" >&2; exit 1; }; done
 
 # rows "| test | result | s | detail |" -> "test<TAB>result<TAB>detail"
-rows() { awk -F' \\| ' '/^\| [0-9]{4}_/ { t = substr($1, 3); gsub(/\*/, "", $2); d = $4; sub(/ \|$/, "", d); print t "\t" $2 "\t" d }' "$1"; }
+rows() { awk -F' \\| ' '/^\| [0-9][0-9][0-9][0-9]_/ { t = substr($1, 3); gsub(/\*/, "", $2); d = $4; sub(/ \|$/, "", d); print t "\t" $2 "\t" d }' "$1"; }
 
 join -t $'\t' -a1 -a2 -e '-' -o 0,1.2,2.2,2.3 <(rows "$K" | sort) <(rows "$S" | sort) | awk -F'\t' '
   BEGIN { print "| test | Kafka | Sluice | Sluice detail |"; print "| --- | --- | --- | --- |" }
