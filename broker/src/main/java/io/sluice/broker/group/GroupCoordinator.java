@@ -280,6 +280,11 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     /** The {@code __consumer_offsets} partition that holds this group. */
+    /** The live group, or null (tests in this package hold its lock to order events deterministically). */
+    ClassicGroup group(String groupId) {
+        return registry.get(groupId);
+    }
+
     public int partitionFor(String groupId) {
         return registry.store.partitionFor(groupId);
     }
