@@ -2,10 +2,12 @@ package io.sluice.broker.group;
 
 import io.netty.util.HashedWheelTimer;
 import io.sluice.broker.api.ApiRequest;
+import io.sluice.broker.api.AuthorizedOperations;
 import io.sluice.broker.api.ApiRouter;
 import io.sluice.broker.log.PartitionLog;
 import io.sluice.broker.replication.ReplicatedAppender;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
@@ -345,8 +347,13 @@ public final class GroupCoordinator implements AutoCloseable {
 
     private CompletableFuture<AbstractResponse> describeGroups(ApiRequest request) {
         DescribeGroupsResponseData response = new DescribeGroupsResponseData();
-        for (String groupId : request.body(DescribeGroupsRequest.class).data().groups()) {
-            response.groups().add(describe(groupId, request.version()));
+        DescribeGroupsRequestData data = request.body(DescribeGroupsRequest.class).data();
+        for (String groupId : data.groups()) {
+            DescribedGroup described = describe(groupId, request.version());
+            if (data.includeAuthorizedOperations() && described.errorCode() == Errors.NONE.code()) {
+                described.setAuthorizedOperations(AuthorizedOperations.GROUP);
+            }
+            response.groups().add(described);
         }
         return CompletableFuture.completedFuture(new DescribeGroupsResponse(response));
     }
