@@ -29,6 +29,9 @@ public final class DescribeClusterHandler implements ApiHandler {
                 .setClusterId(cluster.clusterId())
                 .setControllerId(cluster.controllerId())
                 .setEndpointType(body.data().endpointType());
+        if (body.data().includeClusterAuthorizedOperations()) {
+            out.setClusterAuthorizedOperations(AuthorizedOperations.CLUSTER);
+        }
         for (Node node : cluster.liveNodes()) {
             out.brokers().add(new DescribeClusterBroker()
                     .setBrokerId(node.id()).setHost(node.host()).setPort(node.port()).setRack(node.rack()));

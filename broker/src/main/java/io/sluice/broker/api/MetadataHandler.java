@@ -59,6 +59,9 @@ public final class MetadataHandler implements ApiHandler {
         MetadataResponseData response = new MetadataResponseData()
                 .setClusterId(cluster.clusterId())
                 .setControllerId(controllerId.getAsInt() >= 0 ? controllerId.getAsInt() : cluster.controllerId());
+        if (data.includeClusterAuthorizedOperations()) {
+            response.setClusterAuthorizedOperations(AuthorizedOperations.CLUSTER);
+        }
         for (Node node : nodes) {
             response.brokers().add(new MetadataResponseBroker()
                     .setNodeId(node.id()).setHost(node.host()).setPort(node.port()).setRack(node.rack()));
@@ -70,6 +73,13 @@ public final class MetadataHandler implements ApiHandler {
             for (MetadataRequestData.MetadataRequestTopic requested : data.topics()) {
                 response.topics().add(lookup(requested, autoCreate, liveIds));
             }
+        }
+        if (data.includeTopicAuthorizedOperations()) {
+            response.topics().forEach(t -> {
+                if (t.errorCode() == Errors.NONE.code()) {
+                    t.setTopicAuthorizedOperations(AuthorizedOperations.TOPIC);
+                }
+            });
         }
         return CompletableFuture.completedFuture(new MetadataResponse(response, request.version()));
     }

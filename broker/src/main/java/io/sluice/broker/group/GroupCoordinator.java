@@ -314,6 +314,11 @@ public final class GroupCoordinator implements AutoCloseable {
         return offsets.deleteGroup(groupId);
     }
 
+    /** The live group, or null (tests in this package hold its lock to order events deterministically). */
+    ClassicGroup group(String groupId) {
+        return registry.get(groupId);
+    }
+
     /** The {@code __consumer_offsets} partition that holds this group. */
     public int partitionFor(String groupId) {
         return registry.store.partitionFor(groupId);

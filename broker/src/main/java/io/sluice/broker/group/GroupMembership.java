@@ -354,7 +354,10 @@ final class GroupMembership {
         group.transitionTo(GroupState.PREPARING_REBALANCE, registry.now());
         log.info("Preparing to rebalance group {} in generation {}: {}", group.groupId, group.generationId, reason);
         int rebalanceTimeoutMs = group.rebalanceTimeoutMs();
-        if (wasEmpty && config.initialRebalanceDelayMs() > 0) {
+        // As in Kafka, the first round of an empty group always ends on the timer, even with a 0 ms
+        // delay: consumers started together then join one generation rather than the first forming
+        // it alone and the others forcing a second rebalance at once.
+        if (wasEmpty) {
             int delay = config.initialRebalanceDelayMs();
             group.initialDelayRunning = true;
             group.newMemberAdded = false;

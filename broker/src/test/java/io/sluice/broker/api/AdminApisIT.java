@@ -2,7 +2,10 @@ package io.sluice.broker.api;
 
 import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.DescribeConsumerGroupsOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -11,6 +14,7 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,6 +109,34 @@ class AdminApisIT {
             });
             assertThatThrownBy(() -> admin.deleteConsumerGroups(List.of("busy-group")).all().get())
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(GroupNotEmptyException.class);
+        }
+    }
+
+    @Test
+    void authorizedOperationsAreReportedWhenAskedForAsByKafkaWithoutAnAuthorizer() throws Exception {
+        TopicPartition tp = new TopicPartition("timed", 0);
+        try (KafkaConsumer<String, String> consumer = broker.consumer("ops-group", Map.of())) {
+            consumer.commitSync(Map.of(tp, new OffsetAndMetadata(1)));
+        }
+        try (Admin admin = broker.admin()) {
+            assertThat(admin.describeTopics(List.of("timed"), new DescribeTopicsOptions().includeAuthorizedOperations(true))
+                    .allTopicNames().get().get("timed").authorizedOperations())
+                    .containsExactlyInAnyOrder(AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE,
+                            AclOperation.DESCRIBE, AclOperation.DELETE, AclOperation.ALTER,
+                            AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS);
+            assertThat(admin.describeCluster(new DescribeClusterOptions().includeAuthorizedOperations(true))
+                    .authorizedOperations().get())
+                    .containsExactlyInAnyOrder(AclOperation.CREATE, AclOperation.CLUSTER_ACTION,
+                            AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE,
+                            AclOperation.ALTER, AclOperation.DESCRIBE);
+            assertThat(admin.describeConsumerGroups(List.of("ops-group"),
+                            new DescribeConsumerGroupsOptions().includeAuthorizedOperations(true))
+                    .describedGroups().get("ops-group").get().authorizedOperations())
+                    .containsExactlyInAnyOrder(AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE,
+                            AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS);
+            // Not asked for: not reported (null), as Kafka.
+            assertThat(admin.describeTopics(List.of("timed")).allTopicNames().get().get("timed").authorizedOperations())
+                    .isNull();
         }
     }
 }

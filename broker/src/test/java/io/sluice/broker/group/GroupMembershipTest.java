@@ -117,10 +117,42 @@ class GroupMembershipTest {
     }
 
     @Test
+    void withNoInitialDelayMembersJoiningTogetherStillFormOneGeneration() {
+        // group.initial.rebalance.delay.ms=0 (what librdkafka's test suite runs with): Kafka still ends
+        // the first round of an empty group on its timer, so consumers started together share generation 1
+        // (librdkafka 0118_commit_rebalance relies on it). The group's lock, held here, keeps the timer's
+        // completion from running before both joins are in, whatever the scheduling.
+        h = new GroupHarness(dir, GroupHarness.config(0));
+        String first = pendingMemberId("g");
+        String second;
+        CompletableFuture<JoinGroupResponse> j1;
+        CompletableFuture<JoinGroupResponse> j2;
+        synchronized (h.coordinator.group("g")) {
+            j1 = h.join(joinData("g", first, null, 10_000, 5_000, SUB));
+            // The second consumer's first JoinGroup comes only after the first one's full join.
+            second = pendingMemberId("g");
+            j2 = h.join(joinData("g", second, null, 10_000, 5_000, SUB));
+        }
+        JoinGroupResponse r1 = await(j1);
+        JoinGroupResponse r2 = await(j2);
+        assertThat(r1.error()).isEqualTo(Errors.NONE);
+        assertThat(r2.error()).isEqualTo(Errors.NONE);
+        assertThat(r1.data().generationId()).isEqualTo(1).isEqualTo(r2.data().generationId());
+        assertThat((r1.isLeader() ? r1 : r2).data().members()).extracting(JoinGroupResponseMember::memberId)
+                .containsExactlyInAnyOrder(first, second);
+    }
+
+    private String pendingMemberId(String group) {
+        JoinGroupResponse r = await(h.join(joinData(group, "", null, 10_000, 5_000, SUB)));
+        assertThat(r.error()).isEqualTo(Errors.MEMBER_ID_REQUIRED);
+        return r.data().memberId();
+    }
+
+    @Test
     void aThirdMemberTriggersARebalanceSeenInHeartbeats() {
         h = new GroupHarness(dir, GroupHarness.config(0));
         Formed f = formStable("g", 10_000, 5_000, (String) null);
-        // With no initial delay the first member forms generation 1 alone; the second rebalances to 2.
+        // The first member, alone when the (0 ms) initial delay ends, forms generation 1; the second rebalances to 2.
         CompletableFuture<JoinGroupResponse> second = h.joinNew("g", 10_000, 5_000, SUB);
         assertThat(h.heartbeat("g", f.leader(), f.generation())).isEqualTo(Errors.REBALANCE_IN_PROGRESS);
         assertThat(second).isNotDone();
