@@ -109,7 +109,8 @@ public final class Broker implements AutoCloseable {
         topics = new TopicRegistry(store, logs, config);
         topics.load();
         logs.startBackgroundTasks(config.getLong(BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS),
-                config.getLong(BrokerConfig.LOG_CLEANER_BACKOFF_MS), 60_000L);
+                config.getLong(BrokerConfig.LOG_CLEANER_BACKOFF_MS), 60_000L,
+                config.getLong(BrokerConfig.LOG_FLUSH_SCHEDULER_INTERVAL_MS));
 
         ExecutorService requestPool = requestPool(config.getInt(BrokerConfig.NUM_IO_THREADS));
         closeInReverse.add(() -> {
