@@ -32,7 +32,8 @@ import java.util.function.Consumer;
 
 /**
  * The log of one partition: a directory {@code <topic>-<partition>/} of {@link LogSegment}s, record
- * batches stored exactly as producers sent them, offsets assigned here.
+ * batches stored as producers sent them (rebuilt only when the topic's {@code compression.type} names another
+ * codec, see {@link LogValidator}), offsets assigned here.
  *
  * <p>Invariants: segments are keyed by base offset and cover increasing, non-overlapping offset
  * ranges; only the last (active) segment is appended to; {@code logStartOffset <= highWatermark <=
