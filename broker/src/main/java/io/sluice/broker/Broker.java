@@ -124,7 +124,8 @@ public final class Broker implements AutoCloseable {
         dynamicConfigs.start();
         topics.load();
         logs.startBackgroundTasks(config.getLong(BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS),
-                config.getLong(BrokerConfig.LOG_CLEANER_BACKOFF_MS), 60_000L);
+                config.getLong(BrokerConfig.LOG_CLEANER_BACKOFF_MS), 60_000L,
+                config.getLong(BrokerConfig.LOG_FLUSH_SCHEDULER_INTERVAL_MS));
 
         ExecutorService requestPool = requestPool(config.getInt(BrokerConfig.NUM_IO_THREADS));
         closeInReverse.add(() -> {

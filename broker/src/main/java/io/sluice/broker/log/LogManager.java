@@ -46,8 +46,6 @@ import java.util.stream.Stream;
 public final class LogManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogManager.class);
     static final String CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
-    /** Kafka's {@code file.delete.delay.ms}: long enough for in-flight fetches of a removed segment. */
-    static final long FILE_DELETE_DELAY_MS = 60_000L;
     static final long DEFAULT_FLUSH_CHECKPOINT_INTERVAL_MS = 60_000L;
     static final long DEFAULT_CLEANER_BACKOFF_MS = 15_000L;
     /** Kafka's {@code producer.id.expiration.check.interval.ms} default. */
@@ -320,8 +318,17 @@ public final class LogManager implements AutoCloseable {
         startBackgroundTasks(retentionCheckIntervalMs, DEFAULT_CLEANER_BACKOFF_MS, DEFAULT_FLUSH_CHECKPOINT_INTERVAL_MS);
     }
 
+    public void startBackgroundTasks(long retentionCheckIntervalMs, long cleanerBackoffMs,
+                                     long flushCheckpointIntervalMs) {
+        startBackgroundTasks(retentionCheckIntervalMs, cleanerBackoffMs, flushCheckpointIntervalMs, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param flushSchedulerIntervalMs Kafka's {@code log.flush.scheduler.interval.ms}: how often logs are
+     *                                 checked against their {@code flush.ms} (Long.MAX_VALUE: never, Kafka's default)
+     */
     public synchronized void startBackgroundTasks(long retentionCheckIntervalMs, long cleanerBackoffMs,
-                                                  long flushCheckpointIntervalMs) {
+                                                  long flushCheckpointIntervalMs, long flushSchedulerIntervalMs) {
         if (scheduler != null) {
             throw new IllegalStateException("Background tasks already started");
         }
@@ -334,6 +341,10 @@ public final class LogManager implements AutoCloseable {
                 retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
         executor.scheduleWithFixedDelay(guarded("flush", this::checkpoint), flushCheckpointIntervalMs,
                 flushCheckpointIntervalMs, TimeUnit.MILLISECONDS);
+        if (flushSchedulerIntervalMs < Long.MAX_VALUE) {
+            executor.scheduleWithFixedDelay(guarded("flush.ms", this::flushDirtyLogs), flushSchedulerIntervalMs,
+                    flushSchedulerIntervalMs, TimeUnit.MILLISECONDS);
+        }
         executor.scheduleWithFixedDelay(guarded("producer expiry", this::removeExpiredProducers),
                 PRODUCER_EXPIRATION_CHECK_INTERVAL_MS, PRODUCER_EXPIRATION_CHECK_INTERVAL_MS, TimeUnit.MILLISECONDS);
         scheduler = executor;
@@ -391,7 +402,8 @@ public final class LogManager implements AutoCloseable {
         writeCheckpoints();
     }
 
-    private void deleteLater(Runnable deletion) {
+    /** {@code file.delete.delay.ms} after a segment's removal its files go (it was renamed {@code .deleted}). */
+    private void deleteLater(Runnable deletion, long delayMs) {
         ScheduledExecutorService executor = scheduler;
         if (executor == null || closed) {
             deletion.run();
@@ -406,7 +418,20 @@ public final class LogManager implements AutoCloseable {
             }
         };
         pendingDeletes.add(once);
-        executor.schedule(once, FILE_DELETE_DELAY_MS, TimeUnit.MILLISECONDS);
+        executor.schedule(once, delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** {@code flush.ms}: fsyncs every log whose last flush is at least that old; returns how many. */
+    public int flushDirtyLogs() {
+        int flushed = 0;
+        long now = time.milliseconds();
+        for (PartitionLog l : logs.values()) {
+            if (now - l.lastFlushTime() >= l.config().flushMs() && l.logEndOffset() > l.recoveryPoint()) {
+                l.flush();
+                flushed++;
+            }
+        }
+        return flushed;
     }
 
     public void flushAll() {

@@ -12,23 +12,31 @@ import java.util.function.Consumer;
  * @param logStartOffset         checkpointed log start offset (0 when unknown: the first segment decides)
  * @param cleanShutdown          the log dir carried a clean-shutdown marker, so the files can be trusted
  * @param time                   clock for rolling, retention, compaction and producer expiry
- * @param deferredDelete         runs the deletion of a removed segment's files, later if it likes: reads
- *                               that already hold a slice of the segment may still be sending it
+ * @param deferredDelete         runs the deletion of a removed segment's files after the topic's
+ *                               {@code file.delete.delay.ms} (or at once, if it likes): reads that already
+ *                               hold a slice of the segment may still be sending it
  * @param producerIdExpirationMs the broker's {@code producer.id.expiration.ms}: how long a producer may be
  *                               idle before its de-duplication state is forgotten
  */
 public record LogOptions(long recoveryPoint, long logStartOffset, boolean cleanShutdown, Time time,
-                         Consumer<Runnable> deferredDelete, long producerIdExpirationMs) {
+                         DeferredDelete deferredDelete, long producerIdExpirationMs) {
 
+    /** Runs {@code deletion} about {@code delayMs} from now. */
+    @FunctionalInterface
+    public interface DeferredDelete {
+        void schedule(Runnable deletion, long delayMs);
+    }
+
+    /** With a deletion runner that ignores the delay (files deleted whenever it decides). */
     public LogOptions(long recoveryPoint, long logStartOffset, boolean cleanShutdown, Time time,
                       Consumer<Runnable> deferredDelete) {
-        this(recoveryPoint, logStartOffset, cleanShutdown, time, deferredDelete,
+        this(recoveryPoint, logStartOffset, cleanShutdown, time, (deletion, delayMs) -> deferredDelete.accept(deletion),
                 ProducerStateManager.DEFAULT_PRODUCER_ID_EXPIRATION_MS);
     }
 
     /** A log opened on its own: full recovery, system clock, files deleted at once. */
     public static LogOptions defaults() {
-        return new LogOptions(0L, 0L, false, Time.SYSTEM, Runnable::run);
+        return new LogOptions(0L, 0L, false, Time.SYSTEM, (Consumer<Runnable>) Runnable::run);
     }
 
     public LogOptions withTime(Time newTime) {

@@ -62,14 +62,19 @@ final class LogSegment implements Closeable {
     private volatile long offsetOfMaxTimestampSoFar;
     private volatile long rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
 
-    private LogSegment(Path dir, long baseOffset, LogConfig config, long now, String suffix) throws IOException {
+    private LogSegment(Path dir, long baseOffset, LogConfig config, long now, String suffix, boolean fresh)
+            throws IOException {
         this.baseOffset = baseOffset;
         this.indexIntervalBytes = config.indexIntervalBytes();
         this.created = now;
         File indexFile = file(dir, baseOffset, INDEX + suffix);
         File timeIndexFile = file(dir, baseOffset, TIME_INDEX + suffix);
         this.indexesWereMissing = !indexFile.exists() || !timeIndexFile.exists();
-        this.log = FileRecords.open(file(dir, baseOffset, LOG + suffix));
+        // preallocate: a new active segment's file gets segment.bytes at once (less fragmentation);
+        // it is trimmed to its data when it stops being active and at close.
+        this.log = fresh && config.preallocate() && suffix.isEmpty()
+                ? FileRecords.open(file(dir, baseOffset, LOG + suffix), false, config.segmentBytes(), true)
+                : FileRecords.open(file(dir, baseOffset, LOG + suffix));
         this.offsetIndex = new OffsetIndex(indexFile, baseOffset, config.maxIndexSize());
         this.timeIndex = new TimeIndex(timeIndexFile, baseOffset, config.maxIndexSize());
         this.txnIndex = new TransactionIndex(file(dir, baseOffset, TXN_INDEX + suffix), baseOffset);
@@ -91,8 +96,12 @@ final class LogSegment implements Closeable {
 
     /** Opens the segment's existing files (or creates empty ones) with the given suffix. */
     static LogSegment open(Path dir, long baseOffset, LogConfig config, long now, String suffix) {
+        return open(dir, baseOffset, config, now, suffix, false);
+    }
+
+    private static LogSegment open(Path dir, long baseOffset, LogConfig config, long now, String suffix, boolean fresh) {
         try {
-            return new LogSegment(dir, baseOffset, config, now, suffix);
+            return new LogSegment(dir, baseOffset, config, now, suffix, fresh);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot open segment " + baseOffset + " in " + dir, e);
         }
@@ -107,7 +116,7 @@ final class LogSegment implements Closeable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return open(dir, baseOffset, config, now, suffix);
+        return open(dir, baseOffset, config, now, suffix, true);
     }
 
     static File file(Path dir, long baseOffset, String extension) {
@@ -395,6 +404,11 @@ final class LogSegment implements Closeable {
         timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar, true);
         offsetIndex.trimToValidSize();
         timeIndex.trimToValidSize();
+        try {
+            log.trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot trim " + log.file(), e);
+        }
     }
 
     void makeActive() {

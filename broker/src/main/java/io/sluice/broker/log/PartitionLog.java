@@ -32,7 +32,8 @@ import java.util.function.Consumer;
 
 /**
  * The log of one partition: a directory {@code <topic>-<partition>/} of {@link LogSegment}s, record
- * batches stored exactly as producers sent them, offsets assigned here.
+ * batches stored as producers sent them (rebuilt only when the topic's {@code compression.type} names another
+ * codec, see {@link LogValidator}), offsets assigned here.
  *
  * <p>Invariants: segments are keyed by base offset and cover increasing, non-overlapping offset
  * ranges; only the last (active) segment is appended to; {@code logStartOffset <= highWatermark <=
@@ -41,7 +42,8 @@ import java.util.function.Consumer;
  * <p>Concurrency: mutations (append, roll, retention, segment swaps, config) are serialised on this
  * object; reads take no lock. A read captures the log end ({@link LogOffsetMetadata}) first and never
  * looks past it, so it never sees a half-appended batch. Removed segments are renamed to
- * {@code .deleted} and their files closed later through {@link LogOptions#deferredDelete()}, so a
+ * {@code .deleted} and their files closed {@code file.delete.delay.ms} later through
+ * {@link LogOptions#deferredDelete()}, so a
  * slice handed to the network layer stays readable while it is being sent.
  *
  * <p>Idempotent producers (KIP-98): batches with a producer id go through the partition's producer
@@ -77,6 +79,9 @@ public final class PartitionLog implements Closeable {
     private volatile long logStartOffset;
     private volatile long recoveryPoint;
     private volatile long highWatermark = -1;
+    /** {@code segment.jitter.ms}: drawn for each active segment, subtracted from {@code segment.ms}. */
+    private volatile long rollJitterMs;
+    private volatile long lastFlushTime;
     private final Set<Consumer<TopicPartition>> appendListeners = new CopyOnWriteArraySet<>();
     private boolean closed;
 
@@ -93,6 +98,8 @@ public final class PartitionLog implements Closeable {
         LogSegment active = segments.lastEntry().getValue();
         this.logEnd = new LogOffsetMetadata(loaded.logEndOffset(), active.baseOffset(), active.size());
         this.epochs = loadEpochs(dir, segments, loaded.logEndOffset());
+        this.rollJitterMs = randomRollJitter(config);
+        this.lastFlushTime = time.milliseconds();
         try {
             this.producerState = ProducerStateManager.load(tp, dir, segments, loaded.logEndOffset(),
                     loaded.txnIndexesToRebuild(), time.milliseconds(), options.producerIdExpirationMs());
@@ -416,7 +423,7 @@ public final class PartitionLog implements Closeable {
             return active;
         }
         boolean full = (long) active.size() + incomingBytes > config.segmentBytes();
-        boolean old = active.timeWaitedForRoll(now, incomingMaxTimestamp) > config.segmentMs();
+        boolean old = active.timeWaitedForRoll(now, incomingMaxTimestamp) > config.segmentMs() - rollJitterMs;
         boolean offsetsOverflow = lastOffset - active.baseOffset() > Integer.MAX_VALUE;
         if (full || old || offsetsOverflow || active.indexesFull()) {
             log.debug("Rolling {} at offset {} (full={}, old={}, offsets={}, indexes={})", topicPartition,
@@ -424,6 +431,22 @@ public final class PartitionLog implements Closeable {
             return roll();
         }
         return active;
+    }
+
+    /** As Kafka: uniform in [0, min(segment.jitter.ms, segment.ms)), so that logs created together do not roll together. */
+    private static long randomRollJitter(LogConfig config) {
+        long max = Math.min(config.segmentJitterMs(), config.segmentMs());
+        return max <= 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(max);
+    }
+
+    /** The jitter subtracted from {@code segment.ms} for the active segment (tests). */
+    long rollJitterMs() {
+        return rollJitterMs;
+    }
+
+    /** When the log was last fsynced (or opened): {@code flush.ms} counts from here. */
+    public long lastFlushTime() {
+        return lastFlushTime;
     }
 
     /** Starts a new active segment at the log end offset (a no-op when the active segment is empty). */
@@ -436,6 +459,7 @@ public final class PartitionLog implements Closeable {
         active.onBecomeInactive();
         LogSegment fresh = LogSegment.create(dir, newBase, config, time.milliseconds(), "");
         segments.put(newBase, fresh);
+        rollJitterMs = randomRollJitter(config);
         logEnd = new LogOffsetMetadata(newBase, newBase, 0);
         // Every batch below newBase has been recorded, none above: the snapshot lets recovery replay
         // from here instead of from the start of the log.
@@ -708,7 +732,7 @@ public final class PartitionLog implements Closeable {
             log.warn("Cannot rename segment {} of {} for deletion; deleting it now", segment.baseOffset(),
                     topicPartition, e);
         }
-        options.deferredDelete().accept(segment::closeAndDelete);
+        options.deferredDelete().schedule(segment::closeAndDelete, config.fileDeleteDelayMs());
     }
 
     /**
@@ -746,6 +770,7 @@ public final class PartitionLog implements Closeable {
         synchronized (this) {
             recoveryPoint = Math.max(recoveryPoint, upTo);
         }
+        lastFlushTime = time.milliseconds();
     }
 
     // The cleaner's view of the log.
@@ -810,7 +835,7 @@ public final class PartitionLog implements Closeable {
             segments.remove(old.baseOffset());
         }
         for (LogSegment old : olds) {
-            options.deferredDelete().accept(old::closeAndDelete);
+            options.deferredDelete().schedule(old::closeAndDelete, config.fileDeleteDelayMs());
         }
         return true;
     }
