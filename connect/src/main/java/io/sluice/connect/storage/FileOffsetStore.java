@@ -26,7 +26,7 @@ import java.util.Map;
 public final class FileOffsetStore {
     /** Reading accepts nothing but the map and byte arrays: the file is data, not code. */
     private static final ObjectInputFilter FILTER = ObjectInputFilter.Config.createFilter(
-            "java.util.HashMap;[B;maxdepth=3;!*");
+            "java.util.HashMap;java.util.Map$Entry;[B;maxdepth=3;!*");
 
     private final Path file;
     private final Map<ByteBuffer, ByteBuffer> data = new HashMap<>();
