@@ -128,6 +128,9 @@ class ConnectStandaloneIT {
                 .equals(List.of("PAUSED", "PAUSED")));
         assertThat(rest().put("/connectors/pausable/resume", null).status()).isEqualTo(202);
         awaitRunning("pausable");
+        JsonNode expanded = rest().get("/connectors?expand=status&expand=info").body();
+        assertThat(expanded.get("pausable").get("status").get("connector").get("state").asText()).isEqualTo("RUNNING");
+        assertThat(expanded.get("pausable").get("info").get("config").get("topic").asText()).isEqualTo("paused");
 
         Response replaced = rest().put("/connectors/pausable/config", Map.of("connector.class", "FileStreamSource",
                 "file", input.toString(), "topic", "paused", "batch.size", "10"));
@@ -165,6 +168,9 @@ class ConnectStandaloneIT {
         await().atMost(Duration.ofSeconds(20)).until(() ->
                 "FAILED".equals(rest().get("/connectors/broken-sink/tasks/0/status").body().get("state").asText()));
         assertThat(rest().post("/connectors/broken-sink/restart", null).status()).isEqualTo(204);
+        assertThat(rest().post("/connectors/broken-sink/tasks/0/restart", null).status()).isEqualTo(204);
+        assertThat(rest().post("/connectors/broken-sink/tasks/5/restart", null).status()).isEqualTo(404);
+        assertThat(rest().get("/connectors/broken-sink/tasks/5/status").status()).isEqualTo(404);
     }
 
     @Test
@@ -213,6 +219,11 @@ class ConnectStandaloneIT {
         assertThat(conflict.status()).isEqualTo(409);
         assertThat(conflict.body().get("message").asText()).isEqualTo("Connector dup already exists");
         assertThat(rest().post("/connectors", "{not json").status()).isEqualTo(400);
+        Response mismatch = rest().put("/connectors/dup/config", Map.of("name", "other", "connector.class",
+                "FileStreamSink", "topics", "t"));
+        assertThat(mismatch.status()).isEqualTo(400);
+        assertThat(mismatch.body().get("message").asText())
+                .isEqualTo("Connector name configuration (other) doesn't match connector name in the URL (dup)");
     }
 
     @Test

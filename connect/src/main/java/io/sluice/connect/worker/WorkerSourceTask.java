@@ -89,7 +89,16 @@ final class WorkerSourceTask extends WorkerTask {
                 break;
             }
             checkSendFailure();
-            List<SourceRecord> records = task.poll();
+            List<SourceRecord> records;
+            try {
+                records = task.poll();
+            } catch (RuntimeException | InterruptedException e) {
+                if (isStopping()) {
+                    // stop() closed what poll() was reading; the records sent before still get their offsets.
+                    break;
+                }
+                throw e;
+            }
             if (records != null) {
                 for (SourceRecord record : records) {
                     send(record);
