@@ -114,7 +114,7 @@ class ConnectStandaloneIT {
     }
 
     @Test
-    void pauseAndResumeAreReportedInTheStatus() throws Exception {
+    void pauseResumeAndStopAreReportedInTheStatus() throws Exception {
         broker.createTopic("paused", 1, Map.of());
         Path input = dir.resolve("paused.txt");
         Files.write(input, lines(1, 3));
@@ -131,6 +131,21 @@ class ConnectStandaloneIT {
         JsonNode expanded = rest().get("/connectors?expand=status&expand=info").body();
         assertThat(expanded.get("pausable").get("status").get("connector").get("state").asText()).isEqualTo("RUNNING");
         assertThat(expanded.get("pausable").get("info").get("config").get("topic").asText()).isEqualTo("paused");
+
+        assertThat(rest().put("/connectors/pausable/stop", null).status()).isEqualTo(204);
+        JsonNode stopped = rest().get("/connectors/pausable/status").body();
+        assertThat(stopped.get("connector").get("state").asText()).isEqualTo("STOPPED");
+        assertThat(stopped.get("tasks")).isEmpty();
+        assertThat(rest().get("/connectors/pausable/tasks").body()).isEmpty();
+        assertThat(rest().post("/connectors/pausable/restart", null).status()).isEqualTo(409);
+        assertThat(rest().put("/connectors/pausable/resume", null).status()).isEqualTo(202);
+        awaitRunning("pausable");
+
+        Response createdStopped = rest().post("/connectors", Map.of("name", "born-stopped", "initial_state", "STOPPED",
+                "config", Map.of("connector.class", "FileStreamSource", "file", input.toString(), "topic", "paused")));
+        assertThat(createdStopped.status()).isEqualTo(201);
+        assertThat(createdStopped.body().get("tasks")).isEmpty();
+        assertThat(state(rest().get("/connectors/born-stopped/status").body())).containsExactly("STOPPED");
 
         Response replaced = rest().put("/connectors/pausable/config", Map.of("connector.class", "FileStreamSource",
                 "file", input.toString(), "topic", "paused", "batch.size", "10"));

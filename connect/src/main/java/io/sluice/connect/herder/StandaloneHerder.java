@@ -104,6 +104,11 @@ public final class StandaloneHerder implements AutoCloseable {
     }
 
     private void startConnectorAndTasks(String name, Entry entry) {
+        if (entry.target == TargetState.STOPPED) {
+            entry.taskConfigs = List.of();
+            worker.recordStopped(name);
+            return;
+        }
         worker.startConnector(name, entry.config, entry.target, () -> reconfigurations.submit(() -> reconfigure(name)));
         entry.taskConfigs = worker.connectorTaskConfigs(name, entry.config);
         startTasks(name, entry);
@@ -189,10 +194,28 @@ public final class StandaloneHerder implements AutoCloseable {
         setTarget(name, TargetState.STARTED);
     }
 
+    /** Shuts the connector and its tasks down and drops its task configs; resume or pause starts it again. */
+    public synchronized void stop(String name) {
+        Entry entry = entry(name);
+        if (entry.target == TargetState.STOPPED) {
+            return;
+        }
+        entry.target = TargetState.STOPPED;
+        stopConnectorAndTasks(name);
+        startConnectorAndTasks(name, entry);
+        log.info("Connector {} target state {}", name, TargetState.STOPPED);
+    }
+
     private void setTarget(String name, TargetState target) {
         Entry entry = entry(name);
+        TargetState previous = entry.target;
         entry.target = target;
-        worker.setTargetState(name, target);
+        if (previous == TargetState.STOPPED) {
+            worker.forget(name);
+            startConnectorAndTasks(name, entry);
+        } else {
+            worker.setTargetState(name, target);
+        }
         log.info("Connector {} target state {}", name, target);
     }
 
@@ -202,6 +225,9 @@ public final class StandaloneHerder implements AutoCloseable {
      */
     public synchronized ConnectorStateInfo restart(String name, boolean includeTasks, boolean onlyFailed) {
         Entry entry = entry(name);
+        if (entry.target == TargetState.STOPPED) {
+            throw HerderException.conflict("Connector " + name + " is stopped; resume it instead of restarting it");
+        }
         boolean connectorFailed = snapshot(worker.connectorStatus(name)).state() == State.FAILED;
         boolean restartConnector = !onlyFailed || connectorFailed;
         List<ConnectorTaskId> restartTasks = new ArrayList<>();
@@ -245,6 +271,9 @@ public final class StandaloneHerder implements AutoCloseable {
         Entry entry = connectors.get(id.connector());
         if (entry == null) {
             throw HerderException.notFound("Connector " + id.connector() + " not found");
+        }
+        if (entry.target == TargetState.STOPPED) {
+            throw HerderException.conflict("Connector " + id.connector() + " is stopped; resume it instead");
         }
         if (id.task() < 0 || id.task() >= entry.taskConfigs.size()) {
             throw HerderException.notFound("Task " + id + " not found");

@@ -83,6 +83,10 @@ public final class ConnectRestApi {
             herder.pause(ctx.pathParam("c"));
             empty(ctx, 202);
         });
+        app.put("/connectors/{c}/stop", ctx -> {
+            herder.stop(ctx.pathParam("c"));
+            empty(ctx, 204);
+        });
         app.put("/connectors/{c}/resume", ctx -> {
             herder.resume(ctx.pathParam("c"));
             empty(ctx, 202);
@@ -169,8 +173,9 @@ public final class ConnectRestApi {
             switch (state) {
                 case "RUNNING" -> initial = TargetState.STARTED;
                 case "PAUSED" -> initial = TargetState.PAUSED;
+                case "STOPPED" -> initial = TargetState.STOPPED;
                 default -> throw HerderException.badRequest("Invalid initial state " + state
-                        + " (this worker supports RUNNING and PAUSED)");
+                        + ": expected RUNNING, PAUSED or STOPPED");
             }
         }
         StandaloneHerder.Created result = herder.putConnectorConfig(name, config, false, initial);

@@ -145,6 +145,17 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    /** Reports connector {@code name} STOPPED with no tasks; it must not run here (KIP-875's stopped state). */
+    public void recordStopped(String name) {
+        if (connectors.containsKey(name)) {
+            throw new IllegalStateException("Connector " + name + " still runs on this worker");
+        }
+        Status status = new Status("connector " + name, workerId);
+        status.moveTo(State.STOPPED);
+        connectorStatus.put(name, status);
+        taskStatus.keySet().removeIf(id -> id.connector().equals(name));
+    }
+
     /** Forgets a connector's and its tasks' statuses (it was deleted). */
     public void forget(String name) {
         connectorStatus.remove(name);
