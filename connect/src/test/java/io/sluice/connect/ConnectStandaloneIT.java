@@ -258,6 +258,17 @@ class ConnectStandaloneIT {
         List<String> types = new ArrayList<>();
         all.forEach(p -> types.add(p.get("type").asText()));
         assertThat(types).contains("source", "sink", "converter", "header_converter", "transformation", "predicate");
+
+        JsonNode sinkConfig = rest().get("/connector-plugins/FileStreamSink/config").body();
+        List<String> keys = new ArrayList<>();
+        sinkConfig.forEach(k -> keys.add(k.get("name").asText()));
+        assertThat(keys).contains("file");
+        assertThat(rest().get("/connector-plugins/org.apache.kafka.connect.transforms.RegexRouter/config").body())
+                .extracting(k -> k.get("name").asText()).contains("regex", "replacement");
+        Response unknown = rest().get("/connector-plugins/NoSuchPlugin/config");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.body().get("error_code").asInt()).isEqualTo(404);
+        assertThat(rest().get("/health").body().get("status").asText()).isEqualTo("healthy");
     }
 
     private void awaitRunning(String name) {

@@ -13,7 +13,13 @@ import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Connector;
 import org.apache.kafka.connect.errors.ConnectException;
 
+import org.apache.kafka.connect.storage.Converter;
+import org.apache.kafka.connect.storage.HeaderConverter;
+import org.apache.kafka.connect.transforms.Transformation;
+import org.apache.kafka.connect.transforms.predicates.Predicate;
+
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -83,6 +89,47 @@ public final class ConnectorValidator {
             Thread.currentThread().setContextClassLoader(saved);
         }
         return result(connType, keys, values, new ArrayList<>(groups));
+    }
+
+    /**
+     * The settings plugin {@code name} (connector, converter, transformation or predicate) defines, for
+     * {@code GET /connector-plugins/{p}/config}.
+     *
+     * @throws HerderException 404 when no plugin has that name
+     */
+    public List<ConfigInfos.ConfigKeyInfo> pluginConfig(String name) {
+        PluginDesc plugin = plugins.find(name, EnumSet.allOf(PluginType.class));
+        if (plugin == null) {
+            throw HerderException.notFound("Unknown plugin " + name + ".");
+        }
+        ClassLoader saved = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(plugin.loader());
+        try {
+            Object instance = Plugins.newInstance(plugin, Object.class);
+            ConfigDef def;
+            if (instance instanceof Connector c) {
+                def = c.config();
+            } else if (instance instanceof Converter c) {
+                def = c.config();
+            } else if (instance instanceof HeaderConverter c) {
+                def = c.config();
+            } else if (instance instanceof Transformation<?> t) {
+                def = t.config();
+            } else if (instance instanceof Predicate<?> p) {
+                def = p.config();
+            } else {
+                def = new ConfigDef();
+            }
+            List<ConfigInfos.ConfigKeyInfo> keys = new ArrayList<>();
+            if (def != null) {
+                def.configKeys().values().forEach(key -> keys.add(keyInfo(key)));
+            }
+            return keys;
+        } catch (ConnectException e) {
+            throw HerderException.badRequest(e.getMessage(), e);
+        } finally {
+            Thread.currentThread().setContextClassLoader(saved);
+        }
     }
 
     /** Kafka Connect's message when a config with errors is submitted. */

@@ -103,7 +103,14 @@ public final class ConnectRestApi {
             }
         });
         app.get("/connector-plugins", this::listPlugins);
+        app.get("/connector-plugins/{p}/config", ctx -> json(ctx, 200,
+                herder.validator().pluginConfig(ctx.pathParam("p"))));
         app.put("/connector-plugins/{p}/config/validate", this::validate);
+        app.get("/health", ctx -> {
+            ObjectNode health = JSON.createObjectNode();
+            health.put("status", "healthy").put("message", "Worker has completed startup and is ready to handle requests.");
+            json(ctx, 200, health);
+        });
 
         app.exception(HerderException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
         app.exception(BadBody.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
