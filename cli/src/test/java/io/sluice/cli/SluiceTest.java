@@ -12,9 +12,16 @@ class SluiceTest {
     @Test
     void everyComponentIsASubcommand() {
         assertThat(Sluice.commandLine().getSubcommands())
-                .containsKeys("platform", "broker", "zookeeper", "registry", "example");
+                .containsKeys("platform", "broker", "zookeeper", "registry", "connect", "example");
+        assertThat(Sluice.commandLine().getSubcommands().get("connect").getSubcommands()).containsKeys("standalone");
         assertThat(Sluice.commandLine().getSubcommands().get("example").getSubcommands())
                 .containsKeys("enrich-orders", "avro");
+    }
+
+    @Test
+    void connectStandaloneWithAMissingWorkerFileIsAConfigError() {
+        int code = Sluice.commandLine().execute("connect", "standalone", "no-such-worker.properties");
+        assertThat(code).isEqualTo(2);
     }
 
     @Test

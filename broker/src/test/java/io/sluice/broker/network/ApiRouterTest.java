@@ -1,4 +1,4 @@
-package io.sluice.broker.api;
+package io.sluice.broker.network;
 
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,325 @@
+package io.sluice.connect.worker;
+
+import io.sluice.connect.plugins.Plugins;
+import io.sluice.connect.storage.FileOffsetStore;
+import io.sluice.connect.storage.SourceOffsets;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.metrics.Metrics;
+import org.apache.kafka.common.metrics.internals.PluginMetricsImpl;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.connect.connector.Connector;
+import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs the connectors and tasks it is told to run and reports their {@link Status}. It decides nothing: the
+ * herder says what runs where. Connectors start on the caller's thread; every task gets its own thread.
+ */
+public final class Worker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+    public static final String CONNECTOR_CLIENT_PRODUCER_OVERRIDES_PREFIX = "producer.override.";
+    public static final String CONNECTOR_CLIENT_CONSUMER_OVERRIDES_PREFIX = "consumer.override.";
+    /** The sink task class Kafka Connect adds to every task config. */
+    public static final String TASK_CLASS = "task.class";
+
+    private final WorkerConfig config;
+    private final Plugins plugins;
+    private final FileOffsetStore offsetStore;
+    private final String workerId;
+    private final Metrics metrics = new Metrics();
+    private final Map<String, WorkerConnector> connectors = new ConcurrentHashMap<>();
+    private final Map<String, Status> connectorStatus = new ConcurrentHashMap<>();
+    private final Map<ConnectorTaskId, WorkerTask> tasks = new ConcurrentHashMap<>();
+    private final Map<ConnectorTaskId, Status> taskStatus = new ConcurrentHashMap<>();
+    private final AtomicInteger threads = new AtomicInteger();
+    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "connect-task-" + threads.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public Worker(WorkerConfig config, Plugins plugins, FileOffsetStore offsetStore, String workerId) {
+        this.config = config;
+        this.plugins = plugins;
+        this.offsetStore = offsetStore;
+        this.workerId = workerId;
+    }
+
+    public String workerId() {
+        return workerId;
+    }
+
+    public WorkerConfig config() {
+        return config;
+    }
+
+    public Plugins plugins() {
+        return plugins;
+    }
+
+    /**
+     * Starts connector {@code name}; its status says whether it runs (a connector that fails to start is FAILED,
+     * not an exception: Kafka Connect accepts the config and reports the failure in the status).
+     */
+    public boolean startConnector(String name, Map<String, String> connectorConfig, TargetState target,
+                                  Runnable onReconfigure) {
+        if (connectors.containsKey(name)) {
+            throw new IllegalStateException("Connector " + name + " already runs on this worker");
+        }
+        Status status = new Status("connector " + name, workerId);
+        connectorStatus.put(name, status);
+        Connector connector;
+        try {
+            connector = plugins.newConnector(connectorConfig.get(ConnectorConfig.CONNECTOR_CLASS));
+        } catch (RuntimeException e) {
+            status.fail(e);
+            return false;
+        }
+        WorkerConnector worker = new WorkerConnector(name, connector, connectorConfig, status,
+                new PluginMetricsImpl(metrics, Map.of("connector", name)));
+        connectors.put(name, worker);
+        return worker.start(target, onReconfigure, offsetStore == null ? null : new SourceOffsets(name, offsetStore));
+    }
+
+    /** Task configs from a running connector, with what Kafka Connect adds ({@code task.class}, sink topics). */
+    public List<Map<String, String>> connectorTaskConfigs(String name, Map<String, String> connectorConfig) {
+        WorkerConnector connector = connectors.get(name);
+        if (connector == null || !connector.isRunning()) {
+            return List.of();
+        }
+        int maxTasks = Integer.parseInt(connectorConfig.getOrDefault(ConnectorConfig.TASKS_MAX, "1").trim());
+        List<Map<String, String>> result = new ArrayList<>();
+        try {
+            List<Map<String, String>> configs = connector.taskConfigs(maxTasks);
+            for (Map<String, String> taskConfig : configs.subList(0, Math.min(configs.size(), maxTasks))) {
+                Map<String, String> copy = new LinkedHashMap<>(taskConfig);
+                copy.put(TASK_CLASS, connector.taskClass().getName());
+                if (connector.isSink()) {
+                    copyIfSet(connectorConfig, copy, ConnectorConfig.TOPICS);
+                    copyIfSet(connectorConfig, copy, ConnectorConfig.TOPICS_REGEX);
+                }
+                result.add(copy);
+            }
+        } catch (Throwable e) {
+            log.error("Connector {} failed to generate task configs", name, e);
+            connectorStatus.get(name).fail(e);
+            return List.of();
+        }
+        return result;
+    }
+
+    private static void copyIfSet(Map<String, String> from, Map<String, String> to, String key) {
+        String value = from.get(key);
+        if (value != null && !value.isBlank()) {
+            to.put(key, value);
+        }
+    }
+
+    public void stopConnector(String name) {
+        WorkerConnector connector = connectors.remove(name);
+        if (connector != null) {
+            connector.stop();
+        }
+    }
+
+    /** Reports connector {@code name} STOPPED with no tasks; it must not run here (KIP-875's stopped state). */
+    public void recordStopped(String name) {
+        if (connectors.containsKey(name)) {
+            throw new IllegalStateException("Connector " + name + " still runs on this worker");
+        }
+        Status status = new Status("connector " + name, workerId);
+        status.moveTo(State.STOPPED);
+        connectorStatus.put(name, status);
+        taskStatus.keySet().removeIf(id -> id.connector().equals(name));
+    }
+
+    /** Forgets a connector's and its tasks' statuses (it was deleted). */
+    public void forget(String name) {
+        connectorStatus.remove(name);
+        taskStatus.keySet().removeIf(id -> id.connector().equals(name));
+    }
+
+    /** Starts one task on its own thread; a task that cannot be built is FAILED at once. */
+    public void startTask(ConnectorTaskId id, Map<String, String> connectorConfig, Map<String, String> taskConfig,
+                          TargetState target) {
+        if (tasks.containsKey(id)) {
+            throw new IllegalStateException("Task " + id + " already runs on this worker");
+        }
+        Status status = new Status("task " + id, workerId);
+        taskStatus.put(id, status);
+        WorkerTask task;
+        try {
+            task = buildTask(id, connectorConfig, taskConfig, target, status);
+        } catch (Throwable e) {
+            log.error("Cannot start task {}", id, e);
+            status.fail(e);
+            return;
+        }
+        tasks.put(id, task);
+        executor.submit(task);
+    }
+
+    @SuppressWarnings("unchecked")
+    private WorkerTask buildTask(ConnectorTaskId id, Map<String, String> connectorConfig, Map<String, String> taskConfig,
+                                 TargetState target, Status status) throws Exception {
+        WorkerConnector connector = connectors.get(id.connector());
+        if (connector == null) {
+            throw new ConnectException("Connector " + id.connector() + " does not run on this worker");
+        }
+        Class<? extends Task> taskClass = (Class<? extends Task>) connector.taskClass();
+        ClassLoader saved = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(taskClass.getClassLoader());
+        List<AutoCloseable> built = new ArrayList<>();
+        try {
+            Task task = taskClass.getConstructor().newInstance();
+            RecordConverters converters = RecordConverters.of(connectorConfig, config, plugins);
+            built.add(converters);
+            PluginMetricsImpl taskMetrics = new PluginMetricsImpl(metrics,
+                    Map.of("connector", id.connector(), "task", String.valueOf(id.task())));
+            built.add(taskMetrics);
+            long interval = config.getLong(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS);
+            if (task instanceof SourceTask sourceTask) {
+                TransformationChain<SourceRecord> transforms = TransformationChain.of(connectorConfig, plugins);
+                built.add(transforms);
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(id, connectorConfig),
+                        new ByteArraySerializer(), new ByteArraySerializer());
+                if (offsetStore == null) {
+                    throw new ConnectException("This worker has no offset store for source tasks");
+                }
+                return new WorkerSourceTask(id, status, target, sourceTask, taskConfig, converters, transforms,
+                        producer, new SourceOffsets(id.connector(), offsetStore), taskMetrics, interval);
+            }
+            if (task instanceof SinkTask sinkTask) {
+                TransformationChain<SinkRecord> transforms = TransformationChain.of(connectorConfig, plugins);
+                built.add(transforms);
+                KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerSettings(id, connectorConfig),
+                        new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                return new WorkerSinkTask(id, status, target, sinkTask, taskConfig, converters, transforms, consumer,
+                        taskMetrics, interval);
+            }
+            throw new ConnectException("Task class " + taskClass.getName() + " is neither a SourceTask nor a SinkTask");
+        } catch (Exception | LinkageError e) {
+            built.forEach(c -> Utils.closeQuietly(c, "task part"));
+            throw e;
+        } finally {
+            Thread.currentThread().setContextClassLoader(saved);
+        }
+    }
+
+    private Map<String, Object> producerSettings(ConnectorTaskId id, Map<String, String> connectorConfig) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(ProducerConfig.ACKS_CONFIG, "all");
+        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        settings.put(ProducerConfig.CLIENT_ID_CONFIG, "connector-producer-" + id);
+        settings.putAll(config.producerSettings());
+        settings.putAll(prefixed(connectorConfig, CONNECTOR_CLIENT_PRODUCER_OVERRIDES_PREFIX));
+        return settings;
+    }
+
+    private Map<String, Object> consumerSettings(ConnectorTaskId id, Map<String, String> connectorConfig) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(ConsumerConfig.GROUP_ID_CONFIG, "connect-" + id.connector());
+        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        settings.put(ConsumerConfig.CLIENT_ID_CONFIG, "connector-consumer-" + id);
+        settings.putAll(config.consumerSettings());
+        settings.putAll(prefixed(connectorConfig, CONNECTOR_CLIENT_CONSUMER_OVERRIDES_PREFIX));
+        return settings;
+    }
+
+    private static Map<String, Object> prefixed(Map<String, String> settings, String prefix) {
+        Map<String, Object> result = new HashMap<>();
+        settings.forEach((key, value) -> {
+            if (key.startsWith(prefix)) {
+                result.put(key.substring(prefix.length()), value);
+            }
+        });
+        return result;
+    }
+
+    /** Stops the given tasks, all at once, and waits (bounded by task.shutdown.graceful.timeout.ms) for them. */
+    public void stopTasks(Collection<ConnectorTaskId> ids) {
+        List<WorkerTask> stopping = new ArrayList<>();
+        for (ConnectorTaskId id : ids) {
+            WorkerTask task = tasks.remove(id);
+            if (task != null) {
+                task.stop();
+                stopping.add(task);
+            }
+        }
+        long deadline = System.currentTimeMillis() + config.getLong(WorkerConfig.TASK_SHUTDOWN_TIMEOUT_MS);
+        for (WorkerTask task : stopping) {
+            try {
+                if (!task.awaitStop(Math.max(0, deadline - System.currentTimeMillis()))) {
+                    log.warn("Task {} did not stop within {} ms; abandoning it", task.id,
+                            config.getLong(WorkerConfig.TASK_SHUTDOWN_TIMEOUT_MS));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    public Set<ConnectorTaskId> taskIds(String connector) {
+        Set<ConnectorTaskId> ids = new java.util.TreeSet<>();
+        for (ConnectorTaskId id : taskStatus.keySet()) {
+            if (id.connector().equals(connector)) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+
+    public void setTargetState(String name, TargetState target) {
+        WorkerConnector connector = connectors.get(name);
+        if (connector != null) {
+            connector.transitionTo(target);
+        }
+        tasks.forEach((id, task) -> {
+            if (id.connector().equals(name)) {
+                task.transitionTo(target);
+            }
+        });
+    }
+
+    public Status connectorStatus(String name) {
+        return connectorStatus.get(name);
+    }
+
+    public Status taskStatus(ConnectorTaskId id) {
+        return taskStatus.get(id);
+    }
+
+    @Override
+    public void close() {
+        stopTasks(new ArrayList<>(tasks.keySet()));
+        new ArrayList<>(connectors.keySet()).forEach(this::stopConnector);
+        executor.shutdownNow();
+        metrics.close();
+    }
+}

@@ -1,0 +1,204 @@
+package io.sluice.connect.worker;
+
+import io.sluice.connect.storage.SourceOffsets;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTask;
+import org.apache.kafka.connect.source.SourceTaskContext;
+import org.apache.kafka.connect.storage.OffsetStorageReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a {@link SourceTask}: poll → transforms → converters → idempotent producer. Source offsets are committed
+ * every {@code offset.flush.interval.ms} and when the task stops, and only after the producer has acknowledged
+ * every record sent before — so after a crash the task resumes at or before the last record that reached Kafka
+ * (at-least-once; a clean stop loses and repeats nothing).
+ */
+final class WorkerSourceTask extends WorkerTask {
+    private static final Logger log = LoggerFactory.getLogger(WorkerSourceTask.class);
+
+    private final SourceTask task;
+    private final Map<String, String> taskConfig;
+    private final RecordConverters converters;
+    private final TransformationChain<SourceRecord> transforms;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final SourceOffsets offsets;
+    private final PluginMetrics metrics;
+    private final long flushIntervalMs;
+    /** Offsets of records sent since the last commit, by source partition; the task thread's only. */
+    private final Map<Map<String, ?>, Map<String, ?>> pendingOffsets = new HashMap<>();
+    private volatile Throwable sendFailure;
+    private volatile boolean started;
+
+    WorkerSourceTask(ConnectorTaskId id, Status status, TargetState initial, SourceTask task,
+                     Map<String, String> taskConfig, RecordConverters converters,
+                     TransformationChain<SourceRecord> transforms, KafkaProducer<byte[], byte[]> producer,
+                     SourceOffsets offsets, PluginMetrics metrics, long flushIntervalMs) {
+        super(id, status, initial, task.getClass().getClassLoader());
+        this.task = task;
+        this.taskConfig = taskConfig;
+        this.converters = converters;
+        this.transforms = transforms;
+        this.producer = producer;
+        this.offsets = offsets;
+        this.metrics = metrics;
+        this.flushIntervalMs = flushIntervalMs;
+    }
+
+    @Override
+    protected void initializeAndStart() {
+        task.initialize(new SourceTaskContext() {
+            @Override
+            public Map<String, String> configs() {
+                return taskConfig;
+            }
+
+            @Override
+            public OffsetStorageReader offsetStorageReader() {
+                return offsets;
+            }
+
+            @Override
+            public PluginMetrics pluginMetrics() {
+                return metrics;
+            }
+        });
+        task.start(taskConfig);
+        started = true;
+        log.info("Source task {} started", id);
+    }
+
+    @Override
+    protected void execute() throws InterruptedException {
+        long nextCommit = System.currentTimeMillis() + flushIntervalMs;
+        while (!isStopping()) {
+            awaitUnpaused();
+            if (isStopping()) {
+                break;
+            }
+            checkSendFailure();
+            List<SourceRecord> records;
+            try {
+                records = task.poll();
+            } catch (RuntimeException | InterruptedException e) {
+                if (isStopping()) {
+                    // stop() closed what poll() was reading; the records sent before still get their offsets.
+                    break;
+                }
+                throw e;
+            }
+            if (records != null) {
+                for (SourceRecord record : records) {
+                    send(record);
+                }
+            }
+            if (System.currentTimeMillis() >= nextCommit) {
+                commitOffsets();
+                nextCommit = System.currentTimeMillis() + flushIntervalMs;
+            }
+        }
+        commitOffsets();
+    }
+
+    private void send(SourceRecord original) {
+        SourceRecord record = transforms.apply(original);
+        if (record != null) {
+            String topic = record.topic();
+            RecordHeaders headers = converters.toKafka(topic, record.headers());
+            byte[] key = converters.key.fromConnectData(topic, headers, record.keySchema(), record.key());
+            byte[] value = converters.value.fromConnectData(topic, headers, record.valueSchema(), record.value());
+            Long timestamp = record.timestamp() != null && record.timestamp() >= 0 ? record.timestamp() : null;
+            producer.send(new ProducerRecord<>(topic, record.kafkaPartition(), timestamp, key, value, headers),
+                    (metadata, error) -> acknowledged(original, metadata, error));
+        } else {
+            commitRecord(original, null);
+        }
+        if (original.sourcePartition() != null) {
+            pendingOffsets.put(original.sourcePartition(), original.sourceOffset());
+        }
+    }
+
+    private void acknowledged(SourceRecord original, RecordMetadata metadata, Exception error) {
+        if (error != null) {
+            if (sendFailure == null) {
+                sendFailure = error;
+            }
+            return;
+        }
+        commitRecord(original, metadata);
+    }
+
+    private void commitRecord(SourceRecord record, RecordMetadata metadata) {
+        try {
+            task.commitRecord(record, metadata);
+        } catch (Throwable e) {
+            log.error("Source task {} threw from commitRecord; ignored, as Kafka Connect does", id, e);
+        }
+    }
+
+    private void checkSendFailure() {
+        Throwable failure = sendFailure;
+        if (failure != null) {
+            throw new ConnectException("Unrecoverable exception from producer send callback", failure);
+        }
+    }
+
+    /** Waits for every record sent so far, then stores their source offsets and tells the task. */
+    private void commitOffsets() {
+        producer.flush();
+        checkSendFailure();
+        if (!pendingOffsets.isEmpty()) {
+            offsets.write(new HashMap<>(pendingOffsets));
+            pendingOffsets.clear();
+        }
+        try {
+            task.commit();
+        } catch (Throwable e) {
+            log.error("Source task {} threw from commit; ignored, as Kafka Connect does", id, e);
+        }
+    }
+
+    @Override
+    void stop() {
+        super.stop();
+        // SourceTask.stop() is called from another thread by design: it is how a poll() blocked on its source returns.
+        if (started) {
+            try {
+                task.stop();
+            } catch (Throwable e) {
+                log.warn("Source task {} threw from stop()", id, e);
+            }
+        }
+    }
+
+    @Override
+    protected void wakeUp() {
+    }
+
+    @Override
+    protected void close() {
+        if (!isStopping() && started) {
+            try {
+                task.stop();
+            } catch (Throwable e) {
+                log.warn("Source task {} threw from stop()", id, e);
+            }
+        }
+        producer.close(Duration.ofSeconds(5));
+        transforms.close();
+        converters.close();
+        Utils.closeQuietly(metrics instanceof AutoCloseable c ? c : null, "plugin metrics");
+    }
+}
