@@ -92,7 +92,12 @@ public final class LogCleaner implements AutoCloseable {
             if (toClean.isEmpty()) {
                 return rewritten;
             }
-            Cleaner.Result result = cleanOnce(onDemand, toClean.get());
+            Cleaner.Result result;
+            try {
+                result = cleanOnce(onDemand, toClean.get());
+            } finally {
+                manager.releaseIfHeld(partitionLog);
+            }
             if (result == null) {
                 return rewritten;
             }
@@ -197,21 +202,42 @@ public final class LogCleaner implements AutoCloseable {
             this.logs = logs;
         }
 
+        /**
+         * Allocated on first need: a broker without compacted logs never pays for the map. A map that
+         * cannot be allocated (a dedupe buffer too small for one entry, or no memory) would fail the same
+         * way on every log, so the thread stops.
+         */
+        private boolean allocateCleaner() {
+            try {
+                cleaner = newCleaner();
+                return true;
+            } catch (RuntimeException | OutOfMemoryError e) {
+                log.error("Log cleaner thread {} cannot allocate its offset map of {} bytes (log.cleaner.dedupe."
+                        + "buffer.size / log.cleaner.threads); it stops and compacted logs are not cleaned",
+                        getName(), config.dedupeBufferPerThread(), e);
+                return false;
+            }
+        }
+
         @Override
         public void run() {
             while (!isInterrupted()) {
                 boolean cleaned = false;
+                Optional<LogToClean> toClean = Optional.empty();
                 try {
-                    Optional<LogToClean> toClean = manager.grabFilthiestCompactedLog(logs.get(), time.milliseconds());
+                    toClean = manager.grabFilthiestCompactedLog(logs.get(), time.milliseconds());
                     if (toClean.isPresent()) {
-                        if (cleaner == null) {
-                            // Allocated on first need: a broker without compacted logs never pays for the map.
-                            cleaner = newCleaner();
+                        if (cleaner == null && !allocateCleaner()) {
+                            return;
                         }
                         cleaned = cleanOnce(cleaner, toClean.get()) != null;
                     }
                 } catch (RuntimeException e) {
                     log.error("Log cleaner thread {} failed to pick a log", getName(), e);
+                } finally {
+                    // Whatever went wrong (an Error included), the log must not stay in progress: its
+                    // deletion waits for that to end.
+                    toClean.ifPresent(t -> manager.releaseIfHeld(t.log()));
                 }
                 if (!cleaned) {
                     try {
