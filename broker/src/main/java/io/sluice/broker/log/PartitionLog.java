@@ -171,7 +171,20 @@ public final class PartitionLog implements Closeable {
             result = appendLocked(batches, leaderEpoch);
         }
         if (!result.duplicate()) {
+            flushAndNotify();
+        }
+        return result;
+    }
+
+    /**
+     * After an append: {@code flush.messages}, then the listeners. The batch is in the log even when the
+     * flush fails, so the listeners (high watermark, parked fetches and acks) run anyway; the failure is
+     * thrown after them.
+     */
+    private void flushAndNotify() {
+        try {
             maybeFlush();
+        } finally {
             for (Consumer<TopicPartition> listener : appendListeners) {
                 try {
                     listener.accept(topicPartition);
@@ -180,7 +193,6 @@ public final class PartitionLog implements Closeable {
                 }
             }
         }
-        return result;
     }
 
     /**
@@ -276,14 +288,7 @@ public final class PartitionLog implements Closeable {
             producerState.recordAppended(whole, segment);
             end = next;
         }
-        maybeFlush();
-        for (Consumer<TopicPartition> listener : appendListeners) {
-            try {
-                listener.accept(topicPartition);
-            } catch (RuntimeException e) {
-                log.warn("{}: append listener failed", topicPartition, e);
-            }
-        }
+        flushAndNotify();
         return end;
     }
 
