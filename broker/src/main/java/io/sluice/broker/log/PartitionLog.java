@@ -79,6 +79,8 @@ public final class PartitionLog implements Closeable {
     private volatile long highWatermark = -1;
     private final Set<Consumer<TopicPartition>> appendListeners = new CopyOnWriteArraySet<>();
     private boolean closed;
+    /** Counts truncations (under the lock), so a flush that raced one does not raise the recovery point. */
+    private long truncations;
 
     private PartitionLog(TopicPartition tp, Path dir, LogConfig config, LogOptions options) throws IOException {
         this.topicPartition = tp;
@@ -322,6 +324,7 @@ public final class PartitionLog implements Closeable {
             long end = Math.max(last.readNextOffset(), last.baseOffset());
             logEnd = new LogOffsetMetadata(end, last.baseOffset(), last.size());
             recoveryPoint = Math.min(recoveryPoint, end);
+            truncations++;
             if (epochs.truncateFromEnd(end)) {
                 epochs.flush();
             }
@@ -353,6 +356,7 @@ public final class PartitionLog implements Closeable {
             logStartOffset = newStart;
             logEnd = new LogOffsetMetadata(newStart, newStart, 0);
             recoveryPoint = newStart;
+            truncations++;
             highWatermark = newStart;
             if (epochs.truncateFromEnd(0)) {
                 epochs.flush();
@@ -729,12 +733,14 @@ public final class PartitionLog implements Closeable {
     /** Fsyncs every segment from the recovery point's to the log end, then advances the recovery point. */
     public void flush() {
         long upTo;
+        long truncationsBefore;
         List<LogSegment> dirty;
         synchronized (this) {
             if (closed) {
                 return;
             }
             upTo = logEnd.offset();
+            truncationsBefore = truncations;
             Long from = segments.floorKey(recoveryPoint);
             dirty = new ArrayList<>((from == null ? segments : segments.tailMap(from, true)).values());
         }
@@ -749,7 +755,11 @@ public final class PartitionLog implements Closeable {
             }
         }
         synchronized (this) {
-            recoveryPoint = Math.max(recoveryPoint, upTo);
+            // A truncation meanwhile removed what was fsynced above its new end and lowered the recovery
+            // point; records appended after it may not be durable yet, so the point stays where it put it.
+            if (truncations == truncationsBefore) {
+                recoveryPoint = Math.max(recoveryPoint, upTo);
+            }
         }
     }
 
