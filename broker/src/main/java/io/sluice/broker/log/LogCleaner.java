@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -41,6 +43,12 @@ public final class LogCleaner implements AutoCloseable {
     private final List<CleanerThread> threads = new ArrayList<>();
     private Cleaner onDemand;
     private volatile long backoffMs;
+    /**
+     * Released by {@link #close}. Cleaner threads are never interrupted (as Kafka's): an interrupt during
+     * file I/O closes the segment's FileChannel, which the live log shares. They stop at the next abort
+     * check or wake from their backoff instead.
+     */
+    private final CountDownLatch stopping = new CountDownLatch(1);
 
     /** A cleaner without threads or checkpoint files, for {@link #clean(PartitionLog)} (tests, tools). */
     public LogCleaner() {
@@ -115,7 +123,12 @@ public final class LogCleaner implements AutoCloseable {
         TopicPartition tp = partitionLog.topicPartition();
         long startNs = time.nanoseconds();
         try {
-            Cleaner.Result result = cleaner.clean(toClean, () -> manager.checkCleaningAborted(tp));
+            Cleaner.Result result = cleaner.clean(toClean, () -> {
+                if (stopping.getCount() == 0) {
+                    throw new Cleaner.AbortedException("the log cleaner is shutting down");
+                }
+                manager.checkCleaningAborted(tp);
+            });
             manager.doneCleaning(partitionLog, result.endOffset(), result.nextDeleteHorizonMs());
             double seconds = Math.max(1e-9, (time.nanoseconds() - startNs) / 1e9);
             log.info("Cleaned {} up to offset {} (first dirty offset was {}): {} segment(s) rewritten, "
@@ -178,9 +191,8 @@ public final class LogCleaner implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        for (CleanerThread thread : threads) {
-            thread.interrupt();
-        }
+        stopping.countDown();
+        throttler.stop();
         for (CleanerThread thread : threads) {
             try {
                 thread.join(30_000);
@@ -221,7 +233,7 @@ public final class LogCleaner implements AutoCloseable {
 
         @Override
         public void run() {
-            while (!isInterrupted()) {
+            while (stopping.getCount() > 0) {
                 boolean cleaned = false;
                 Optional<LogToClean> toClean = Optional.empty();
                 try {
@@ -241,7 +253,7 @@ public final class LogCleaner implements AutoCloseable {
                 }
                 if (!cleaned) {
                     try {
-                        Thread.sleep(backoffMs);
+                        stopping.await(backoffMs, TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
                         return;
                     }
