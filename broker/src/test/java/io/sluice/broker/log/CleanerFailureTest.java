@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,6 +17,7 @@ import static io.sluice.broker.log.LogTestSupport.TP;
 import static io.sluice.broker.log.LogTestSupport.batch;
 import static io.sluice.broker.log.LogTestSupport.config;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /** A cleaner that fails must not hold on to the log it picked: deleting that log must not wait for it. */
 class CleanerFailureTest {
@@ -48,6 +50,23 @@ class CleanerFailureTest {
             deletion.get(10, TimeUnit.SECONDS);
             assertThat(Files.exists(logDir)).isFalse();
             assertThat(logs.get(TP)).isEmpty();
+        }
+    }
+
+    @Test
+    void anAbortDoesNotWaitForACleaningWhoseThreadDied() throws Exception {
+        LogCleanerManager manager = new LogCleanerManager(List.of());
+        try (PartitionLog log = PartitionLog.open(dir.resolve("t-0"), TP, config(Map.of("cleanup.policy", "compact")),
+                LogOptions.defaults())) {
+            // A thread that took the log and died without ending its cleaning (an Error, say).
+            Thread dead = new Thread(() -> manager.grab(log, System.currentTimeMillis()));
+            dead.start();
+            dead.join();
+            assertThat(manager.state(TP)).contains(LogCleanerManager.State.IN_PROGRESS);
+
+            // Guards against the hang this test is about; not a speed assertion.
+            assertTimeoutPreemptively(Duration.ofSeconds(30), () -> manager.abortAndPause(TP));
+            assertThat(manager.state(TP)).contains(LogCleanerManager.State.PAUSED);
         }
     }
 
