@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -41,6 +43,12 @@ public final class LogCleaner implements AutoCloseable {
     private final List<CleanerThread> threads = new ArrayList<>();
     private Cleaner onDemand;
     private volatile long backoffMs;
+    /**
+     * Released by {@link #close}. Cleaner threads are never interrupted (as Kafka's): an interrupt during
+     * file I/O closes the segment's FileChannel, which the live log shares. They stop at the next abort
+     * check or wake from their backoff instead.
+     */
+    private final CountDownLatch stopping = new CountDownLatch(1);
 
     /** A cleaner without threads or checkpoint files, for {@link #clean(PartitionLog)} (tests, tools). */
     public LogCleaner() {
@@ -92,7 +100,12 @@ public final class LogCleaner implements AutoCloseable {
             if (toClean.isEmpty()) {
                 return rewritten;
             }
-            Cleaner.Result result = cleanOnce(onDemand, toClean.get());
+            Cleaner.Result result;
+            try {
+                result = cleanOnce(onDemand, toClean.get());
+            } finally {
+                manager.releaseIfHeld(partitionLog);
+            }
             if (result == null) {
                 return rewritten;
             }
@@ -110,7 +123,12 @@ public final class LogCleaner implements AutoCloseable {
         TopicPartition tp = partitionLog.topicPartition();
         long startNs = time.nanoseconds();
         try {
-            Cleaner.Result result = cleaner.clean(toClean, () -> manager.checkCleaningAborted(tp));
+            Cleaner.Result result = cleaner.clean(toClean, () -> {
+                if (stopping.getCount() == 0) {
+                    throw new Cleaner.AbortedException("the log cleaner is shutting down");
+                }
+                manager.checkCleaningAborted(tp);
+            });
             manager.doneCleaning(partitionLog, result.endOffset(), result.nextDeleteHorizonMs());
             double seconds = Math.max(1e-9, (time.nanoseconds() - startNs) / 1e9);
             log.info("Cleaned {} up to offset {} (first dirty offset was {}): {} segment(s) rewritten, "
@@ -173,9 +191,8 @@ public final class LogCleaner implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        for (CleanerThread thread : threads) {
-            thread.interrupt();
-        }
+        stopping.countDown();
+        throttler.stop();
         for (CleanerThread thread : threads) {
             try {
                 thread.join(30_000);
@@ -197,25 +214,46 @@ public final class LogCleaner implements AutoCloseable {
             this.logs = logs;
         }
 
+        /**
+         * Allocated on first need: a broker without compacted logs never pays for the map. A map that
+         * cannot be allocated (a dedupe buffer too small for one entry, or no memory) would fail the same
+         * way on every log, so the thread stops.
+         */
+        private boolean allocateCleaner() {
+            try {
+                cleaner = newCleaner();
+                return true;
+            } catch (RuntimeException | OutOfMemoryError e) {
+                log.error("Log cleaner thread {} cannot allocate its offset map of {} bytes (log.cleaner.dedupe."
+                        + "buffer.size / log.cleaner.threads); it stops and compacted logs are not cleaned",
+                        getName(), config.dedupeBufferPerThread(), e);
+                return false;
+            }
+        }
+
         @Override
         public void run() {
-            while (!isInterrupted()) {
+            while (stopping.getCount() > 0) {
                 boolean cleaned = false;
+                Optional<LogToClean> toClean = Optional.empty();
                 try {
-                    Optional<LogToClean> toClean = manager.grabFilthiestCompactedLog(logs.get(), time.milliseconds());
+                    toClean = manager.grabFilthiestCompactedLog(logs.get(), time.milliseconds());
                     if (toClean.isPresent()) {
-                        if (cleaner == null) {
-                            // Allocated on first need: a broker without compacted logs never pays for the map.
-                            cleaner = newCleaner();
+                        if (cleaner == null && !allocateCleaner()) {
+                            return;
                         }
                         cleaned = cleanOnce(cleaner, toClean.get()) != null;
                     }
                 } catch (RuntimeException e) {
                     log.error("Log cleaner thread {} failed to pick a log", getName(), e);
+                } finally {
+                    // Whatever went wrong (an Error included), the log must not stay in progress: its
+                    // deletion waits for that to end.
+                    toClean.ifPresent(t -> manager.releaseIfHeld(t.log()));
                 }
                 if (!cleaned) {
                     try {
-                        Thread.sleep(backoffMs);
+                        stopping.await(backoffMs, TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
                         return;
                     }

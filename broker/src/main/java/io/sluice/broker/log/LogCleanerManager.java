@@ -45,6 +45,8 @@ final class LogCleanerManager {
     private final Map<TopicPartition, Long> checkpoints = new HashMap<>();
     private final Map<TopicPartition, Path> checkpointDirs = new HashMap<>();
     private final Map<TopicPartition, State> states = new HashMap<>();
+    /** The thread cleaning each IN_PROGRESS or ABORTED log: an abort stops waiting once it has died. */
+    private final Map<TopicPartition, Thread> cleaners = new HashMap<>();
     /** When a log's earliest kept tombstone or marker may go: it is worth cleaning then even if not dirty. */
     private final Map<TopicPartition, Long> deleteHorizons = new HashMap<>();
     private final Set<TopicPartition> uncleanable = new HashSet<>();
@@ -93,7 +95,7 @@ final class LogCleanerManager {
         }
         LogToClean chosen = filthiest != null ? filthiest : expired;
         if (chosen != null) {
-            states.put(chosen.log().topicPartition(), State.IN_PROGRESS);
+            markInProgress(chosen.log().topicPartition());
         }
         return Optional.ofNullable(chosen);
     }
@@ -104,8 +106,13 @@ final class LogCleanerManager {
         if (!partitionLog.config().compact() || states.containsKey(tp)) {
             return Optional.empty();
         }
-        states.put(tp, State.IN_PROGRESS);
+        markInProgress(tp);
         return Optional.of(logToClean(partitionLog, now));
+    }
+
+    private void markInProgress(TopicPartition tp) {
+        states.put(tp, State.IN_PROGRESS);
+        cleaners.put(tp, Thread.currentThread());
     }
 
     /** The log's cleanable range now (Kafka's {@code cleanableOffsets} and {@code calculateCleanableBytes}). */
@@ -158,6 +165,7 @@ final class LogCleanerManager {
     /** Ends a cleaning: records the new first dirty offset unless the cleaning was aborted. */
     synchronized void doneCleaning(PartitionLog partitionLog, long endOffset, long nextDeleteHorizonMs) {
         TopicPartition tp = partitionLog.topicPartition();
+        cleaners.remove(tp);
         State state = states.get(tp);
         if (state == State.ABORTED) {
             states.put(tp, State.PAUSED);
@@ -174,6 +182,7 @@ final class LogCleanerManager {
     /** Ends a cleaning that failed: the log is left alone from now on (Kafka's uncleanable partitions). */
     synchronized void cleaningFailed(PartitionLog partitionLog) {
         TopicPartition tp = partitionLog.topicPartition();
+        cleaners.remove(tp);
         State state = states.get(tp);
         if (state == State.ABORTED) {
             states.put(tp, State.PAUSED);
@@ -187,11 +196,22 @@ final class LogCleanerManager {
     /** Ends a cleaning that stopped on an abort or had nothing to do, without moving the checkpoint. */
     synchronized void cleaningStopped(PartitionLog partitionLog) {
         TopicPartition tp = partitionLog.topicPartition();
+        cleaners.remove(tp);
         if (states.get(tp) == State.ABORTED) {
             states.put(tp, State.PAUSED);
             notifyAll();
         } else {
             states.remove(tp);
+        }
+    }
+
+    /**
+     * Ends the calling thread's cleaning of the log if it has not ended yet (a cleaning left by an
+     * unexpected error), as {@link #cleaningStopped} would.
+     */
+    synchronized void releaseIfHeld(PartitionLog partitionLog) {
+        if (cleaners.get(partitionLog.topicPartition()) == Thread.currentThread()) {
+            cleaningStopped(partitionLog);
         }
     }
 
@@ -204,7 +224,7 @@ final class LogCleanerManager {
 
     /**
      * Stops a running cleaning of the log and keeps the log from being cleaned until {@link #forget} or
-     * {@link #resume}. Waits for the cleaner thread to notice.
+     * {@link #resume}. Waits for the cleaner thread to notice, unless that thread has died.
      */
     synchronized void abortAndPause(TopicPartition tp) throws InterruptedException {
         State state = states.get(tp);
@@ -216,6 +236,14 @@ final class LogCleanerManager {
             states.put(tp, State.ABORTED);
         }
         while (states.get(tp) != State.PAUSED) {
+            Thread cleaner = cleaners.get(tp);
+            if (cleaner == null || !cleaner.isAlive()) {
+                log.warn("The cleaning of {} was left unfinished by {}; pausing it without waiting", tp,
+                        cleaner == null ? "a failure" : cleaner.getName());
+                cleaners.remove(tp);
+                states.put(tp, State.PAUSED);
+                return;
+            }
             wait(100);
         }
     }
@@ -233,6 +261,7 @@ final class LogCleanerManager {
     /** Forgets a deleted log: its state and its checkpoint entry. */
     synchronized void forget(TopicPartition tp) {
         states.remove(tp);
+        cleaners.remove(tp);
         deleteHorizons.remove(tp);
         uncleanable.remove(tp);
         checkpoints.remove(tp);

@@ -84,6 +84,8 @@ public final class PartitionLog implements Closeable {
     private volatile long lastFlushTime;
     private final Set<Consumer<TopicPartition>> appendListeners = new CopyOnWriteArraySet<>();
     private boolean closed;
+    /** Counts truncations (under the lock), so a flush that raced one does not raise the recovery point. */
+    private long truncations;
 
     private PartitionLog(TopicPartition tp, Path dir, LogConfig config, LogOptions options) throws IOException {
         this.topicPartition = tp;
@@ -178,7 +180,20 @@ public final class PartitionLog implements Closeable {
             result = appendLocked(batches, leaderEpoch);
         }
         if (!result.duplicate()) {
+            flushAndNotify();
+        }
+        return result;
+    }
+
+    /**
+     * After an append: {@code flush.messages}, then the listeners. The batch is in the log even when the
+     * flush fails, so the listeners (high watermark, parked fetches and acks) run anyway; the failure is
+     * thrown after them.
+     */
+    private void flushAndNotify() {
+        try {
             maybeFlush();
+        } finally {
             for (Consumer<TopicPartition> listener : appendListeners) {
                 try {
                     listener.accept(topicPartition);
@@ -187,7 +202,6 @@ public final class PartitionLog implements Closeable {
                 }
             }
         }
-        return result;
     }
 
     /**
@@ -283,14 +297,7 @@ public final class PartitionLog implements Closeable {
             producerState.recordAppended(whole, segment);
             end = next;
         }
-        maybeFlush();
-        for (Consumer<TopicPartition> listener : appendListeners) {
-            try {
-                listener.accept(topicPartition);
-            } catch (RuntimeException e) {
-                log.warn("{}: append listener failed", topicPartition, e);
-            }
-        }
+        flushAndNotify();
         return end;
     }
 
@@ -324,6 +331,7 @@ public final class PartitionLog implements Closeable {
             long end = Math.max(last.readNextOffset(), last.baseOffset());
             logEnd = new LogOffsetMetadata(end, last.baseOffset(), last.size());
             recoveryPoint = Math.min(recoveryPoint, end);
+            truncations++;
             if (epochs.truncateFromEnd(end)) {
                 epochs.flush();
             }
@@ -355,6 +363,7 @@ public final class PartitionLog implements Closeable {
             logStartOffset = newStart;
             logEnd = new LogOffsetMetadata(newStart, newStart, 0);
             recoveryPoint = newStart;
+            truncations++;
             highWatermark = newStart;
             if (epochs.truncateFromEnd(0)) {
                 epochs.flush();
@@ -748,12 +757,14 @@ public final class PartitionLog implements Closeable {
     /** Fsyncs every segment from the recovery point's to the log end, then advances the recovery point. */
     public void flush() {
         long upTo;
+        long truncationsBefore;
         List<LogSegment> dirty;
         synchronized (this) {
             if (closed) {
                 return;
             }
             upTo = logEnd.offset();
+            truncationsBefore = truncations;
             Long from = segments.floorKey(recoveryPoint);
             dirty = new ArrayList<>((from == null ? segments : segments.tailMap(from, true)).values());
         }
@@ -768,7 +779,11 @@ public final class PartitionLog implements Closeable {
             }
         }
         synchronized (this) {
-            recoveryPoint = Math.max(recoveryPoint, upTo);
+            // A truncation meanwhile removed what was fsynced above its new end and lowered the recovery
+            // point; records appended after it may not be durable yet, so the point stays where it put it.
+            if (truncations == truncationsBefore) {
+                recoveryPoint = Math.max(recoveryPoint, upTo);
+            }
         }
         lastFlushTime = time.milliseconds();
     }

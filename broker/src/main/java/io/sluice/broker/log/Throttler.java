@@ -2,6 +2,9 @@ package io.sluice.broker.log;
 
 import org.apache.kafka.common.utils.Time;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
 /**
  * Holds the cleaner threads together to {@code log.cleaner.io.max.bytes.per.second}: each reports the
  * bytes it read or wrote, and is put to sleep when the rate over the current check window exceeds the
@@ -12,6 +15,8 @@ final class Throttler {
 
     private final double desiredBytesPerSecond;
     private final Time time;
+    /** Released when the cleaner stops: its threads must not sleep through the shutdown. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private long periodStartNs;
     private double observedSoFar;
 
@@ -45,7 +50,12 @@ final class Throttler {
             }
         }
         if (sleepMs > 0) {
-            Thread.sleep(sleepMs);
+            stopped.await(sleepMs, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** Ends the current sleeps and makes later ones return at once. */
+    void stop() {
+        stopped.countDown();
     }
 }
