@@ -332,11 +332,14 @@ public final class LogManager implements AutoCloseable {
         if (scheduler != null) {
             throw new IllegalStateException("Background tasks already started");
         }
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+        java.util.concurrent.ScheduledThreadPoolExecutor executor = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "sluice-log-manager");
             t.setDaemon(true);
             return t;
         });
+        // At close, queued runs (periodic or delayed) are dropped and only the one running is waited for.
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         executor.scheduleWithFixedDelay(guarded("retention", this::cleanupLogs), retentionCheckIntervalMs,
                 retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
         executor.scheduleWithFixedDelay(guarded("flush", this::checkpoint), flushCheckpointIntervalMs,
@@ -463,7 +466,9 @@ public final class LogManager implements AutoCloseable {
         cleaner.close();
         ScheduledExecutorService executor = scheduler;
         if (executor != null) {
-            executor.shutdownNow();
+            // No interrupt: a flush or retention pass in progress reads and writes segment FileChannels, and an
+            // interrupt during that I/O closes the channel (ClosedByInterruptException) under the final flush.
+            executor.shutdown();
             try {
                 executor.awaitTermination(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
