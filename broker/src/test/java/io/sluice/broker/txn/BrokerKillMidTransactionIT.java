@@ -121,7 +121,7 @@ class BrokerKillMidTransactionIT {
     void anOpenTransactionIsAbortedAfterItsTimeoutOnceTheKilledBrokerIsBack(@TempDir Path tmp) throws Exception {
         // Long enough that the restarted broker is up before the transaction expires, so the test can
         // see the partition held at the open transaction first.
-        int timeoutMs = 10_000;
+        int timeoutMs = 20_000;
         try (ChildBroker broker = new ChildBroker(tmp.resolve("data"), OVERRIDES)) {
             broker.start();
             try (Admin admin = admin(broker)) {
@@ -150,7 +150,7 @@ class BrokerKillMidTransactionIT {
             assertThat(endOffsets(broker, "read_uncommitted")).isEqualTo(hwBeforeKill);
             assertThat(endOffsets(broker, "read_committed")).containsValues(4L, 4L);
 
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
                     .until(() -> describe(broker, "t-killed").state() == TransactionState.COMPLETE_ABORT);
             // The abort markers took offset 7: the LSO is back at the high watermark, nothing hangs.
             Map<TopicPartition, Long> hw = endOffsets(broker, "read_uncommitted");
