@@ -57,6 +57,10 @@ public final class RegistryServer implements Service {
             this.election = new LeaderElection(store.clientProps(Map.of()), "sluice-registry-election",
                     GroupSettings.of(config.groupId, PROTOCOL_TYPE, "leader-v1"), url, config.leaderEligible,
                     (leaderUrl, self) -> lifecycle.tryMoveTo(leaderUrl != null ? ServiceState.READY : ServiceState.STARTING));
+            election.onFailure(cause -> {
+                log.error("Schema registry {} lost its group membership for good; failing", url, cause);
+                lifecycle.fail(cause);
+            });
             api.router(new WriteRouter(election, timeout));
             election.start();
             awaitJoined(Duration.ofMillis(config.storeInitTimeoutMs));

@@ -66,6 +66,10 @@ final class GroupOffsets {
                 // A member of a generation this coordinator never saw: a stale commit.
                 return CompletableFuture.completedFuture(Errors.ILLEGAL_GENERATION);
             }
+            if (offsets.isEmpty()) {
+                // Nothing left to store (every partition rejected): no group to create, or ListGroups shows a phantom.
+                return CompletableFuture.completedFuture(Errors.NONE);
+            }
             // A consumer that assigns partitions itself: the group only stores offsets.
             found = registry.getOrCreate(groupId);
         }
@@ -163,6 +167,10 @@ final class GroupOffsets {
         if (found == null) {
             if (d.generationIdOrMemberEpoch() >= 0) {
                 return CompletableFuture.completedFuture(Errors.ILLEGAL_GENERATION);
+            }
+            if (offsets.isEmpty()) {
+                // As for OffsetCommit: nothing to store creates no group.
+                return CompletableFuture.completedFuture(Errors.NONE);
             }
             found = registry.getOrCreate(d.groupId());
         }

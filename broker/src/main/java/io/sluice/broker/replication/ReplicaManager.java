@@ -66,6 +66,15 @@ public final class ReplicaManager implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /**
+     * ISR expansions and shrinks, which write to ZooKeeper and may block in its retries: on a thread of their own
+     * so that they never delay role changes, checkpoints or the resync after a session loss.
+     */
+    private final ScheduledExecutorService isrChanges = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sluice-isr-changes");
+        t.setDaemon(true);
+        return t;
+    });
     private final Consumer<TopicPartition> onAppend = this::onLocalAppend;
     private final List<LeadershipListener> leadershipListeners = new CopyOnWriteArrayList<>();
 
@@ -117,7 +126,7 @@ public final class ReplicaManager implements AutoCloseable {
         this.preferredReadReplicas = PreferredReadReplicas.from(config, nodes);
         this.followerApply = new FollowerApply(brokerId, partitions::get, delayedFetches);
         this.followers = new FollowerTracker(brokerId, store, lagTimeMaxMs, partitions::get, partitions::values,
-                task -> scheduler.execute(guarded(task)), this::maybeIncrementHighWatermark, delayedAcks::wake);
+                task -> isrChanges.execute(guarded(task)), this::maybeIncrementHighWatermark, delayedAcks::wake);
         for (Path dir : config.logDirs()) {
             try {
                 checkpointedHw.putAll(new OffsetCheckpointFile(dir.resolve(HW_CHECKPOINT)).read());
@@ -134,7 +143,7 @@ public final class ReplicaManager implements AutoCloseable {
     public void start() {
         roleChanges.start();
         long check = Math.max(10, Math.min(lagTimeMaxMs / 2, 5_000));
-        scheduler.scheduleWithFixedDelay(guarded(followers::maybeShrinkIsr), check, check, TimeUnit.MILLISECONDS);
+        isrChanges.scheduleWithFixedDelay(guarded(followers::maybeShrinkIsr), check, check, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(guarded(this::checkpointHighWatermarks), 1000, 1000, TimeUnit.MILLISECONDS);
     }
 
@@ -407,6 +416,7 @@ public final class ReplicaManager implements AutoCloseable {
     public void close() {
         roleChanges.close();
         scheduler.shutdownNow();
+        isrChanges.shutdownNow();
         delayedAcks.close();
         preferredReadReplicas.close();
         if (!halted) {

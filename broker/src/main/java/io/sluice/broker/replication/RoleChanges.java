@@ -59,6 +59,8 @@ final class RoleChanges {
     private final RoleChangeLog roleChangeLog;
     private CuratorCache watch;
     private volatile boolean closed;
+    /** Between a session loss and the next session: a resync still running must not make this broker lead. */
+    private volatile boolean sessionLost;
 
     /**
      * @param partitions           this broker's replicas, added and removed here
@@ -67,7 +69,7 @@ final class RoleChanges {
      * @param onAppend             listens to a leader's log appends while it leads
      * @param leadership           told when this broker starts or stops leading
      * @param highWatermarkMayMove called after a role change
-     * @param background           runs session loss and recovery off the ZooKeeper event thread
+     * @param background           runs the resync after a new session off the ZooKeeper event thread
      */
     RoleChanges(int brokerId, BrokerConfig config, ClusterStore store, TopicRegistry topics,
                 IntFunction<Optional<Node>> nodes, Map<TopicPartition, Partition> partitions,
@@ -93,8 +95,16 @@ final class RoleChanges {
         this.roleChangeLog = new RoleChangeLog(log, scheduler, 200);
         this.connectionListener = (client, state) -> {
             if (state == ConnectionState.LOST) {
-                background.accept(this::fenceLeaders);
+                // Right here on Curator's event thread, not queued: fencing is in memory only and must not wait
+                // behind a ZooKeeper write (an ISR change stuck in retries) while another broker already leads.
+                sessionLost = true;
+                try {
+                    fenceLeaders();
+                } catch (RuntimeException e) {
+                    log.error("Broker {}: fencing leaders after ZooKeeper session loss failed", brokerId, e);
+                }
             } else if (state == ConnectionState.RECONNECTED) {
+                sessionLost = false;
                 background.accept(this::resync);
             }
         };
@@ -308,6 +318,9 @@ final class RoleChanges {
     /** After a new ZooKeeper session: read every local partition's state again and act on it. */
     private void resync() {
         for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
+            if (sessionLost) {
+                return;
+            }
             store.readPartitionState(tp.topic(), tp.partition()).ifPresent(state -> {
                 states.put(tp, state);
                 applyState(tp, state);

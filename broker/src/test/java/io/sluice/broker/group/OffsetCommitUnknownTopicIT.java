@@ -2,6 +2,9 @@ package io.sluice.broker.group;
 
 import io.sluice.testkit.RawConnection;
 import io.sluice.testkit.TestBroker;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -18,10 +21,14 @@ import org.junit.jupiter.api.Test;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** OffsetCommit and TxnOffsetCommit for a topic or partition that does not exist: UNKNOWN_TOPIC_OR_PARTITION, per partition. */
+/**
+ * OffsetCommit and TxnOffsetCommit for a topic or partition that does not exist: UNKNOWN_TOPIC_OR_PARTITION, per
+ * partition; and a commit with nothing left to store creates no group.
+ */
 class OffsetCommitUnknownTopicIT {
     static TestBroker broker;
 
@@ -76,6 +83,40 @@ class OffsetCommitUnknownTopicIT {
             assertThat(response.data().topics()).hasSize(2);
             response.data().topics().forEach(t -> assertThat(t.partitions()).allSatisfy(
                     p -> assertThat(p.errorCode()).isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())));
+        }
+    }
+
+    @Test
+    void commitsWithEveryPartitionRejectedCreateNoGroup() throws Exception {
+        OffsetCommitRequestData commit = new OffsetCommitRequestData().setGroupId("phantom-commit")
+                .setGenerationIdOrMemberEpoch(-1).setMemberId("");
+        commit.topics().add(topic("missing", 0, 1));
+        commit.topics().add(topic("exists", 9));
+        TxnOffsetCommitRequestData txn = new TxnOffsetCommitRequestData().setTransactionalId("t2")
+                .setGroupId("phantom-txn").setProducerId(1001).setProducerEpoch((short) 0)
+                .setGenerationIdOrMemberEpoch(-1).setMemberId("");
+        txn.topics().add(new TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic().setName("missing")
+                .setPartitions(List.of(new TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition()
+                        .setPartitionIndex(0).setCommittedOffset(5))));
+        try (RawConnection raw = RawConnection.to(broker)) {
+            OffsetCommitResponse committed = (OffsetCommitResponse) raw.send(
+                    new RequestHeader(ApiKeys.OFFSET_COMMIT, (short) 8, "raw", 1), new OffsetCommitRequest(commit, (short) 8));
+            assertThat(committed.data().topics()).allSatisfy(t -> assertThat(t.partitions()).allSatisfy(
+                    p -> assertThat(p.errorCode()).isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())));
+            TxnOffsetCommitResponse txnCommitted = (TxnOffsetCommitResponse) raw.send(
+                    new RequestHeader(ApiKeys.TXN_OFFSET_COMMIT, (short) 3, "raw", 2),
+                    TxnOffsetCommitRequest.Builder.forTopicNames(txn, false).build((short) 3));
+            assertThat(txnCommitted.data().topics()).allSatisfy(t -> assertThat(t.partitions()).allSatisfy(
+                    p -> assertThat(p.errorCode()).isEqualTo(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())));
+            // The control: a commit that stores something does create its group.
+            OffsetCommitRequestData real = new OffsetCommitRequestData().setGroupId("real-commit")
+                    .setGenerationIdOrMemberEpoch(-1).setMemberId("");
+            real.topics().add(topic("exists", 0));
+            raw.send(new RequestHeader(ApiKeys.OFFSET_COMMIT, (short) 8, "raw", 3), new OffsetCommitRequest(real, (short) 8));
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
+            assertThat(admin.listGroups().all().get(30, TimeUnit.SECONDS)).extracting(GroupListing::groupId)
+                    .contains("real-commit").doesNotContain("phantom-commit", "phantom-txn");
         }
     }
 

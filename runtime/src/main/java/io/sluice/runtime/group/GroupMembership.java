@@ -20,6 +20,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.Timer;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.common.utils.internals.ExponentialBackoff;
 import org.apache.kafka.common.utils.internals.LogContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -41,6 +44,11 @@ import java.util.function.Supplier;
  * <p>Built on kafka-clients' {@link AbstractCoordinator} (the engine of the consumer and of Connect's
  * WorkerCoordinator), so it speaks to any Kafka-compatible broker. One thread of its own drives it; the
  * callbacks run on that thread and must not block for long.
+ *
+ * <p>The member outlives ordinary failures: an exception out of a turn (a coordinator error, a callback that
+ * threw) revokes, backs off ({@code retry.backoff.ms} growing to {@code retry.backoff.max.ms}) and rejoins, as a
+ * consumer's caller would call poll again. Only an {@link Error} stops it, and it says so through
+ * {@link Listener#onFailed}, so that the service can fail rather than run on without a group.
  */
 public final class GroupMembership implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupMembership.class);
@@ -65,6 +73,10 @@ public final class GroupMembership implements AutoCloseable {
         void onAssigned(Assignment assignment);
 
         void onRevoked(int generation);
+
+        /** The member stopped for good on a fatal error; it will not rejoin. */
+        default void onFailed(Throwable cause) {
+        }
     }
 
     private final GroupSettings settings;
@@ -76,6 +88,8 @@ public final class GroupMembership implements AutoCloseable {
     private final ConsumerNetworkClient client;
     private final Coordinator coordinator;
     private final Thread thread;
+    private final ExponentialBackoff retryBackoff;
+    private final CountDownLatch closing = new CountDownLatch(1);
     private volatile boolean running = true;
 
     /**
@@ -99,6 +113,8 @@ public final class GroupMembership implements AutoCloseable {
         try {
             long backoff = config.getLong(CommonClientConfigs.RETRY_BACKOFF_MS_CONFIG);
             long backoffMax = config.getLong(CommonClientConfigs.RETRY_BACKOFF_MAX_MS_CONFIG);
+            this.retryBackoff = new ExponentialBackoff(backoff, CommonClientConfigs.RETRY_BACKOFF_EXP_BASE,
+                    Math.max(backoff, backoffMax), CommonClientConfigs.RETRY_BACKOFF_JITTER);
             Metadata clusterMetadata = new Metadata(backoff, backoffMax,
                     config.getLong(CommonClientConfigs.METADATA_MAX_AGE_CONFIG), logContext, new ClusterResourceListeners());
             List<String> bootstrap = config.getList(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
@@ -125,15 +141,51 @@ public final class GroupMembership implements AutoCloseable {
     }
 
     private void run() {
-        try {
-            while (running) {
+        int failures = 0;
+        while (running) {
+            try {
                 coordinator.pollOnce();
+                failures = 0;
+            } catch (WakeupException e) {
+                // close() woke the client; the loop condition decides
+            } catch (RuntimeException e) {
+                if (!running) {
+                    break;
+                }
+                long backoffMs = retryBackoff.backoff(failures++);
+                log.warn("Group membership of {} failed ({} in a row); rejoining in {} ms", settings.groupId(), failures,
+                        backoffMs, e);
+                revoke();
+                coordinator.requestRejoin("recovering from " + e);
+                pause(backoffMs);
+            } catch (Throwable t) {
+                log.error("Group membership of {} stopped for good", settings.groupId(), t);
+                revoke();
+                try {
+                    listener.onFailed(t);
+                } catch (Throwable ignored) {
+                    // the error itself is what matters
+                }
+                return;
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (Throwable t) {
-            log.error("Group membership of {} stopped", settings.groupId(), t);
+        }
+    }
+
+    /** Between a failure and the next join no assignment holds: the listener must not act on the old one. */
+    private void revoke() {
+        try {
             listener.onRevoked(-1);
+        } catch (RuntimeException e) {
+            log.warn("Revocation callback of group {} failed", settings.groupId(), e);
+        }
+    }
+
+    private void pause(long ms) {
+        try {
+            closing.await(ms, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
     }
 
@@ -141,6 +193,7 @@ public final class GroupMembership implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        closing.countDown();
         client.wakeup();
         try {
             thread.join(10_000);

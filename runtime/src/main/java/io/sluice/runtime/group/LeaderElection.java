@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One leader among the instances of a service that share a group (registry instances; later Connect workers),
@@ -41,6 +42,7 @@ public final class LeaderElection implements AutoCloseable {
     private final boolean eligible;
     private final Listener listener;
     private final GroupMembership membership;
+    private volatile Consumer<Throwable> onFailure = cause -> { };
     private String leaderUrl;
     private boolean leader;
     private boolean wasLeader;
@@ -63,7 +65,21 @@ public final class LeaderElection implements AutoCloseable {
                     public void onRevoked(int generation) {
                         revoked();
                     }
+
+                    @Override
+                    public void onFailed(Throwable cause) {
+                        onFailure.accept(cause);
+                    }
                 });
+    }
+
+    /**
+     * Told (on the membership thread) when this instance left the election for good on a fatal error; it no
+     * longer knows a leader and never will again, so the service should fail. Set before {@link #start}.
+     */
+    public LeaderElection onFailure(Consumer<Throwable> handler) {
+        this.onFailure = Objects.requireNonNull(handler);
+        return this;
     }
 
     public LeaderElection start() {

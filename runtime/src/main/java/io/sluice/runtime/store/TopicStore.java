@@ -14,6 +14,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
@@ -140,35 +141,46 @@ public final class TopicStore<K, V> implements AutoCloseable {
         long deadline = System.currentTimeMillis() + settings.initTimeout().toMillis();
         while (true) {
             try {
-                TopicDescription description = admin.describeTopics(List.of(settings.topic())).allTopicNames()
-                        .get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS).get(settings.topic());
+                TopicDescription description = within(admin.describeTopics(List.of(settings.topic())).allTopicNames(),
+                        deadline).get(settings.topic());
                 int count = description.partitions().size();
                 if (count != settings.partitions()) {
                     throw new IllegalStateException("Topic " + settings.topic() + " must have exactly "
                             + settings.partitions() + " partition" + (settings.partitions() == 1 ? "" : "s")
                             + ", it has " + count);
                 }
-                checkCompacted();
+                checkCompacted(deadline);
                 return count;
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                     retryOrFail(deadline, e);
                     continue;
                 }
-                createTopic(deadline);
+                try {
+                    createTopic(deadline);
+                } catch (TimeoutException timeout) {
+                    retryOrFail(deadline, timeout);
+                }
             } catch (TimeoutException e) {
                 retryOrFail(deadline, e);
             }
         }
     }
 
-    private void createTopic(long deadline) throws InterruptedException {
+    /** Creates the topic; a timeout goes to the caller, which retries until the deadline. */
+    private void createTopic(long deadline) throws InterruptedException, TimeoutException {
         try {
-            int brokers = admin.describeCluster().nodes().get().size();
+            int brokers = within(admin.describeCluster().nodes(), deadline).size();
             short replicas = (short) Math.max(1, Math.min(settings.replicationFactor(), brokers));
+            if (replicas < settings.replicationFactor()) {
+                // Kafka would refuse the topic; a store that runs on fewer copies than asked must at least say so.
+                log.warn("Creating topic {} with replication factor {} instead of the {} asked for: only {} broker(s) "
+                        + "are up. Raise it with kafka-reassign-partitions once more brokers run", settings.topic(),
+                        replicas, settings.replicationFactor(), brokers);
+            }
             NewTopic topic = new NewTopic(settings.topic(), settings.partitions(), replicas)
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-            admin.createTopics(List.of(topic)).all().get();
+            within(admin.createTopics(List.of(topic)).all(), deadline);
             log.info("Created topic {} ({} partition(s), replication factor {}, compacted)", settings.topic(),
                     settings.partitions(), replicas);
         } catch (ExecutionException e) {
@@ -178,10 +190,10 @@ public final class TopicStore<K, V> implements AutoCloseable {
         }
     }
 
-    private void checkCompacted() throws InterruptedException {
+    private void checkCompacted(long deadline) throws InterruptedException, TimeoutException {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, settings.topic());
         try {
-            Config topicConfig = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            Config topicConfig = within(admin.describeConfigs(List.of(resource)).all(), deadline).get(resource);
             var policy = topicConfig == null ? null : topicConfig.get(TopicConfig.CLEANUP_POLICY_CONFIG);
             if (policy != null && !TopicConfig.CLEANUP_POLICY_COMPACT.equals(policy.value())) {
                 // Deletion by retention would eventually lose state that is still in use.
@@ -191,6 +203,13 @@ public final class TopicStore<K, V> implements AutoCloseable {
         } catch (ExecutionException e) {
             log.warn("Could not check the cleanup policy of {}: {}", settings.topic(), e.getCause().toString());
         }
+    }
+
+    /** One admin call's result, waiting no longer than one request's timeout nor past the start-up deadline. */
+    private <T> T within(KafkaFuture<T> future, long deadline)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long wait = Math.min(settings.timeout().toMillis(), deadline - System.currentTimeMillis());
+        return future.get(Math.max(1, wait), TimeUnit.MILLISECONDS);
     }
 
     private void retryOrFail(long deadline, Exception e) throws InterruptedException {

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -101,6 +102,48 @@ class GroupMembershipTest {
         } finally {
             a.membership.close();
             b.membership.close();
+        }
+    }
+
+    @Test
+    void aMemberWhoseTurnThrowsBacksOffAndRejoinsInsteadOfStopping() {
+        AtomicInteger attempts = new AtomicInteger();
+        AtomicReference<GroupMembership.Assignment> assigned = new AtomicReference<>();
+        List<Integer> revoked = Collections.synchronizedList(new ArrayList<>());
+        List<Throwable> failed = Collections.synchronizedList(new ArrayList<>());
+        GroupMembership membership = new GroupMembership(client(), "member-flaky",
+                GroupSettings.of("flaky", "sluice-test", "names-v1"), () -> text("flaky"), members -> {
+                    if (attempts.incrementAndGet() <= 2) {
+                        throw new IllegalStateException("assignor failure " + attempts.get());
+                    }
+                    Map<String, ByteBuffer> out = new HashMap<>();
+                    members.forEach(m -> out.put(m.memberId(), text("ok")));
+                    return out;
+                }, new GroupMembership.Listener() {
+                    @Override
+                    public void onAssigned(GroupMembership.Assignment assignment) {
+                        assigned.set(assignment);
+                    }
+
+                    @Override
+                    public void onRevoked(int generation) {
+                        revoked.add(generation);
+                    }
+
+                    @Override
+                    public void onFailed(Throwable cause) {
+                        failed.add(cause);
+                    }
+                });
+        try {
+            membership.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> assigned.get() != null);
+            assertThat(text(assigned.get().data())).isEqualTo("ok");
+            assertThat(attempts.get()).isGreaterThan(2);
+            assertThat(revoked).contains(-1);
+            assertThat(failed).isEmpty();
+        } finally {
+            membership.close();
         }
     }
 

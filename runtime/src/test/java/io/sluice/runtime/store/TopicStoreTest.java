@@ -1,5 +1,6 @@
 package io.sluice.runtime.store;
 
+import io.sluice.testkit.LogCapture;
 import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -60,10 +61,11 @@ class TopicStoreTest {
     @Test
     void writesAreReadBackBeforeWriteReturnsAndAStartRebuildsEverything() throws Exception {
         Map<String, String> first;
-        try (TopicStore<String, String> store = store("store-rebuild", 3)) {
+        try (TopicStore<String, String> store = store("store-rebuild", 3); LogCapture logs = LogCapture.broker()) {
             first = view(store);
             store.start();
             assertThat(first).isEmpty();
+            assertThat(logs.warnings("store-rebuild with replication factor 1 instead of the 3 asked for")).hasSize(1);
             for (int i = 0; i < 20; i++) {
                 store.write(List.of(new TopicStore.Entry<>("k" + i, "v" + i)));
                 // Read-your-writes: the listener has the record the moment write returns.
