@@ -259,29 +259,57 @@ public final class TopicRegistry {
     /** Adds partitions, placed round-robin or (non-null {@code assignments}) as given. */
     public synchronized void addPartitions(String name, int totalCount, List<List<Integer>> assignments,
                                            boolean validateOnly) {
-        TopicInfo topic = byName.get(name);
-        if (topic == null) {
+        update(name, validateOnly, topic -> {
+            if (totalCount < topic.partitionCount()) {
+                throw new InvalidPartitionsException("The topic " + name + " currently has " + topic.partitionCount()
+                        + " partition(s); " + totalCount + " would not be an increase.");
+            }
+            if (totalCount == topic.partitionCount()) {
+                throw new InvalidPartitionsException("Topic already has " + totalCount + " partition(s).");
+            }
+            int additional = totalCount - topic.partitionCount();
+            List<List<Integer>> replicas = new ArrayList<>(topic.replicas());
+            replicas.addAll(assignments != null
+                    ? ManualAssignment.forNewPartitions(assignments, additional, topic.replicationFactor(), registeredBrokers())
+                    : assign(additional, topic.replicationFactor(), topic.partitionCount()));
+            return new TopicInfo(name, topic.id(), replicas, topic.configs());
+        });
+        if (!validateOnly) {
+            log.info("Topic {} now has {} partitions", name, totalCount);
+        }
+    }
+
+    /**
+     * Writes {@code change} of the topic as ZooKeeper holds it now, conditional on that node version, and
+     * applies the result here. The change is computed from the stored node, not from this broker's copy
+     * (which may lag behind another broker's or the controller's write); a lost race re-reads and recomputes.
+     */
+    private void update(String name, boolean validateOnly, java.util.function.UnaryOperator<TopicInfo> change) {
+        TopicInfo known = byName.get(name);
+        if (known == null) {
             throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
         }
-        if (totalCount < topic.partitionCount()) {
-            throw new InvalidPartitionsException("The topic " + name + " currently has " + topic.partitionCount()
-                    + " partition(s); " + totalCount + " would not be an increase.");
-        }
-        if (totalCount == topic.partitionCount()) {
-            throw new InvalidPartitionsException("Topic already has " + totalCount + " partition(s).");
-        }
-        int additional = totalCount - topic.partitionCount();
-        List<List<Integer>> replicas = new ArrayList<>(topic.replicas());
-        replicas.addAll(assignments != null
-                ? ManualAssignment.forNewPartitions(assignments, additional, topic.replicationFactor(), registeredBrokers())
-                : assign(additional, topic.replicationFactor(), topic.partitionCount()));
-        if (validateOnly) {
+        for (int attempt = 1; ; attempt++) {
+            Optional<ClusterStore.VersionedTopic> stored = store.readTopicVersioned(name)
+                    .filter(v -> v.topic().id().equals(known.id()));
+            if (stored.isEmpty() || deleting.contains(known.id())) {
+                throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
+            }
+            TopicInfo updated = change.apply(stored.get().topic());
+            if (validateOnly) {
+                return;
+            }
+            try {
+                store.updateTopic(updated, stored.get().zkVersion());
+            } catch (ClusterStore.ConcurrentTopicUpdateException e) {
+                if (attempt >= 5) {
+                    throw e;
+                }
+                continue;
+            }
+            apply(updated);
             return;
         }
-        TopicInfo updated = new TopicInfo(name, topic.id(), replicas, topic.configs());
-        store.updateTopic(updated);
-        apply(updated);
-        log.info("Topic {} now has {} partitions", name, totalCount);
     }
 
     public void addPartitions(String name, int totalCount, boolean validateOnly) {
@@ -296,18 +324,14 @@ public final class TopicRegistry {
 
     /** Replaces the topic's config overrides with {@code configs}. */
     public synchronized void setConfigs(String name, Map<String, String> configs, boolean validateOnly) {
-        TopicInfo topic = byName.get(name);
-        if (topic == null) {
+        if (!byName.containsKey(name)) {
             throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
         }
         LogConfig.validateOverrides(configs);
-        if (validateOnly) {
-            return;
+        update(name, validateOnly, topic -> new TopicInfo(name, topic.id(), topic.replicas(), Map.copyOf(configs)));
+        if (!validateOnly) {
+            log.info("Topic {} configs are now {}", name, configs);
         }
-        TopicInfo updated = new TopicInfo(name, topic.id(), topic.replicas(), Map.copyOf(configs));
-        store.updateTopic(updated);
-        apply(updated);
-        log.info("Topic {} configs are now {}", name, configs);
     }
 
     /** Pushes each local log its topic's settings again, after the broker-level defaults changed. */
