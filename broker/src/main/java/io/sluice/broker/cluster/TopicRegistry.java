@@ -56,7 +56,14 @@ public final class TopicRegistry {
         long began = System.currentTimeMillis();
         // Topics being deleted are not opened; their local logs go with the other leftovers below.
         deleting.addAll(marks.all().values());
-        Map<String, TopicInfo> stored = store.loadTopics();
+        // Topics whose node exists but cannot be read keep their logs: the node may be repaired, and a log
+        // deleted on a guess cannot be brought back. An empty node is what a deletion leaves behind: gone.
+        java.util.Set<String> unreadable = new java.util.HashSet<>();
+        Map<String, TopicInfo> stored = store.loadTopics(e -> {
+            if (!e.empty()) {
+                unreadable.add(e.path().substring(e.path().lastIndexOf('/') + 1));
+            }
+        });
         Map<TopicPartition, LogConfig> local = new HashMap<>();
         stored.values().forEach(topic -> {
             if (deleting.contains(topic.id())) {
@@ -75,7 +82,9 @@ public final class TopicRegistry {
         stored.values().forEach(this::apply);
         for (TopicPartition tp : logs.partitionsOnDisk()) {
             TopicInfo topic = byName.get(tp.topic());
-            if (topic == null || tp.partition() >= topic.partitionCount()) {
+            if (unreadable.contains(tp.topic())) {
+                log.warn("Keeping log {}: the node of its topic cannot be read", tp);
+            } else if (topic == null || tp.partition() >= topic.partitionCount()) {
                 log.info("Deleting log {}: its topic no longer exists", tp);
                 logs.delete(tp);
             }

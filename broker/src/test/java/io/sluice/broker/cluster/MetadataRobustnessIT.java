@@ -163,6 +163,25 @@ class MetadataRobustnessIT {
         roundTrip("reborn", 3);
     }
 
+    @Test
+    void aTopicWhoseNodeCannotBeReadAtStartUpKeepsItsLogs() throws Exception {
+        broker = TestBroker.start();
+        broker.createTopic("precious", 1, Map.of());
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+            producer.send(new ProducerRecord<>("precious", 0, "k", "kept")).get(10, TimeUnit.SECONDS);
+        }
+        CuratorFramework zk = broker.broker().zooKeeper();
+        byte[] node = zk.getData().forPath("/sluice/topics/precious");
+        zk.setData().forPath("/sluice/topics/precious", "{not json".getBytes(StandardCharsets.UTF_8));
+        broker.restart();
+        assertThat(Files.exists(broker.dataDir().resolve("precious-0"))).isTrue();
+
+        // Once the node is repaired the topic is served again, with its data.
+        broker.broker().zooKeeper().setData().forPath("/sluice/topics/precious", node);
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.broker().partitionLog(new TopicPartition("precious", 0))
+                .map(l -> l.logEndOffset() == 1).orElse(false));
+    }
+
     /** Writes one record and reads the topic from the beginning: exactly that record comes back. */
     private void roundTrip(String topic, int tag) throws Exception {
         String value = "fresh-" + tag;
