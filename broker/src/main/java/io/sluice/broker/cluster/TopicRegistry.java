@@ -385,9 +385,10 @@ public final class TopicRegistry {
 
     /**
      * Re-reads a topic from ZooKeeper after another broker changed it: opens logs for newly assigned
-     * local replicas, or forgets the topic (deleting its local logs) when it is gone.
+     * local replicas, or forgets the topic when it is gone: {@code stopReplicas} stops its local replicas
+     * first (no append, fetch or acks=all wait may still use a log), then its local logs are deleted.
      */
-    public void refreshFromStore(String name) {
+    public void refreshFromStore(String name, java.util.function.Consumer<String> stopReplicas) {
         Optional<TopicInfo> stored;
         try {
             stored = store.readTopic(name);
@@ -406,6 +407,7 @@ public final class TopicRegistry {
         TopicInfo gone = byName.remove(name);
         if (gone != null) {
             byId.remove(gone.id());
+            stopReplicas.accept(name);
             for (int p = 0; p < gone.partitionCount(); p++) {
                 logs.delete(new TopicPartition(name, p));
             }

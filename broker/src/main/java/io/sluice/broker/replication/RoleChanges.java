@@ -134,9 +134,9 @@ final class RoleChanges {
                         }
                     }
                 }
-                topics.refreshFromStore(topic);
+                topics.refreshFromStore(topic, this::stopTopic);
                 if (deleted && topics.get(topic).isEmpty()) { // not re-created meanwhile
-                    dropTopic(topic);
+                    stopTopic(topic);
                 } else {
                     // Partitions newly assigned here whose state is already known.
                     for (Map.Entry<TopicPartition, PartitionState.Versioned> e : new ArrayList<>(states.entrySet())) {
@@ -167,7 +167,10 @@ final class RoleChanges {
         }
     }
 
-    /** Stops every local replica of a topic being deleted (its logs are removed next, by the caller). */
+    /**
+     * Stops every local replica of a topic being deleted or gone (its logs are removed next, by the caller),
+     * each as {@link #dropPartition}: under the write lock, leadership given up, acks=all waiters woken.
+     */
     void stopTopic(String topic) {
         for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
             if (tp.topic().equals(topic)) {
@@ -191,27 +194,15 @@ final class RoleChanges {
                 leadership.onLeadershipChange(tp, false);
             }
             delayedAcks.wake(tp);
+            delayedFetches.wake(tp);
             log.info("Broker {}: no longer a replica of {}", brokerId, tp);
-        }
-    }
-
-    private void dropTopic(String topic) {
-        states.keySet().removeIf(tp -> tp.topic().equals(topic));
-        for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
-            if (tp.topic().equals(topic)) {
-                Partition p = partitions.remove(tp);
-                removeFromFetchers(tp);
-                if (p != null) {
-                    p.log.removeAppendListener(onAppend);
-                }
-            }
         }
     }
 
     private void applyState(TopicPartition tp, PartitionState.Versioned versioned) {
         Optional<TopicInfo> topic = topics.get(tp.topic());
         if (topic.isEmpty()) {
-            topics.refreshFromStore(tp.topic());
+            topics.refreshFromStore(tp.topic(), this::stopTopic);
             topic = topics.get(tp.topic());
         }
         if (topic.isEmpty() || tp.partition() >= topic.get().partitionCount()
@@ -222,7 +213,7 @@ final class RoleChanges {
         Optional<PartitionLog> partitionLog = topics.log(tp);
         if (partitionLog.isEmpty()) {
             // The state can arrive before the topic change that assigned the partition here.
-            topics.refreshFromStore(tp.topic());
+            topics.refreshFromStore(tp.topic(), this::stopTopic);
             partitionLog = topics.log(tp);
             if (partitionLog.isEmpty()) {
                 return;

@@ -182,6 +182,28 @@ class MetadataRobustnessIT {
                 .map(l -> l.logEndOffset() == 1).orElse(false));
     }
 
+    @Test
+    void aTopicNodeRemovedWithoutADeletionMarkStopsTheReplicasThenRemovesTheLogs() throws Exception {
+        broker = TestBroker.start();
+        broker.createTopic("vanishing", 1, Map.of());
+        TopicPartition tp = new TopicPartition("vanishing", 0);
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+            producer.send(new ProducerRecord<>("vanishing", 0, "k", "v")).get(10, TimeUnit.SECONDS);
+        }
+        java.util.Set<TopicPartition> lost = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        broker.broker().replicaManager().addLeadershipListener((p, leader) -> {
+            if (!leader) {
+                lost.add(p);
+            }
+        });
+        broker.broker().zooKeeper().delete().deletingChildrenIfNeeded().forPath("/sluice/topics/vanishing");
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.broker().partitionLog(tp).isEmpty()
+                && !Files.exists(broker.dataDir().resolve("vanishing-0")));
+        // Stopped as a replica (leadership given up, coordinators and waiters told), not just forgotten.
+        await().atMost(Duration.ofSeconds(5)).until(() -> lost.contains(tp));
+        assertThat(broker.broker().replicaManager().leaderEpoch(tp)).isEmpty();
+    }
+
     /** Writes one record and reads the topic from the beginning: exactly that record comes back. */
     private void roundTrip(String topic, int tag) throws Exception {
         String value = "fresh-" + tag;
