@@ -398,6 +398,19 @@ public final class TopicRegistry {
         }
         if (stored.isPresent()) {
             TopicInfo known = byName.get(name);
+            if (known != null && !known.id().equals(stored.get().id())) {
+                // Deleted and re-created while this broker missed the deletion: the local replicas and logs
+                // are the earlier topic's and must not be served as the new one's.
+                log.info("Topic {} was re-created (id {}, was {}); removing the earlier topic's local logs", name,
+                        stored.get().id(), known.id());
+                byName.remove(name);
+                byId.remove(known.id());
+                stopReplicas.accept(name);
+                for (int p = 0; p < known.partitionCount(); p++) {
+                    logs.delete(new TopicPartition(name, p));
+                }
+                known = null;
+            }
             if (!stored.get().equals(known)) {
                 apply(stored.get());
             }

@@ -210,6 +210,15 @@ final class RoleChanges {
             return;
         }
         List<Integer> replicas = topic.get().replicas().get(tp.partition());
+        org.apache.kafka.common.Uuid topicId = topic.get().id();
+        Partition earlier = partitions.get(tp);
+        if (earlier != null && !earlier.topicId.equals(topicId)) {
+            // A replica of an earlier topic of this name whose deletion this broker missed: it goes, and the
+            // new topic's first states (zkVersion 0, epoch 0) apply to a fresh replica, not as stale ones.
+            log.info("Broker {}: {} now belongs to topic id {}, not {}; dropping the earlier replica", brokerId, tp,
+                    topicId, earlier.topicId);
+            dropPartition(tp);
+        }
         Optional<PartitionLog> partitionLog = topics.log(tp);
         if (partitionLog.isEmpty()) {
             // The state can arrive before the topic change that assigned the partition here.
@@ -221,7 +230,7 @@ final class RoleChanges {
         }
         Optional<PartitionLog> opened = partitionLog;
         Partition p = partitions.computeIfAbsent(tp, k -> {
-            Partition created = new Partition(k, opened.get(), replicas, brokerId);
+            Partition created = new Partition(k, topicId, opened.get(), replicas, brokerId);
             Long hw = checkpointedHw.get(k);
             // Without a checkpoint nothing is known to be committed: a follower must not serve its log end
             // to consumers before its leader says so, and a leader's ISR moves it up soon enough.

@@ -204,6 +204,30 @@ class MetadataRobustnessIT {
         assertThat(broker.broker().replicaManager().leaderEpoch(tp)).isEmpty();
     }
 
+    @Test
+    void aTopicReCreatedWhileThisBrokerMissedTheDeletionGetsFreshReplicasAndLogs() throws Exception {
+        broker = TestBroker.start();
+        broker.createTopic("again", 1, Map.of());
+        TopicPartition tp = new TopicPartition("again", 0);
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+            for (int i = 0; i < 3; i++) {
+                producer.send(new ProducerRecord<>("again", 0, "k", "old-" + i)).get(10, TimeUnit.SECONDS);
+            }
+        }
+        CuratorFramework zk = broker.broker().zooKeeper();
+        String topicPath = "/sluice/topics/again";
+        String node = new String(zk.getData().forPath(topicPath), StandardCharsets.UTF_8);
+        String reborn = node.replaceFirst("\"id\"\\s*:\\s*\"[^\"]+\"",
+                "\"id\":\"" + org.apache.kafka.common.Uuid.randomUuid() + "\"");
+        assertThat(reborn).isNotEqualTo(node);
+        // The deletion and the new topic's creation, seen by this broker as one change of the topic node.
+        zk.transaction().forOperations(zk.transactionOp().delete().forPath(topicPath + "/partitions/0/state"),
+                zk.transactionOp().setData().forPath(topicPath, reborn.getBytes(StandardCharsets.UTF_8)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.broker().replicaManager().leaderEpoch(tp).isPresent()
+                && broker.broker().partitionLog(tp).map(l -> l.logEndOffset() == 0).orElse(false));
+        roundTrip("again", 4);
+    }
+
     /** Writes one record and reads the topic from the beginning: exactly that record comes back. */
     private void roundTrip(String topic, int tag) throws Exception {
         String value = "fresh-" + tag;
