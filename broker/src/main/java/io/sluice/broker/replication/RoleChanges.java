@@ -178,6 +178,8 @@ final class RoleChanges {
             }
         }
         states.keySet().removeIf(tp -> tp.topic().equals(topic));
+        // A re-created topic of this name starts without the deleted one's high watermarks.
+        checkpointedHw.keySet().removeIf(tp -> tp.topic().equals(topic));
     }
 
     private void dropPartition(TopicPartition tp) {
@@ -218,6 +220,7 @@ final class RoleChanges {
             log.info("Broker {}: {} now belongs to topic id {}, not {}; dropping the earlier replica", brokerId, tp,
                     topicId, earlier.topicId);
             dropPartition(tp);
+            checkpointedHw.remove(tp);
         }
         Optional<PartitionLog> partitionLog = topics.log(tp);
         if (partitionLog.isEmpty()) {
