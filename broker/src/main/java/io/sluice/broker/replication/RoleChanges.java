@@ -184,21 +184,24 @@ final class RoleChanges {
 
     private void dropPartition(TopicPartition tp) {
         Partition p = partitions.remove(tp);
-        removeFromFetchers(tp);
-        if (p != null) {
-            boolean[] wasLeader = new boolean[1];
-            p.changeRole(() -> {
-                wasLeader[0] = p.isLeader(brokerId);
-                p.leader = -1;
-                p.log.removeAppendListener(onAppend);
-            });
-            if (wasLeader[0]) {
-                leadership.onLeadershipChange(tp, false);
-            }
-            delayedAcks.wake(tp);
-            delayedFetches.wake(tp);
-            log.info("Broker {}: no longer a replica of {}", brokerId, tp);
+        if (p == null) {
+            removeFromFetchers(tp);
+            return;
         }
+        boolean[] wasLeader = new boolean[1];
+        p.changeRole(() -> {
+            wasLeader[0] = p.isLeader(brokerId);
+            p.leader = -1;
+            p.log.removeAppendListener(onAppend);
+        });
+        // After the role change: a state being applied to p meanwhile may just have added it to a fetcher.
+        removeFromFetchers(tp);
+        if (wasLeader[0]) {
+            leadership.onLeadershipChange(tp, false);
+        }
+        delayedAcks.wake(tp);
+        delayedFetches.wake(tp);
+        log.info("Broker {}: no longer a replica of {}", brokerId, tp);
     }
 
     private void applyState(TopicPartition tp, PartitionState.Versioned versioned) {
@@ -233,6 +236,11 @@ final class RoleChanges {
         }
         Optional<PartitionLog> opened = partitionLog;
         Partition p = partitions.computeIfAbsent(tp, k -> {
+            // Looked up again here: a deletion may have hidden the topic and stopped its replicas since (then
+            // the log found above is about to go) and must not get a replica back.
+            if (!topics.get(k.topic()).map(t -> t.id().equals(topicId)).orElse(false)) {
+                return null;
+            }
             Partition created = new Partition(k, topicId, opened.get(), replicas, brokerId);
             Long hw = checkpointedHw.get(k);
             // Without a checkpoint nothing is known to be committed: a follower must not serve its log end
@@ -240,6 +248,9 @@ final class RoleChanges {
             created.log.updateHighWatermark(hw != null ? hw : created.log.logStartOffset());
             return created;
         });
+        if (p == null) {
+            return;
+        }
         PartitionState s = versioned.state();
         boolean wake = false;
         boolean wasLeader;
@@ -249,6 +260,9 @@ final class RoleChanges {
         p.leaderIsrUpdateLock.writeLock().lock();
         try {
             synchronized (p) {
+                if (partitions.get(tp) != p) {
+                    return; // dropped meanwhile (dropPartition waits for this lock): no fetcher, no leadership
+                }
                 wasLeader = p.isLeader(brokerId);
                 int epochBefore = p.leaderEpoch;
                 p.replicas = replicas;
