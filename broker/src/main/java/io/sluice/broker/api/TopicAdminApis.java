@@ -62,13 +62,16 @@ public final class TopicAdminApis {
     }
 
     /**
-     * Answers once every created topic has leaders (or its timeout passed), as Kafka answers after the
-     * topic is in the metadata; the request thread is released at once and the wait happens on a timer.
+     * Answers once every created topic has leaders or the request's timeout passed, as Kafka does: a topic
+     * still without a leader for some partition then answers REQUEST_TIMED_OUT (it exists nonetheless), and
+     * with {@code timeoutMs <= 0} nothing is waited for. The request thread is released at once; the wait
+     * happens on a timer.
      */
     private CompletableFuture<org.apache.kafka.common.requests.AbstractResponse> createTopics(ApiRequest request) {
         CreateTopicsRequestData data = request.body(CreateTopicsRequest.class).data();
         CreateTopicsResponseData out = new CreateTopicsResponseData();
-        List<CompletableFuture<Boolean>> leaders = new ArrayList<>();
+        // Results with the future telling whether their leaders came in time (a list: results are mutable keys).
+        List<Map.Entry<CreatableTopicResult, CompletableFuture<Boolean>>> leaders = new ArrayList<>();
         for (CreateTopicsRequestData.CreatableTopic t : data.topics()) {
             CreatableTopicResult result = new CreatableTopicResult().setName(t.name());
             try {
@@ -85,8 +88,9 @@ public final class TopicAdminApis {
                         .setConfigSource((configs.containsKey(k)
                                 ? DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG
                                 : DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG).id())));
-                if (!data.validateOnly()) {
-                    leaders.add(topics.leadersElected(created, Math.max(0, Math.min(data.timeoutMs(), LEADER_WAIT_MS))));
+                if (!data.validateOnly() && data.timeoutMs() > 0) {
+                    leaders.add(Map.entry(result,
+                            topics.leadersElected(created, Math.min(data.timeoutMs(), LEADER_WAIT_MS))));
                 }
             } catch (RuntimeException e) {
                 ApiError err = error(e);
@@ -95,8 +99,16 @@ public final class TopicAdminApis {
             }
             out.topics().add(result);
         }
-        return CompletableFuture.allOf(leaders.toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> new CreateTopicsResponse(out));
+        return CompletableFuture.allOf(leaders.stream().map(Map.Entry::getValue).toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> {
+                    for (Map.Entry<CreatableTopicResult, CompletableFuture<Boolean>> e : leaders) {
+                        if (!e.getValue().join()) {
+                            e.getKey().setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage("Topic "
+                                    + e.getKey().name() + " was created but not every partition had a leader in time");
+                        }
+                    }
+                    return new CreateTopicsResponse(out);
+                });
     }
 
     /** Kafka's own upper bound on how long CreateTopics waits for the new topics' leaders. */

@@ -312,7 +312,7 @@ public final class ClusterStore implements AutoCloseable {
      * nodes are created in the same transaction.
      *
      * @throws UnknownTopicOrPartitionException when the topic is gone or was replaced
-     * @throws IllegalStateException when someone else updated it meanwhile
+     * @throws ConcurrentTopicUpdateException when someone else updated it meanwhile
      */
     public void updateTopic(TopicInfo topic, int expectedVersion) {
         String path = topicPath(topic.name());
@@ -332,20 +332,17 @@ public final class ClusterStore implements AutoCloseable {
             throw new org.apache.kafka.common.errors.UnknownTopicOrPartitionException("Topic '" + topic.name()
                     + "' does not exist.");
         } catch (KeeperException.BadVersionException | KeeperException.NodeExistsException e) {
-            throw new IllegalStateException("Topic " + topic.name() + " was changed concurrently; try again");
+            throw new ConcurrentTopicUpdateException("Topic " + topic.name() + " was changed concurrently; try again");
         } catch (Exception e) {
             throw new IllegalStateException("Cannot update topic " + topic.name() + " in ZooKeeper", e);
         }
     }
 
-    /** {@link #updateTopic(TopicInfo, int)} against the node as it is now, if it still holds this topic id. */
-    public void updateTopic(TopicInfo topic) {
-        Optional<VersionedTopic> current = readTopicVersioned(topic.name());
-        if (current.isEmpty() || !current.get().topic().id().equals(topic.id())) {
-            throw new org.apache.kafka.common.errors.UnknownTopicOrPartitionException("Topic '" + topic.name()
-                    + "' does not exist.");
+    /** A conditional topic update lost a race: re-read the topic, recompute the change and try again. */
+    public static final class ConcurrentTopicUpdateException extends IllegalStateException {
+        ConcurrentTopicUpdateException(String message) {
+            super(message);
         }
-        updateTopic(topic, current.get().zkVersion());
     }
 
     public static String partitionStatePath(String topic, int partition) {

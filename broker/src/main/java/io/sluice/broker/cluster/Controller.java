@@ -321,7 +321,8 @@ public final class Controller implements AutoCloseable {
         for (Map.Entry<org.apache.kafka.common.TopicPartition, Reassignments.Reassignment> e : pending.entrySet()) {
             org.apache.kafka.common.TopicPartition tp = e.getKey();
             Reassignments.Reassignment r = e.getValue();
-            Optional<TopicInfo> topic = readTopicQuietly(tp.topic());
+            Optional<ClusterStore.VersionedTopic> versioned = readVersionedQuietly(tp.topic());
+            Optional<TopicInfo> topic = versioned.map(ClusterStore.VersionedTopic::topic);
             if (topic.isEmpty() || tp.partition() >= topic.get().partitionCount()
                     || new DeletionMarks(store).markedId(tp.topic()).isPresent()) {
                 Reassignments.delete(store, tp);
@@ -334,7 +335,10 @@ public final class Controller implements AutoCloseable {
             }
             PartitionState s = state.get().state();
             if (!r.target().equals(current) && !r.transitional().equals(current)) {
-                store.updateTopic(withReplicas(topic.get(), tp.partition(), r.transitional()));
+                if (!updateTopic(withReplicas(topic.get(), tp.partition(), r.transitional()), versioned.get().zkVersion())) {
+                    ok = false;
+                    continue;
+                }
                 log.info("Reassigning {}: replicas {} while {} catch up", tp, r.transitional(), r.adding());
                 continue;
             }
@@ -354,7 +358,10 @@ public final class Controller implements AutoCloseable {
                 ok = false;
                 continue;
             }
-            store.updateTopic(withReplicas(topic.get(), tp.partition(), r.target()));
+            if (!updateTopic(withReplicas(topic.get(), tp.partition(), r.target()), versioned.get().zkVersion())) {
+                ok = false; // the partition state is already written; the next round finds it and retries this
+                continue;
+            }
             Reassignments.delete(store, tp);
             log.info("Reassigned {} to {} (leader {} epoch {})", tp, r.target(), leader, next.leaderEpoch());
         }
@@ -362,11 +369,26 @@ public final class Controller implements AutoCloseable {
     }
 
     private Optional<TopicInfo> readTopicQuietly(String name) {
+        return readVersionedQuietly(name).map(ClusterStore.VersionedTopic::topic);
+    }
+
+    private Optional<ClusterStore.VersionedTopic> readVersionedQuietly(String name) {
         try {
-            return store.readTopic(name);
+            return store.readTopicVersioned(name);
         } catch (UnreadableNodeException e) {
             store.reportOnce(e.path(), e.getMessage(), e.getCause());
             return Optional.empty();
+        }
+    }
+
+    /** Writes the topic if its node is still at {@code zkVersion}; false when it changed meanwhile (re-read and retry). */
+    private boolean updateTopic(TopicInfo topic, int zkVersion) {
+        try {
+            store.updateTopic(topic, zkVersion);
+            return true;
+        } catch (ClusterStore.ConcurrentTopicUpdateException e) {
+            log.info("Topic {} changed while its reassignment advanced; retrying", topic.name());
+            return false;
         }
     }
 

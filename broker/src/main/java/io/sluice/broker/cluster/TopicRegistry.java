@@ -56,7 +56,14 @@ public final class TopicRegistry {
         long began = System.currentTimeMillis();
         // Topics being deleted are not opened; their local logs go with the other leftovers below.
         deleting.addAll(marks.all().values());
-        Map<String, TopicInfo> stored = store.loadTopics();
+        // Topics whose node exists but cannot be read keep their logs: the node may be repaired, and a log
+        // deleted on a guess cannot be brought back. An empty node is what a deletion leaves behind: gone.
+        java.util.Set<String> unreadable = new java.util.HashSet<>();
+        Map<String, TopicInfo> stored = store.loadTopics(e -> {
+            if (!e.empty()) {
+                unreadable.add(e.path().substring(e.path().lastIndexOf('/') + 1));
+            }
+        });
         Map<TopicPartition, LogConfig> local = new HashMap<>();
         stored.values().forEach(topic -> {
             if (deleting.contains(topic.id())) {
@@ -75,7 +82,9 @@ public final class TopicRegistry {
         stored.values().forEach(this::apply);
         for (TopicPartition tp : logs.partitionsOnDisk()) {
             TopicInfo topic = byName.get(tp.topic());
-            if (topic == null || tp.partition() >= topic.partitionCount()) {
+            if (unreadable.contains(tp.topic())) {
+                log.warn("Keeping log {}: the node of its topic cannot be read", tp);
+            } else if (topic == null || tp.partition() >= topic.partitionCount()) {
                 log.info("Deleting log {}: its topic no longer exists", tp);
                 logs.delete(tp);
             }
@@ -259,29 +268,57 @@ public final class TopicRegistry {
     /** Adds partitions, placed round-robin or (non-null {@code assignments}) as given. */
     public synchronized void addPartitions(String name, int totalCount, List<List<Integer>> assignments,
                                            boolean validateOnly) {
-        TopicInfo topic = byName.get(name);
-        if (topic == null) {
+        update(name, validateOnly, topic -> {
+            if (totalCount < topic.partitionCount()) {
+                throw new InvalidPartitionsException("The topic " + name + " currently has " + topic.partitionCount()
+                        + " partition(s); " + totalCount + " would not be an increase.");
+            }
+            if (totalCount == topic.partitionCount()) {
+                throw new InvalidPartitionsException("Topic already has " + totalCount + " partition(s).");
+            }
+            int additional = totalCount - topic.partitionCount();
+            List<List<Integer>> replicas = new ArrayList<>(topic.replicas());
+            replicas.addAll(assignments != null
+                    ? ManualAssignment.forNewPartitions(assignments, additional, topic.replicationFactor(), registeredBrokers())
+                    : assign(additional, topic.replicationFactor(), topic.partitionCount()));
+            return new TopicInfo(name, topic.id(), replicas, topic.configs());
+        });
+        if (!validateOnly) {
+            log.info("Topic {} now has {} partitions", name, totalCount);
+        }
+    }
+
+    /**
+     * Writes {@code change} of the topic as ZooKeeper holds it now, conditional on that node version, and
+     * applies the result here. The change is computed from the stored node, not from this broker's copy
+     * (which may lag behind another broker's or the controller's write); a lost race re-reads and recomputes.
+     */
+    private void update(String name, boolean validateOnly, java.util.function.UnaryOperator<TopicInfo> change) {
+        TopicInfo known = byName.get(name);
+        if (known == null) {
             throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
         }
-        if (totalCount < topic.partitionCount()) {
-            throw new InvalidPartitionsException("The topic " + name + " currently has " + topic.partitionCount()
-                    + " partition(s); " + totalCount + " would not be an increase.");
-        }
-        if (totalCount == topic.partitionCount()) {
-            throw new InvalidPartitionsException("Topic already has " + totalCount + " partition(s).");
-        }
-        int additional = totalCount - topic.partitionCount();
-        List<List<Integer>> replicas = new ArrayList<>(topic.replicas());
-        replicas.addAll(assignments != null
-                ? ManualAssignment.forNewPartitions(assignments, additional, topic.replicationFactor(), registeredBrokers())
-                : assign(additional, topic.replicationFactor(), topic.partitionCount()));
-        if (validateOnly) {
+        for (int attempt = 1; ; attempt++) {
+            Optional<ClusterStore.VersionedTopic> stored = store.readTopicVersioned(name)
+                    .filter(v -> v.topic().id().equals(known.id()));
+            if (stored.isEmpty() || deleting.contains(known.id())) {
+                throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
+            }
+            TopicInfo updated = change.apply(stored.get().topic());
+            if (validateOnly) {
+                return;
+            }
+            try {
+                store.updateTopic(updated, stored.get().zkVersion());
+            } catch (ClusterStore.ConcurrentTopicUpdateException e) {
+                if (attempt >= 5) {
+                    throw e;
+                }
+                continue;
+            }
+            apply(updated);
             return;
         }
-        TopicInfo updated = new TopicInfo(name, topic.id(), replicas, topic.configs());
-        store.updateTopic(updated);
-        apply(updated);
-        log.info("Topic {} now has {} partitions", name, totalCount);
     }
 
     public void addPartitions(String name, int totalCount, boolean validateOnly) {
@@ -296,18 +333,14 @@ public final class TopicRegistry {
 
     /** Replaces the topic's config overrides with {@code configs}. */
     public synchronized void setConfigs(String name, Map<String, String> configs, boolean validateOnly) {
-        TopicInfo topic = byName.get(name);
-        if (topic == null) {
+        if (!byName.containsKey(name)) {
             throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
         }
         LogConfig.validateOverrides(configs);
-        if (validateOnly) {
-            return;
+        update(name, validateOnly, topic -> new TopicInfo(name, topic.id(), topic.replicas(), Map.copyOf(configs)));
+        if (!validateOnly) {
+            log.info("Topic {} configs are now {}", name, configs);
         }
-        TopicInfo updated = new TopicInfo(name, topic.id(), topic.replicas(), Map.copyOf(configs));
-        store.updateTopic(updated);
-        apply(updated);
-        log.info("Topic {} configs are now {}", name, configs);
     }
 
     /** Pushes each local log its topic's settings again, after the broker-level defaults changed. */
@@ -352,9 +385,10 @@ public final class TopicRegistry {
 
     /**
      * Re-reads a topic from ZooKeeper after another broker changed it: opens logs for newly assigned
-     * local replicas, or forgets the topic (deleting its local logs) when it is gone.
+     * local replicas, or forgets the topic when it is gone: {@code stopReplicas} stops its local replicas
+     * first (no append, fetch or acks=all wait may still use a log), then its local logs are deleted.
      */
-    public void refreshFromStore(String name) {
+    public void refreshFromStore(String name, java.util.function.Consumer<String> stopReplicas) {
         Optional<TopicInfo> stored;
         try {
             stored = store.readTopic(name);
@@ -364,6 +398,19 @@ public final class TopicRegistry {
         }
         if (stored.isPresent()) {
             TopicInfo known = byName.get(name);
+            if (known != null && !known.id().equals(stored.get().id())) {
+                // Deleted and re-created while this broker missed the deletion: the local replicas and logs
+                // are the earlier topic's and must not be served as the new one's.
+                log.info("Topic {} was re-created (id {}, was {}); removing the earlier topic's local logs", name,
+                        stored.get().id(), known.id());
+                byName.remove(name);
+                byId.remove(known.id());
+                stopReplicas.accept(name);
+                for (int p = 0; p < known.partitionCount(); p++) {
+                    logs.delete(new TopicPartition(name, p));
+                }
+                known = null;
+            }
             if (!stored.get().equals(known)) {
                 apply(stored.get());
             }
@@ -373,6 +420,7 @@ public final class TopicRegistry {
         TopicInfo gone = byName.remove(name);
         if (gone != null) {
             byId.remove(gone.id());
+            stopReplicas.accept(name);
             for (int p = 0; p < gone.partitionCount(); p++) {
                 logs.delete(new TopicPartition(name, p));
             }

@@ -180,6 +180,7 @@ public final class LogManager implements AutoCloseable {
                 log.info("Deleting {}: it belongs to a deleted topic of the same name (id {}, now {})",
                         existing.get(), recorded.get(), topicId);
                 deleteRecursively(existing.get());
+                cleaner.forget(p); // its cleaner checkpoint (first dirty offset) is the earlier topic's
                 recoveryPoints.remove(p);
                 logStartOffsets.remove(p);
                 existing = Optional.empty();

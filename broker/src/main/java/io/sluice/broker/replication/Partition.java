@@ -29,6 +29,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 final class Partition {
     final TopicPartition tp;
+    /** The topic this replica belongs to: a topic re-created under the same name is another partition. */
+    final org.apache.kafka.common.Uuid topicId;
     final PartitionLog log;
     /** This broker. */
     final int localBrokerId;
@@ -51,8 +53,10 @@ final class Partition {
         long lastFetchMs;
     }
 
-    Partition(TopicPartition tp, PartitionLog log, List<Integer> replicas, int localBrokerId) {
+    Partition(TopicPartition tp, org.apache.kafka.common.Uuid topicId, PartitionLog log, List<Integer> replicas,
+              int localBrokerId) {
         this.tp = tp;
+        this.topicId = topicId;
         this.log = log;
         this.replicas = replicas;
         this.localBrokerId = localBrokerId;

@@ -144,9 +144,9 @@ final class RoleChanges {
                         }
                     }
                 }
-                topics.refreshFromStore(topic);
+                topics.refreshFromStore(topic, this::stopTopic);
                 if (deleted && topics.get(topic).isEmpty()) { // not re-created meanwhile
-                    dropTopic(topic);
+                    stopTopic(topic);
                 } else {
                     // Partitions newly assigned here whose state is already known.
                     for (Map.Entry<TopicPartition, PartitionState.Versioned> e : new ArrayList<>(states.entrySet())) {
@@ -177,7 +177,10 @@ final class RoleChanges {
         }
     }
 
-    /** Stops every local replica of a topic being deleted (its logs are removed next, by the caller). */
+    /**
+     * Stops every local replica of a topic being deleted or gone (its logs are removed next, by the caller),
+     * each as {@link #dropPartition}: under the write lock, leadership given up, acks=all waiters woken.
+     */
     void stopTopic(String topic) {
         for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
             if (tp.topic().equals(topic)) {
@@ -185,43 +188,36 @@ final class RoleChanges {
             }
         }
         states.keySet().removeIf(tp -> tp.topic().equals(topic));
+        // A re-created topic of this name starts without the deleted one's high watermarks.
+        checkpointedHw.keySet().removeIf(tp -> tp.topic().equals(topic));
     }
 
     private void dropPartition(TopicPartition tp) {
         Partition p = partitions.remove(tp);
+        if (p == null) {
+            removeFromFetchers(tp);
+            return;
+        }
+        boolean[] wasLeader = new boolean[1];
+        p.changeRole(() -> {
+            wasLeader[0] = p.isLeader(brokerId);
+            p.leader = -1;
+            p.log.removeAppendListener(onAppend);
+        });
+        // After the role change: a state being applied to p meanwhile may just have added it to a fetcher.
         removeFromFetchers(tp);
-        if (p != null) {
-            boolean[] wasLeader = new boolean[1];
-            p.changeRole(() -> {
-                wasLeader[0] = p.isLeader(brokerId);
-                p.leader = -1;
-                p.log.removeAppendListener(onAppend);
-            });
-            if (wasLeader[0]) {
-                leadership.onLeadershipChange(tp, false);
-            }
-            delayedAcks.wake(tp);
-            log.info("Broker {}: no longer a replica of {}", brokerId, tp);
+        if (wasLeader[0]) {
+            leadership.onLeadershipChange(tp, false);
         }
-    }
-
-    private void dropTopic(String topic) {
-        states.keySet().removeIf(tp -> tp.topic().equals(topic));
-        for (TopicPartition tp : new ArrayList<>(partitions.keySet())) {
-            if (tp.topic().equals(topic)) {
-                Partition p = partitions.remove(tp);
-                removeFromFetchers(tp);
-                if (p != null) {
-                    p.log.removeAppendListener(onAppend);
-                }
-            }
-        }
+        delayedAcks.wake(tp);
+        delayedFetches.wake(tp);
+        log.info("Broker {}: no longer a replica of {}", brokerId, tp);
     }
 
     private void applyState(TopicPartition tp, PartitionState.Versioned versioned) {
         Optional<TopicInfo> topic = topics.get(tp.topic());
         if (topic.isEmpty()) {
-            topics.refreshFromStore(tp.topic());
+            topics.refreshFromStore(tp.topic(), this::stopTopic);
             topic = topics.get(tp.topic());
         }
         if (topic.isEmpty() || tp.partition() >= topic.get().partitionCount()
@@ -229,10 +225,20 @@ final class RoleChanges {
             return;
         }
         List<Integer> replicas = topic.get().replicas().get(tp.partition());
+        org.apache.kafka.common.Uuid topicId = topic.get().id();
+        Partition earlier = partitions.get(tp);
+        if (earlier != null && !earlier.topicId.equals(topicId)) {
+            // A replica of an earlier topic of this name whose deletion this broker missed: it goes, and the
+            // new topic's first states (zkVersion 0, epoch 0) apply to a fresh replica, not as stale ones.
+            log.info("Broker {}: {} now belongs to topic id {}, not {}; dropping the earlier replica", brokerId, tp,
+                    topicId, earlier.topicId);
+            dropPartition(tp);
+            checkpointedHw.remove(tp);
+        }
         Optional<PartitionLog> partitionLog = topics.log(tp);
         if (partitionLog.isEmpty()) {
             // The state can arrive before the topic change that assigned the partition here.
-            topics.refreshFromStore(tp.topic());
+            topics.refreshFromStore(tp.topic(), this::stopTopic);
             partitionLog = topics.log(tp);
             if (partitionLog.isEmpty()) {
                 return;
@@ -240,13 +246,21 @@ final class RoleChanges {
         }
         Optional<PartitionLog> opened = partitionLog;
         Partition p = partitions.computeIfAbsent(tp, k -> {
-            Partition created = new Partition(k, opened.get(), replicas, brokerId);
+            // Looked up again here: a deletion may have hidden the topic and stopped its replicas since (then
+            // the log found above is about to go) and must not get a replica back.
+            if (!topics.get(k.topic()).map(t -> t.id().equals(topicId)).orElse(false)) {
+                return null;
+            }
+            Partition created = new Partition(k, topicId, opened.get(), replicas, brokerId);
             Long hw = checkpointedHw.get(k);
             // Without a checkpoint nothing is known to be committed: a follower must not serve its log end
             // to consumers before its leader says so, and a leader's ISR moves it up soon enough.
             created.log.updateHighWatermark(hw != null ? hw : created.log.logStartOffset());
             return created;
         });
+        if (p == null) {
+            return;
+        }
         PartitionState s = versioned.state();
         boolean wake = false;
         boolean wasLeader;
@@ -256,6 +270,9 @@ final class RoleChanges {
         p.leaderIsrUpdateLock.writeLock().lock();
         try {
             synchronized (p) {
+                if (partitions.get(tp) != p) {
+                    return; // dropped meanwhile (dropPartition waits for this lock): no fetcher, no leadership
+                }
                 wasLeader = p.isLeader(brokerId);
                 int epochBefore = p.leaderEpoch;
                 p.replicas = replicas;

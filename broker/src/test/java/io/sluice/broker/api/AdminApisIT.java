@@ -139,4 +139,33 @@ class AdminApisIT {
                     .isNull();
         }
     }
+
+    @Test
+    void createTopicsAnswersRequestTimedOutWhenLeadersAreNotElectedWithinItsTimeout() throws Exception {
+        try (io.sluice.testkit.RawConnection raw = io.sluice.testkit.RawConnection.to(broker)) {
+            for (int timeoutMs : new int[] {1, 0}) {
+                String name = "leaderless-" + timeoutMs;
+                org.apache.kafka.common.message.CreateTopicsRequestData data =
+                        new org.apache.kafka.common.message.CreateTopicsRequestData().setTimeoutMs(timeoutMs);
+                data.topics().add(new org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic()
+                        .setName(name).setNumPartitions(20).setReplicationFactor((short) 1));
+                short version = org.apache.kafka.common.protocol.ApiKeys.CREATE_TOPICS.latestVersion();
+                org.apache.kafka.common.requests.CreateTopicsResponse response =
+                        (org.apache.kafka.common.requests.CreateTopicsResponse) raw.send(
+                                new org.apache.kafka.common.requests.RequestHeader(
+                                        org.apache.kafka.common.protocol.ApiKeys.CREATE_TOPICS, version, "raw", timeoutMs),
+                                new org.apache.kafka.common.requests.CreateTopicsRequest.Builder(data).build(version));
+                // No 20 leaders within 1 ms (a ZooKeeper round trip each): timed out, yet created. With 0, as in
+                // Kafka, nothing is waited for and the creation is a success.
+                assertThat(response.data().topics().find(name).errorCode()).isEqualTo(timeoutMs == 0
+                        ? org.apache.kafka.common.protocol.Errors.NONE.code()
+                        : org.apache.kafka.common.protocol.Errors.REQUEST_TIMED_OUT.code());
+                try (Admin admin = broker.admin()) {
+                    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                            assertThat(admin.describeTopics(List.of(name)).allTopicNames().get().get(name).partitions())
+                                    .hasSize(20).allSatisfy(tp -> assertThat(tp.leader()).isNotNull()));
+                }
+            }
+        }
+    }
 }

@@ -121,6 +121,10 @@ class MetadataRobustnessIT {
             await().atMost(Duration.ofSeconds(5)).until(() -> store.readPartitionState("short-lived", 0).isPresent());
             int version = store.readPartitionState("short-lived", 0).orElseThrow().zkVersion();
             TopicInfo before = store.readTopic("short-lived").orElseThrow();
+            // A write computed from an older copy of the topic is refused, not applied over a newer one.
+            int topicVersion = store.readTopicVersioned("short-lived").orElseThrow().zkVersion();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.updateTopic(before, topicVersion + 1))
+                    .isInstanceOf(ClusterStore.ConcurrentTopicUpdateException.class);
             admin.deleteTopics(List.of("short-lived")).all().get(10, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(10)).until(() -> zk.checkExists().forPath("/sluice/topics/short-lived") == null);
 
@@ -130,7 +134,7 @@ class MetadataRobustnessIT {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> Reassignments.write(store,
                             new TopicPartition("short-lived", 0), List.of(0), List.of(0)))
                     .isInstanceOf(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.updateTopic(before))
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.updateTopic(before, 0))
                     .isInstanceOf(org.apache.kafka.common.errors.UnknownTopicOrPartitionException.class);
             assertThat(zk.checkExists().forPath("/sluice/topics/short-lived")).isNull();
             assertThat(zk.getChildren().forPath("/sluice/topics")).doesNotContain("short-lived", "never-created");
@@ -157,6 +161,71 @@ class MetadataRobustnessIT {
         broker = TestBroker.start(broker.dataDir(), Map.of());
         assertThat(broker.broker().partitionLog(new TopicPartition("reborn", 0)).orElseThrow().logEndOffset()).isZero();
         roundTrip("reborn", 3);
+    }
+
+    @Test
+    void aTopicWhoseNodeCannotBeReadAtStartUpKeepsItsLogs() throws Exception {
+        broker = TestBroker.start();
+        broker.createTopic("precious", 1, Map.of());
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+            producer.send(new ProducerRecord<>("precious", 0, "k", "kept")).get(10, TimeUnit.SECONDS);
+        }
+        CuratorFramework zk = broker.broker().zooKeeper();
+        byte[] node = zk.getData().forPath("/sluice/topics/precious");
+        zk.setData().forPath("/sluice/topics/precious", "{not json".getBytes(StandardCharsets.UTF_8));
+        broker.restart();
+        assertThat(Files.exists(broker.dataDir().resolve("precious-0"))).isTrue();
+
+        // Once the node is repaired the topic is served again, with its data.
+        broker.broker().zooKeeper().setData().forPath("/sluice/topics/precious", node);
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.broker().partitionLog(new TopicPartition("precious", 0))
+                .map(l -> l.logEndOffset() == 1).orElse(false));
+    }
+
+    @Test
+    void aTopicNodeRemovedWithoutADeletionMarkStopsTheReplicasThenRemovesTheLogs() throws Exception {
+        broker = TestBroker.start();
+        broker.createTopic("vanishing", 1, Map.of());
+        TopicPartition tp = new TopicPartition("vanishing", 0);
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+            producer.send(new ProducerRecord<>("vanishing", 0, "k", "v")).get(10, TimeUnit.SECONDS);
+        }
+        java.util.Set<TopicPartition> lost = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        broker.broker().replicaManager().addLeadershipListener((p, leader) -> {
+            if (!leader) {
+                lost.add(p);
+            }
+        });
+        broker.broker().zooKeeper().delete().deletingChildrenIfNeeded().forPath("/sluice/topics/vanishing");
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.broker().partitionLog(tp).isEmpty()
+                && !Files.exists(broker.dataDir().resolve("vanishing-0")));
+        // Stopped as a replica (leadership given up, coordinators and waiters told), not just forgotten.
+        await().atMost(Duration.ofSeconds(5)).until(() -> lost.contains(tp));
+        assertThat(broker.broker().replicaManager().leaderEpoch(tp)).isEmpty();
+    }
+
+    @Test
+    void aTopicReCreatedWhileThisBrokerMissedTheDeletionGetsFreshReplicasAndLogs() throws Exception {
+        broker = TestBroker.start();
+        broker.createTopic("again", 1, Map.of());
+        TopicPartition tp = new TopicPartition("again", 0);
+        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+            for (int i = 0; i < 3; i++) {
+                producer.send(new ProducerRecord<>("again", 0, "k", "old-" + i)).get(10, TimeUnit.SECONDS);
+            }
+        }
+        CuratorFramework zk = broker.broker().zooKeeper();
+        String topicPath = "/sluice/topics/again";
+        String node = new String(zk.getData().forPath(topicPath), StandardCharsets.UTF_8);
+        String reborn = node.replaceFirst("\"id\"\\s*:\\s*\"[^\"]+\"",
+                "\"id\":\"" + org.apache.kafka.common.Uuid.randomUuid() + "\"");
+        assertThat(reborn).isNotEqualTo(node);
+        // The deletion and the new topic's creation, seen by this broker as one change of the topic node.
+        zk.transaction().forOperations(zk.transactionOp().delete().forPath(topicPath + "/partitions/0/state"),
+                zk.transactionOp().setData().forPath(topicPath, reborn.getBytes(StandardCharsets.UTF_8)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.broker().replicaManager().leaderEpoch(tp).isPresent()
+                && broker.broker().partitionLog(tp).map(l -> l.logEndOffset() == 0).orElse(false));
+        roundTrip("again", 4);
     }
 
     /** Writes one record and reads the topic from the beginning: exactly that record comes back. */
