@@ -90,12 +90,14 @@ start_sluice() {
   SLUICE_JAVA_OPTS="$BROKER_JVM_OPTS -Xlog:gc:file=$(gc_log sluice)" spawn "$(broker_log sluice)" "$ROOT/bin/sluice" broker "${args[@]}"
 }
 
+# The topic is filled with cleanup.policy=delete (retention far off) and switched to compact afterwards:
+# a cleaner working during the fill would compete with it and clean a log still growing.
 create_topic() { # retried until the broker answers (a KRaft node opens its port before it serves)
   local deadline=$(( SECONDS + START_TIMEOUT ))
   while (( SECONDS < deadline )); do
     dead_group >/dev/null && { log "$1 exited during start-up; last lines:"; tail -20 "$(broker_log "$1")" >&2; return 1; }
     if port_open "${BOOT##*:}" && tool 60 org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOT" --create \
-          --topic "$TOPIC" --partitions 1 --replication-factor 1 --config cleanup.policy=compact \
+          --topic "$TOPIC" --partitions 1 --replication-factor 1 --config cleanup.policy=delete \
           --config segment.bytes="$SEGMENT_BYTES" --config min.cleanable.dirty.ratio=0.01 \
           >>"$RUN/$1$RS-topics.log" 2>&1; then
       return 0
@@ -103,6 +105,11 @@ create_topic() { # retried until the broker answers (a KRaft node opens its port
     sleep 2
   done
   log "$1: could not create $TOPIC within ${START_TIMEOUT}s, see $RUN/$1$RS-topics.log"; return 1
+}
+compact_topic() { # compact_topic BROKER: IncrementalAlterConfigs through Kafka's ConfigCommand
+  tool 120 org.apache.kafka.tools.ConfigCommand --bootstrap-server "$BOOT" --entity-type topics --entity-name "$TOPIC" \
+      --alter --add-config cleanup.policy=compact >>"$RUN/$1$RS-topics.log" 2>&1 \
+    || { log "$1: cannot set cleanup.policy=compact, see $RUN/$1$RS-topics.log"; return 1; }
 }
 
 partition_dir() { echo "$DATA_ROOT/$TOPIC-0"; }
@@ -161,8 +168,10 @@ round() { # round BROKER: a fresh broker, fill, wait for the cleaner; sets R[BRO
     log "$b: fill failed, see $RUN/$b$RS-fill.log"; tail -5 "$RUN/$b$RS-fill.log" >&2
     NOTES+=("$b$RS: fill failed (log: \`$RUN_REL/$b$RS-fill.log\`)"); return 1
   fi
-  before="$(partition_bytes)"; t0=$SECONDS
-  log "$b: $before bytes in $(partition_dir); waiting for the cleaner to reach the active segment"
+  before="$(partition_bytes)"
+  compact_topic "$b" || return 1
+  t0=$SECONDS
+  log "$b: $before bytes in $(partition_dir), now compacted; waiting for the cleaner to reach the active segment"
   while (( SECONDS - t0 < CLEAN_WAIT )); do
     sleep 2
     cp="$(checkpointed)"; base="$(active_base)"
@@ -212,7 +221,7 @@ done
   echo
   machine_line
   echo "Both brokers: \`$BROKER_JVM_OPTS\`, single node, default cleaner settings (128 MiB dedupe buffer, 1 thread), $(IFS=' '; echo "${CLEANER_PROPS[*]}"); run one after the other."
-  echo "Topic: 1 partition, cleanup.policy=compact, segment.bytes=$SEGMENT_BYTES, min.cleanable.dirty.ratio=0.01; filled with $(count_label "$RECORDS") records over $(count_label "$KEYS") keys, $(size_label "$VALUE_SIZE") values (kafka-clients producer, acks=1, no compression)."
+  echo "Topic: 1 partition, segment.bytes=$SEGMENT_BYTES, min.cleanable.dirty.ratio=0.01, cleanup.policy=delete while filled, then compact (so that the cleaner starts on the whole log); filled with $(count_label "$RECORDS") records over $(count_label "$KEYS") keys, $(size_label "$VALUE_SIZE") values (kafka-clients producer, acks=1, no compression)."
   echo "Each of $REPEATS round(s) per broker starts a fresh broker; the table shows medians. A round ends when the partition's cleaner checkpoint reaches its active segment."
   echo "Cleaner MB/s = MB (2^20 bytes) of log read for rewriting / seconds of cleaning, over all cleanings of the partition, from each broker's own cleaner log lines; peak heap = largest heap after a GC over the broker's life, a GC forced after the cleaning included (GC log; Kafka allocates its 128 MiB offset map at start, Sluice on first cleaning). Partition size = its .log files."
   echo "Load average (1/5/15 min) around each round — this machine was shared, so these numbers are noisy and must be rerun on a quiet machine: $(printf '%s; ' "${LOADS[@]}" | sed 's/; $//')."
