@@ -34,6 +34,7 @@ import java.util.function.Supplier;
  */
 public final class LogCleaner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
+    private static final double MIB = 1024.0 * 1024.0;
 
     private final CleanerConfig config;
     private final Time time;
@@ -145,8 +146,6 @@ public final class LogCleaner implements AutoCloseable {
             return null;
         }
     }
-
-    private static final double MIB = 1024.0 * 1024.0;
 
     private static String mb(long bytes) {
         return String.format("%.1f", bytes / MIB);
