@@ -229,7 +229,7 @@ done
   table_head
   row "cleaner throughput" "MB/s" mbs higher
   row "cleanings to clean the partition" "count" passes lower
-  row "peak heap after GC while cleaning" "MB" heap lower
+  row "peak heap after GC (broker lifetime, GC forced after cleaning)" "MB" heap lower
   row "partition size before cleaning" "bytes" before "-"
   row "partition size after cleaning" "bytes" after lower
   table_end "Failures"
