@@ -42,7 +42,9 @@ BUILD_TIMEOUT="${BUILD_TIMEOUT:-1200}"
 BROKER_LIFETIME="${BROKER_LIFETIME:-7200}"
 KEEP_DATA="${KEEP_DATA:-0}"
 TOOL_JVM_OPTS="${TOOL_JVM_OPTS:--Xmx512m}"
+DEDUPE_BUFFER="${DEDUPE_BUFFER:-}"       # log.cleaner.dedupe.buffer.size for both (default: Kafka's 128 MiB); a small one makes cleanings take several passes
 CLEANER_PROPS=(log.cleaner.backoff.ms=1000)
+[[ -n "$DEDUPE_BUFFER" ]] && CLEANER_PROPS+=("log.cleaner.dedupe.buffer.size=$DEDUPE_BUFFER")
 TOPIC=cleaner-bench
 METRICS=(mbs passes heap before after)
 
@@ -220,10 +222,10 @@ done
   echo "# Log cleaner: Sluice vs Apache Kafka $KAFKA_VERSION"
   echo
   machine_line
-  echo "Both brokers: \`$BROKER_JVM_OPTS\`, single node, default cleaner settings (128 MiB dedupe buffer, 1 thread), $(IFS=' '; echo "${CLEANER_PROPS[*]}"); run one after the other."
+  echo "Both brokers: \`$BROKER_JVM_OPTS\`, single node, 1 cleaner thread, dedupe buffer ${DEDUPE_BUFFER:-134217728 (the default)} bytes, log.cleaner.backoff.ms=1000; run one after the other."
   echo "Topic: 1 partition, segment.bytes=$SEGMENT_BYTES, min.cleanable.dirty.ratio=0.01, cleanup.policy=delete while filled, then compact (so that the cleaner starts on the whole log); filled with $(count_label "$RECORDS") records over $(count_label "$KEYS") keys, $(size_label "$VALUE_SIZE") values (kafka-clients producer, acks=1, no compression)."
   echo "Each of $REPEATS round(s) per broker starts a fresh broker; the table shows medians. A round ends when the partition's cleaner checkpoint reaches its active segment."
-  echo "Cleaner MB/s = MB (2^20 bytes) of log read for rewriting / seconds of cleaning, over all cleanings of the partition, from each broker's own cleaner log lines; peak heap = largest heap after a GC over the broker's life, a GC forced after the cleaning included (GC log; Kafka allocates its 128 MiB offset map at start, Sluice on first cleaning). Partition size = its .log files."
+  echo "Cleaner MB/s = MB (2^20 bytes) of log read for rewriting / seconds of cleaning, over all cleanings of the partition, from each broker's own cleaner log lines; peak heap = largest heap after a GC over the broker's life, a GC forced after the cleaning included (GC log; Kafka allocates its offset map at start, Sluice on first cleaning). Partition size = its .log files."
   echo "Load average (1/5/15 min) around each round — this machine was shared, so these numbers are noisy and must be rerun on a quiet machine: $(printf '%s; ' "${LOADS[@]}" | sed 's/; $//')."
   echo
   table_head
