@@ -6,8 +6,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** Fills a compacted topic: RECORDS records over KEYS keys (key i mod KEYS), VALUE_SIZE-byte values. */
+/**
+ * Fills a compacted topic: RECORDS records over KEYS keys (key i mod KEYS), VALUE_SIZE-byte values.
+ * Exits 1 if any send failed, so that a half-filled topic is never benchmarked.
+ */
 public class Fill {
     public static void main(String[] args) throws Exception {
         String bootstrap = args[0];
@@ -24,12 +29,26 @@ public class Fill {
         p.put(ProducerConfig.ACKS_CONFIG, "1");
         byte[] value = new byte[valueSize];
         new Random(1).nextBytes(value);
+        AtomicLong failed = new AtomicLong();
+        AtomicReference<Exception> firstError = new AtomicReference<>();
+        long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
             for (long i = 0; i < records; i++) {
                 byte[] key = ("key-" + (i % keys)).getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(topic, key, value));
+                producer.send(new ProducerRecord<>(topic, key, value), (metadata, e) -> {
+                    if (e != null) {
+                        failed.incrementAndGet();
+                        firstError.compareAndSet(null, e);
+                    }
+                });
             }
             producer.flush();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("%d records sent over %d keys in %.1f s, %d failed%n", records, keys, seconds, failed.get());
+        if (failed.get() > 0) {
+            System.out.println("first error: " + firstError.get());
+            System.exit(1);
         }
     }
 }

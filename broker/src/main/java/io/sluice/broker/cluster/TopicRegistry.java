@@ -114,6 +114,11 @@ public final class TopicRegistry {
         return logs.get(tp);
     }
 
+    /** The broker's logs: replication truncates through it, so that the log cleaner stays out of the way. */
+    public LogManager logManager() {
+        return logs;
+    }
+
     /**
      * Validates and creates a topic; with {@code validateOnly} nothing is written. Returns once the topic
      * is in ZooKeeper, without waiting for leaders ({@link #leadersElected} does that, asynchronously).

@@ -47,9 +47,13 @@ final class Cleaner {
         void check();
     }
 
-    /** What a cleaning did: the new checkpoint (first dirty offset) and the numbers for the log line. */
-    record Result(long endOffset, int segmentsRewritten, long bytesRead, long bytesWritten, int keys,
-                  long nextDeleteHorizonMs, double mapUtilization) {
+    /**
+     * What a cleaning did: the new checkpoint (first dirty offset) and the numbers for the log line.
+     * {@code bytesRead} counts the segments read for rewriting and {@code mapBytesRead} the dirty section
+     * read to fill the offset map, as Kafka's cleaner stats do, so that the two log lines compare.
+     */
+    record Result(long endOffset, int segmentsRewritten, long bytesRead, long mapBytesRead, long bytesWritten,
+                  int keys, long nextDeleteHorizonMs, double mapUtilization) {
     }
 
     private final SkimpyOffsetMap map;
@@ -64,12 +68,17 @@ final class Cleaner {
         this.throttler = throttler;
     }
 
+    SkimpyOffsetMap offsetMap() {
+        return map;
+    }
+
     Result clean(LogToClean toClean, AbortCheck abort) throws IOException, InterruptedException {
         PartitionLog partitionLog = toClean.log();
         long now = partitionLog.time().milliseconds();
-        long[] bytesRead = {0};
+        long[] mapBytesRead = {0};
         long endOffset = buildOffsetMap(partitionLog, toClean.firstDirtyOffset(), toClean.firstUncleanableOffset(),
-                abort, bytesRead);
+                abort, mapBytesRead);
+        long[] bytesRead = {0};
         LogConfig config = partitionLog.config();
         List<LogSegment> cleanable = new ArrayList<>();
         for (LogSegment segment : partitionLog.segmentsSnapshot()) {
@@ -96,8 +105,8 @@ final class Cleaner {
         } finally {
             restoreBuffers();
         }
-        return new Result(endOffset, rewritten, bytesRead[0], bytesWritten, map.size(), filter.nextDeleteHorizonMs,
-                map.utilization());
+        return new Result(endOffset, rewritten, bytesRead[0], mapBytesRead[0], bytesWritten, map.size(),
+                filter.nextDeleteHorizonMs, map.utilization());
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -35,6 +36,7 @@ import java.util.function.Supplier;
  */
 public final class LogCleaner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
+    private static final double MIB = 1024.0 * 1024.0;
 
     private final CleanerConfig config;
     private final Time time;
@@ -49,6 +51,7 @@ public final class LogCleaner implements AutoCloseable {
      * check or wake from their backoff instead.
      */
     private final CountDownLatch stopping = new CountDownLatch(1);
+    private final LongAdder cleanings = new LongAdder();
 
     /** A cleaner without threads or checkpoint files, for {@link #clean(PartitionLog)} (tests, tools). */
     public LogCleaner() {
@@ -130,13 +133,18 @@ public final class LogCleaner implements AutoCloseable {
                 manager.checkCleaningAborted(tp);
             });
             manager.doneCleaning(partitionLog, result.endOffset(), result.nextDeleteHorizonMs());
+            cleanings.increment();
             double seconds = Math.max(1e-9, (time.nanoseconds() - startNs) / 1e9);
-            log.info("Cleaned {} up to offset {} (first dirty offset was {}): {} segment(s) rewritten, "
-                            + "{} MB read, {} MB written, {} MB/s read, {} keys ({}% of the offset map), {} s",
-                    tp, result.endOffset(), toClean.firstDirtyOffset(), result.segmentsRewritten(),
-                    mb(result.bytesRead()), mb(result.bytesWritten()), String.format("%.1f",
-                            result.bytesRead() / 1e6 / seconds), result.keys(),
-                    String.format("%.1f", 100 * result.mapUtilization()), String.format("%.3f", seconds));
+            // One line per cleaning, with Kafka's numbers and units (MB = 2^20 bytes; "processed" = the
+            // segments read for rewriting, "indexed" = the dirty section read into the offset map), so that
+            // bench/cleaner.sh reads both brokers' logs alike.
+            log.info("Cleaned {} up to offset {} (first dirty offset was {}): {} MB of log processed in {} s "
+                            + "({} MB/sec), {} MB indexed, {} MB written, {} segment(s) rewritten, {} keys "
+                            + "({}% of the offset map)",
+                    tp, result.endOffset(), toClean.firstDirtyOffset(), mb(result.bytesRead()),
+                    String.format("%.3f", seconds), String.format("%.1f", result.bytesRead() / MIB / seconds),
+                    mb(result.mapBytesRead()), mb(result.bytesWritten()), result.segmentsRewritten(), result.keys(),
+                    String.format("%.1f", 100 * result.mapUtilization()));
             return result;
         } catch (Cleaner.AbortedException e) {
             log.info("Cleaning of {} stopped: {}", tp, e.getMessage());
@@ -158,7 +166,7 @@ public final class LogCleaner implements AutoCloseable {
     }
 
     private static String mb(long bytes) {
-        return String.format("%.1f", bytes / 1e6);
+        return String.format("%.1f", bytes / MIB);
     }
 
     private Cleaner newCleaner() {
@@ -166,13 +174,24 @@ public final class LogCleaner implements AutoCloseable {
         return new Cleaner(map, config.ioBufferPerThread(), throttler);
     }
 
-    /** Stops any cleaning of the log and keeps it from being cleaned (before it is deleted or moved). */
-    public void abortAndPause(TopicPartition tp) {
+    /**
+     * Stops any cleaning of the log and keeps it from being cleaned (before it is deleted, moved or
+     * truncated).
+     *
+     * @return whether this call paused it, so should {@link #resume} it (false when it was paused already)
+     */
+    public boolean abortAndPause(TopicPartition tp) {
         try {
-            manager.abortAndPause(tp);
+            return manager.abortAndPause(tp);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
+    }
+
+    /** After a truncation: lowers the log's checkpoint to {@code offset} if it is above it. */
+    public void maybeTruncateCheckpoint(PartitionLog partitionLog, long offset) {
+        manager.maybeTruncateCheckpoint(partitionLog, offset);
     }
 
     public void resume(TopicPartition tp) {
@@ -182,6 +201,27 @@ public final class LogCleaner implements AutoCloseable {
     /** Forgets a log that was deleted: its state and its checkpoint entry. */
     public void forget(TopicPartition tp) {
         manager.forget(tp);
+    }
+
+    /** Cleanings (passes) completed since start, over all logs. */
+    long cleanings() {
+        return cleanings.sum();
+    }
+
+    /** The offset maps allocated so far (the on-demand cleaner's and each thread's), largest first. */
+    synchronized List<SkimpyOffsetMap> offsetMaps() {
+        List<SkimpyOffsetMap> maps = new ArrayList<>();
+        if (onDemand != null) {
+            maps.add(onDemand.offsetMap());
+        }
+        for (CleanerThread thread : threads) {
+            Cleaner cleaner = thread.cleaner;
+            if (cleaner != null) {
+                maps.add(cleaner.offsetMap());
+            }
+        }
+        maps.sort(java.util.Comparator.comparingInt(SkimpyOffsetMap::memory).reversed());
+        return maps;
     }
 
     /** The log's first dirty offset as checkpointed, if it was ever cleaned. */
@@ -206,7 +246,7 @@ public final class LogCleaner implements AutoCloseable {
 
     private final class CleanerThread extends Thread {
         private final Supplier<Collection<PartitionLog>> logs;
-        private Cleaner cleaner;
+        private volatile Cleaner cleaner;
 
         CleanerThread(int id, Supplier<Collection<PartitionLog>> logs) {
             super("sluice-log-cleaner-" + id);

@@ -225,12 +225,15 @@ final class LogCleanerManager {
     /**
      * Stops a running cleaning of the log and keeps the log from being cleaned until {@link #forget} or
      * {@link #resume}. Waits for the cleaner thread to notice, unless that thread has died.
+     *
+     * @return whether this call paused the log (false when someone else had paused or was pausing it, who
+     *         then resumes it)
      */
-    synchronized void abortAndPause(TopicPartition tp) throws InterruptedException {
+    synchronized boolean abortAndPause(TopicPartition tp) throws InterruptedException {
         State state = states.get(tp);
         if (state == null) {
             states.put(tp, State.PAUSED);
-            return;
+            return true;
         }
         if (state == State.IN_PROGRESS) {
             states.put(tp, State.ABORTED);
@@ -242,10 +245,28 @@ final class LogCleanerManager {
                         cleaner == null ? "a failure" : cleaner.getName());
                 cleaners.remove(tp);
                 states.put(tp, State.PAUSED);
-                return;
+                return state == State.IN_PROGRESS;
             }
             wait(100);
         }
+        return state == State.IN_PROGRESS;
+    }
+
+    /**
+     * Lowers the log's checkpoint to {@code offset} if it is above it (Kafka's {@code maybeTruncateCheckpoint}):
+     * after a truncation the records the checkpoint vouched for as clean may be gone and their offsets
+     * written again with other keys, which must then be cleaned like any dirty record.
+     */
+    synchronized void maybeTruncateCheckpoint(PartitionLog partitionLog, long offset) {
+        TopicPartition tp = partitionLog.topicPartition();
+        Long checkpoint = checkpoints.get(tp);
+        if (checkpoint == null || checkpoint <= offset) {
+            return;
+        }
+        log.info("Lowering the cleaner checkpoint of {} from {} to {} after a truncation", tp, checkpoint, offset);
+        checkpoints.put(tp, offset);
+        Path dir = checkpointDirs.computeIfAbsent(tp, t -> partitionLog.dir().getParent());
+        writeCheckpoint(dir);
     }
 
     synchronized void resume(TopicPartition tp) {

@@ -396,6 +396,45 @@ public final class LogManager implements AutoCloseable {
         logs.values().forEach(PartitionLog::removeExpiredProducers);
     }
 
+    /**
+     * Truncates a follower's log to {@code offset} ({@link PartitionLog#truncateTo}) with its cleaning
+     * stopped, and lowers its cleaner checkpoint to the new active segment if it was above (Kafka's
+     * {@code LogManager.truncateTo}): a cleaning running across the cut must not swap back segments that
+     * the truncation removed, and the cleaner must not take the rewritten offsets for clean ones.
+     *
+     * @return the new log end offset
+     */
+    public long truncateTo(PartitionLog partitionLog, long offset) {
+        if (offset >= partitionLog.logEndOffset()) {
+            return partitionLog.logEndOffset();
+        }
+        TopicPartition tp = partitionLog.topicPartition();
+        boolean paused = cleaner.abortAndPause(tp);
+        try {
+            long end = partitionLog.truncateTo(offset);
+            cleaner.maybeTruncateCheckpoint(partitionLog, partitionLog.activeSegment().baseOffset());
+            return end;
+        } finally {
+            if (paused) {
+                cleaner.resume(tp);
+            }
+        }
+    }
+
+    /** {@link PartitionLog#truncateFullyAndStartAt} with its cleaning stopped and its cleaner checkpoint lowered. */
+    public void truncateFullyAndStartAt(PartitionLog partitionLog, long newStart) {
+        TopicPartition tp = partitionLog.topicPartition();
+        boolean paused = cleaner.abortAndPause(tp);
+        try {
+            partitionLog.truncateFullyAndStartAt(newStart);
+            cleaner.maybeTruncateCheckpoint(partitionLog, newStart);
+        } finally {
+            if (paused) {
+                cleaner.resume(tp);
+            }
+        }
+    }
+
     public LogCleaner cleaner() {
         return cleaner;
     }

@@ -55,6 +55,11 @@ final class SkimpyOffsetMap {
         return slots;
     }
 
+    /** Bytes the table holds on the heap: fixed at construction, whatever the number of keys put. */
+    int memory() {
+        return bytes.capacity();
+    }
+
     /** How many distinct keys the cleaner may put before the map counts as full. */
     int maxEntries() {
         return maxEntries;

@@ -2,6 +2,7 @@ package io.sluice.broker.replication;
 
 import io.sluice.broker.delay.DelayedOperations;
 import io.sluice.broker.log.LeaderEpochFileCache;
+import io.sluice.broker.log.LogManager;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -23,17 +24,21 @@ final class FollowerApply {
     private final int brokerId;
     private final Function<TopicPartition, Partition> partitions;
     private final DelayedOperations delayedFetches;
+    private final LogManager logs;
     private final LongAdder divergenceTruncations = new LongAdder();
     private volatile boolean fetchingPaused;
 
     /**
      * @param partitions     this broker's replica of a partition, null when it has none
      * @param delayedFetches woken when a follower's high watermark moves (consumers may read followers)
+     * @param logs           truncates the logs (pausing their cleaning and lowering the cleaner checkpoint)
      */
-    FollowerApply(int brokerId, Function<TopicPartition, Partition> partitions, DelayedOperations delayedFetches) {
+    FollowerApply(int brokerId, Function<TopicPartition, Partition> partitions, DelayedOperations delayedFetches,
+                  LogManager logs) {
         this.brokerId = brokerId;
         this.partitions = partitions;
         this.delayedFetches = delayedFetches;
+        this.logs = logs;
     }
 
     Partition partition(TopicPartition tp) {
@@ -63,7 +68,7 @@ final class FollowerApply {
             log.info("Broker {}: {} diverges from leader {} at offset {} "
                             + "(our last epoch {}, leader epoch {} ends at {})", brokerId, tp, leaderId, target,
                     p.log.lastBatchEpoch(), diverging.epoch(), diverging.endOffset());
-            p.log.truncateTo(target);
+            logs.truncateTo(p.log, target);
             divergenceTruncations.increment();
         }
     }
@@ -90,7 +95,7 @@ final class FollowerApply {
                 // continue: nothing we hold can be completed, so start over at the leader's log start.
                 log.warn("Broker {}: log of {} ends at {}, below leader {}'s log start offset {}; starting over there",
                         brokerId, tp, fetchOffset, leaderId, leaderLogStartOffset);
-                p.log.truncateFullyAndStartAt(leaderLogStartOffset);
+                logs.truncateFullyAndStartAt(p.log, leaderLogStartOffset);
                 return;
             }
             if (error == Errors.OFFSET_OUT_OF_RANGE) {
@@ -100,7 +105,7 @@ final class FollowerApply {
                 log.warn("Broker {}: fetch offset {} of {} is out of range at leader {} (high watermark {})",
                         brokerId, fetchOffset, tp, leaderId, hw);
                 if (hw < fetchOffset) {
-                    p.log.truncateTo(hw);
+                    logs.truncateTo(p.log, hw);
                 }
                 return;
             }

@@ -124,7 +124,7 @@ public final class ReplicaManager implements AutoCloseable {
         this.delayedAcks = new DelayedOperations(requestPool);
         this.lagTimeMaxMs = config.getLong(BrokerConfig.REPLICA_LAG_TIME_MAX_MS);
         this.preferredReadReplicas = PreferredReadReplicas.from(config, nodes);
-        this.followerApply = new FollowerApply(brokerId, partitions::get, delayedFetches);
+        this.followerApply = new FollowerApply(brokerId, partitions::get, delayedFetches, topics.logManager());
         this.followers = new FollowerTracker(brokerId, store, lagTimeMaxMs, partitions::get, partitions::values,
                 task -> isrChanges.execute(guarded(task)), this::maybeIncrementHighWatermark, delayedAcks::wake);
         for (Path dir : config.logDirs()) {

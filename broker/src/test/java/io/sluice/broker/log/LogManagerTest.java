@@ -97,6 +97,86 @@ class LogManagerTest {
         }
     }
 
+    private static final Map<String, String> COMPACTED = Map.of("segment.bytes", "1024", "cleanup.policy", "compact",
+            "min.compaction.lag.ms", "0");
+
+    private LogManager withSmallCleaner() {
+        return new LogManager(List.of(dir), org.apache.kafka.common.utils.Time.SYSTEM, 86_400_000L,
+                CleanerConfig.defaults().withDedupeBufferSize(1024 * 1024));
+    }
+
+    private static void fill(PartitionLog log, int from, int count, String prefix) {
+        for (int i = from; i < from + count; i++) {
+            log.append(batch(i, prefix + (i % 10), "x".repeat(60)), 0);
+        }
+    }
+
+    private long checkpointOnDisk() throws Exception {
+        return new OffsetCheckpointFile(dir.resolve(LogCleanerManager.CHECKPOINT_FILE)).read().getOrDefault(tp, -1L);
+    }
+
+    @Test
+    void truncationBelowTheCleanerCheckpointLowersItToTheNewActiveSegment() throws Exception {
+        try (LogManager manager = withSmallCleaner()) {
+            PartitionLog log = manager.getOrCreate(tp, p -> config(COMPACTED));
+            fill(log, 0, 60, "k");
+            assertThat(manager.cleaner().clean(log)).isPositive();
+            long cleanedTo = manager.cleaner().checkpoint(tp).orElseThrow();
+            assertThat(cleanedTo).isGreaterThan(20);
+
+            long end = manager.truncateTo(log, 20);
+
+            long activeBase = log.segmentBaseOffsets().get(log.numberOfSegments() - 1);
+            assertThat(end).isLessThanOrEqualTo(20);
+            assertThat(manager.cleaner().checkpoint(tp)).contains(activeBase);
+            assertThat(activeBase).isLessThanOrEqualTo(end).isLessThan(cleanedTo);
+            assertThat(checkpointOnDisk()).isEqualTo(activeBase);
+
+            // The offsets written again after the truncation are dirty: the cleaner takes them up (it was
+            // paused for the truncation only), keeping the latest record of each key.
+            fill(log, (int) end, 60, "other-");
+            assertThat(manager.cleaner().clean(log)).isPositive();
+            assertThat(manager.cleaner().checkpoint(tp).orElseThrow()).isGreaterThan(activeBase);
+            List<LogTestSupport.Rec> records = LogTestSupport.readAll(log);
+            long lastActive = log.segmentBaseOffsets().get(log.numberOfSegments() - 1);
+            assertThat(records.stream().filter(r -> r.offset() < lastActive).map(LogTestSupport.Rec::key))
+                    .doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
+    void truncationAboveTheCleanerCheckpointLeavesIt() throws Exception {
+        try (LogManager manager = withSmallCleaner()) {
+            PartitionLog log = manager.getOrCreate(tp, p -> config(COMPACTED));
+            fill(log, 0, 60, "k");
+            manager.cleaner().clean(log);
+            long cleanedTo = manager.cleaner().checkpoint(tp).orElseThrow();
+            fill(log, 60, 5, "k");
+            assertThat(log.logEndOffset()).isEqualTo(65);
+
+            assertThat(manager.truncateTo(log, 63)).isEqualTo(63);
+
+            assertThat(manager.cleaner().checkpoint(tp)).contains(cleanedTo);
+            assertThat(checkpointOnDisk()).isEqualTo(cleanedTo);
+        }
+    }
+
+    @Test
+    void truncatingFullyLowersTheCheckpointToTheNewStart() throws Exception {
+        try (LogManager manager = withSmallCleaner()) {
+            PartitionLog log = manager.getOrCreate(tp, p -> config(COMPACTED));
+            fill(log, 0, 60, "k");
+            manager.cleaner().clean(log);
+            assertThat(manager.cleaner().checkpoint(tp).orElseThrow()).isGreaterThan(10);
+
+            manager.truncateFullyAndStartAt(log, 10);
+
+            assertThat(log.logStartOffset()).isEqualTo(10);
+            assertThat(manager.cleaner().checkpoint(tp)).contains(10L);
+            assertThat(checkpointOnDisk()).isEqualTo(10);
+        }
+    }
+
     @Test
     void checkpointFilesRoundTrip() throws Exception {
         OffsetCheckpointFile file = new OffsetCheckpointFile(dir.resolve("cp"));
