@@ -265,9 +265,12 @@ public final class LogConfig {
     }
 
     private long timestampBound(String key) {
-        long bound = values.getLong(key);
+        if (overrides.containsKey(key)) {
+            return values.getLong(key);
+        }
+        // Kafka 4's bounds have finite defaults (after: one hour), so "not set" means not set on the topic.
         long difference = values.getLong(MESSAGE_TIMESTAMP_DIFFERENCE_MAX_MS_CONFIG);
-        return bound == Long.MAX_VALUE ? difference : bound;
+        return difference != Long.MAX_VALUE ? difference : values.getLong(key);
     }
 
     public long segmentJitterMs() {
