@@ -249,9 +249,17 @@ public final class GroupCoordinator implements AutoCloseable {
         return topicIds;
     }
 
-    /** Whether the partition exists: Kafka checks its metadata before a commit reaches the group. */
-    public boolean partitionExists(TopicPartition tp) {
-        return topicIds == null || tp.partition() >= 0 && tp.partition() < topicIds.partitionCount(tp.topic());
+    /**
+     * Why one partition of an OffsetCommit or TxnOffsetCommit cannot be committed, or NONE: the partition must
+     * exist (Kafka checks its metadata before the group sees the commit) and its metadata fit.
+     */
+    public Errors commitError(TopicPartition tp, String metadata) {
+        boolean exists = topicIds == null
+                || tp.partition() >= 0 && tp.partition() < topicIds.partitionCount(tp.topic());
+        if (!exists) {
+            return Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        return metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES ? Errors.OFFSET_METADATA_TOO_LARGE : Errors.NONE;
     }
 
     /** Coordinator time: commit timestamps and offset expiry. */

@@ -1,7 +1,6 @@
 package io.sluice.broker.api.group;
 
 import io.sluice.broker.group.CommittedOffset;
-import io.sluice.broker.group.GroupConfig;
 import io.sluice.broker.group.GroupCoordinator;
 import io.sluice.broker.network.ApiHandler;
 import io.sluice.broker.network.ApiRequest;
@@ -22,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * OffsetCommit: answered once the offsets are replicated; per partition, an unknown topic id or
- * metadata longer than {@link GroupConfig#OFFSET_METADATA_MAX_BYTES} fails only that partition.
+ * metadata longer than {@code offset.metadata.max.bytes} fails only that partition.
  */
 public final class OffsetCommitHandler implements ApiHandler {
     private final GroupCoordinator groups;
@@ -56,10 +55,9 @@ public final class OffsetCommitHandler implements ApiHandler {
                     continue;
                 }
                 String metadata = p.committedMetadata() == null ? "" : p.committedMetadata();
-                if (!groups.partitionExists(tp)) {
-                    errors.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
-                } else if (metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES) {
-                    errors.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
+                Errors refused = groups.commitError(tp, metadata);
+                if (refused != Errors.NONE) {
+                    errors.put(tp, refused);
                 } else {
                     toCommit.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), metadata, now,
                             expireTimestamp));

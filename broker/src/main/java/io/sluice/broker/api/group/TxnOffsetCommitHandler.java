@@ -1,7 +1,6 @@
 package io.sluice.broker.api.group;
 
 import io.sluice.broker.group.CommittedOffset;
-import io.sluice.broker.group.GroupConfig;
 import io.sluice.broker.group.GroupCoordinator;
 import io.sluice.broker.network.ApiHandler;
 import io.sluice.broker.network.ApiRequest;
@@ -40,10 +39,9 @@ public final class TxnOffsetCommitHandler implements ApiHandler {
             for (TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition p : t.partitions()) {
                 TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
                 String metadata = p.committedMetadata() == null ? "" : p.committedMetadata();
-                if (!groups.partitionExists(tp)) {
-                    errors.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
-                } else if (metadata.length() > GroupConfig.OFFSET_METADATA_MAX_BYTES) {
-                    errors.put(tp, Errors.OFFSET_METADATA_TOO_LARGE);
+                Errors refused = groups.commitError(tp, metadata);
+                if (refused != Errors.NONE) {
+                    errors.put(tp, refused);
                 } else {
                     toCommit.put(tp, new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), metadata, now, -1));
                 }
