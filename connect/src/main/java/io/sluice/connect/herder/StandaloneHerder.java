@@ -25,7 +25,7 @@ import java.util.concurrent.Executors;
  * properties files given at start-up plus what the REST API adds), source offsets in the worker's offsets file.
  * Every operation holds the herder's lock, so the REST API sees one consistent picture.
  */
-public final class StandaloneHerder implements AutoCloseable {
+public final class StandaloneHerder implements Herder {
     private static final Logger log = LoggerFactory.getLogger(StandaloneHerder.class);
 
     /** A connector this herder runs: its config, what its owner asked for and its current task configs. */
@@ -38,10 +38,6 @@ public final class StandaloneHerder implements AutoCloseable {
             this.config = config;
             this.target = target;
         }
-    }
-
-    /** The outcome of a create-or-update: whether it created the connector, and the connector now. */
-    public record Created(boolean created, ConnectorInfo info) {
     }
 
     private final Worker worker;
@@ -58,14 +54,17 @@ public final class StandaloneHerder implements AutoCloseable {
         this.validator = new ConnectorValidator(worker.plugins());
     }
 
+    @Override
     public ConnectorValidator validator() {
         return validator;
     }
 
+    @Override
     public String workerId() {
         return worker.workerId();
     }
 
+    @Override
     public synchronized List<String> connectors() {
         return new ArrayList<>(connectors.keySet());
     }
@@ -75,6 +74,7 @@ public final class StandaloneHerder implements AutoCloseable {
      *
      * @throws HerderException 400 for an invalid config, 409 when it exists and {@code allowReplace} is false
      */
+    @Override
     public synchronized Created putConnectorConfig(String name, Map<String, String> config, boolean allowReplace,
                                                    TargetState initialState) {
         Map<String, String> props = new LinkedHashMap<>(config);
@@ -139,14 +139,17 @@ public final class StandaloneHerder implements AutoCloseable {
         }
     }
 
+    @Override
     public synchronized ConnectorInfo connectorInfo(String name) {
         return info(name, entry(name));
     }
 
+    @Override
     public synchronized Map<String, String> connectorConfig(String name) {
         return new LinkedHashMap<>(entry(name).config);
     }
 
+    @Override
     public synchronized List<ConnectorInfo.TaskInfo> tasks(String name) {
         Entry entry = entry(name);
         List<ConnectorInfo.TaskInfo> tasks = new ArrayList<>();
@@ -156,6 +159,7 @@ public final class StandaloneHerder implements AutoCloseable {
         return tasks;
     }
 
+    @Override
     public synchronized void deleteConnector(String name) {
         entry(name);
         stopConnectorAndTasks(name);
@@ -164,6 +168,7 @@ public final class StandaloneHerder implements AutoCloseable {
         log.info("Connector {} deleted", name);
     }
 
+    @Override
     public synchronized ConnectorStateInfo status(String name) {
         Entry entry = entry(name);
         Status.Snapshot connector = snapshot(worker.connectorStatus(name));
@@ -176,6 +181,7 @@ public final class StandaloneHerder implements AutoCloseable {
                 connector.workerId(), connector.trace()), tasks, type(entry));
     }
 
+    @Override
     public synchronized ConnectorStateInfo.TaskState taskStatus(ConnectorTaskId id) {
         Entry entry = entry(id.connector());
         Status status = worker.taskStatus(id);
@@ -186,15 +192,18 @@ public final class StandaloneHerder implements AutoCloseable {
         return new ConnectorStateInfo.TaskState(id.task(), task.state().name(), task.workerId(), task.trace());
     }
 
+    @Override
     public synchronized void pause(String name) {
         setTarget(name, TargetState.PAUSED);
     }
 
+    @Override
     public synchronized void resume(String name) {
         setTarget(name, TargetState.STARTED);
     }
 
     /** Shuts the connector and its tasks down and drops its task configs; resume or pause starts it again. */
+    @Override
     public synchronized void stop(String name) {
         Entry entry = entry(name);
         if (entry.target == TargetState.STOPPED) {
@@ -223,6 +232,7 @@ public final class StandaloneHerder implements AutoCloseable {
      * Restarts the connector and, with {@code includeTasks}, its tasks; with {@code onlyFailed}, only the ones
      * that FAILED. Returns the status as Kafka Connect reports it at that moment: what restarts shows RESTARTING.
      */
+    @Override
     public synchronized ConnectorStateInfo restart(String name, boolean includeTasks, boolean onlyFailed) {
         Entry entry = entry(name);
         if (entry.target == TargetState.STOPPED) {
@@ -267,6 +277,7 @@ public final class StandaloneHerder implements AutoCloseable {
         return plan;
     }
 
+    @Override
     public synchronized void restartTask(ConnectorTaskId id) {
         Entry entry = connectors.get(id.connector());
         if (entry == null) {

@@ -9,7 +9,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.sluice.connect.herder.ConnectorValidator;
 import io.sluice.connect.herder.HerderException;
-import io.sluice.connect.herder.StandaloneHerder;
+import io.sluice.connect.herder.Herder;
 import io.sluice.connect.plugins.PluginDesc;
 import io.sluice.connect.plugins.PluginType;
 import io.sluice.connect.plugins.Plugins;
@@ -39,11 +39,11 @@ public final class ConnectRestApi {
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {
     };
 
-    private final StandaloneHerder herder;
+    private final Herder herder;
     private final Plugins plugins;
     private final String clusterId;
 
-    public ConnectRestApi(StandaloneHerder herder, Plugins plugins, String clusterId) {
+    public ConnectRestApi(Herder herder, Plugins plugins, String clusterId) {
         this.herder = herder;
         this.plugins = plugins;
         this.clusterId = clusterId;
@@ -65,7 +65,7 @@ public final class ConnectRestApi {
         app.get("/connectors/{c}/config", ctx -> json(ctx, 200, herder.connectorConfig(ctx.pathParam("c"))));
         app.put("/connectors/{c}/config", ctx -> {
             Map<String, String> config = body(ctx, STRING_MAP);
-            StandaloneHerder.Created result = herder.putConnectorConfig(ctx.pathParam("c"), config, true,
+            Herder.Created result = herder.putConnectorConfig(ctx.pathParam("c"), config, true,
                     TargetState.STARTED);
             if (result.created()) {
                 ctx.header("Location", "/connectors/" + result.info().name());
@@ -185,7 +185,7 @@ public final class ConnectRestApi {
                         + ": expected RUNNING, PAUSED or STOPPED");
             }
         }
-        StandaloneHerder.Created result = herder.putConnectorConfig(name, config, false, initial);
+        Herder.Created result = herder.putConnectorConfig(name, config, false, initial);
         ctx.header("Location", "/connectors/" + name);
         json(ctx, 201, result.info());
     }

@@ -23,7 +23,7 @@ import java.util.Map;
  * Kafka Connect standalone worker, and back. Every write replaces the file atomically, so a crash leaves the
  * previous or the new offsets, never a torn file.
  */
-public final class FileOffsetStore {
+public final class FileOffsetStore implements OffsetStore {
     /** Reading accepts nothing but the map and byte arrays: the file is data, not code. */
     private static final ObjectInputFilter FILTER = ObjectInputFilter.Config.createFilter(
             "java.util.HashMap;java.util.Map$Entry;[B;maxdepth=3;!*");
@@ -36,11 +36,13 @@ public final class FileOffsetStore {
         load();
     }
 
+    @Override
     public synchronized ByteBuffer get(ByteBuffer key) {
         return data.get(key);
     }
 
     /** Adds {@code entries} (null values delete) and writes the whole file before returning. */
+    @Override
     public synchronized void putAll(Map<ByteBuffer, ByteBuffer> entries) {
         if (entries.isEmpty()) {
             return;

@@ -21,10 +21,10 @@ import java.util.Map;
  */
 public final class SourceOffsets implements OffsetStorageReader {
     private final String connector;
-    private final FileOffsetStore store;
+    private final OffsetStore store;
     private final JsonConverter json = new JsonConverter();
 
-    public SourceOffsets(String connector, FileOffsetStore store) {
+    public SourceOffsets(String connector, OffsetStore store) {
         this.connector = connector;
         this.store = store;
         json.configure(Map.of(JsonConverterConfig.SCHEMAS_ENABLE_CONFIG, "false"), false);

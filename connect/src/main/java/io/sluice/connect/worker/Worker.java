@@ -1,7 +1,7 @@
 package io.sluice.connect.worker;
 
 import io.sluice.connect.plugins.Plugins;
-import io.sluice.connect.storage.FileOffsetStore;
+import io.sluice.connect.storage.OffsetStore;
 import io.sluice.connect.storage.SourceOffsets;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -47,7 +47,7 @@ public final class Worker implements AutoCloseable {
 
     private final WorkerConfig config;
     private final Plugins plugins;
-    private final FileOffsetStore offsetStore;
+    private final OffsetStore offsetStore;
     private final String workerId;
     private final Metrics metrics = new Metrics();
     private final Map<String, WorkerConnector> connectors = new ConcurrentHashMap<>();
@@ -61,7 +61,7 @@ public final class Worker implements AutoCloseable {
         return thread;
     });
 
-    public Worker(WorkerConfig config, Plugins plugins, FileOffsetStore offsetStore, String workerId) {
+    public Worker(WorkerConfig config, Plugins plugins, OffsetStore offsetStore, String workerId) {
         this.config = config;
         this.plugins = plugins;
         this.offsetStore = offsetStore;

@@ -1,0 +1,58 @@
+package io.sluice.connect.herder;
+
+import io.sluice.connect.worker.ConnectorTaskId;
+import io.sluice.connect.worker.TargetState;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the REST API asks of a worker: the connectors it knows, their configs, states and restarts. The standalone
+ * herder answers from memory; the distributed one from the config and status topics, forwarding writes to the group
+ * leader. Errors are {@link HerderException}s carrying Kafka Connect's HTTP status.
+ */
+public interface Herder extends AutoCloseable {
+
+    /** The outcome of a create-or-update: whether it created the connector, and the connector now. */
+    record Created(boolean created, ConnectorInfo info) {
+    }
+
+    ConnectorValidator validator();
+
+    String workerId();
+
+    List<String> connectors();
+
+    /**
+     * Creates connector {@code name} or, when {@code allowReplace}, replaces its config and restarts it.
+     *
+     * @throws HerderException 400 for an invalid config, 409 when it exists and {@code allowReplace} is false
+     */
+    Created putConnectorConfig(String name, Map<String, String> config, boolean allowReplace,
+                               TargetState initialState);
+
+    ConnectorInfo connectorInfo(String name);
+
+    Map<String, String> connectorConfig(String name);
+
+    List<ConnectorInfo.TaskInfo> tasks(String name);
+
+    void deleteConnector(String name);
+
+    ConnectorStateInfo status(String name);
+
+    ConnectorStateInfo.TaskState taskStatus(ConnectorTaskId id);
+
+    void pause(String name);
+
+    void resume(String name);
+
+    void stop(String name);
+
+    ConnectorStateInfo restart(String name, boolean includeTasks, boolean onlyFailed);
+
+    void restartTask(ConnectorTaskId id);
+
+    @Override
+    void close();
+}
