@@ -56,6 +56,10 @@ public final class WorkerConfig extends AbstractConfig {
             .define(TASK_SHUTDOWN_TIMEOUT_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
                     "How long stopping waits for a task.");
 
+    static {
+        TaskRestartPolicy.defineWorker(CONFIG);
+    }
+
     public final String listenerHost;
     public final int listenerPort;
 
