@@ -99,9 +99,9 @@ public final class ErrorHandler implements AutoCloseable {
     public CompletableFuture<Void> reportFailed(Stage stage, Class<?> executingClass, ProcessingContext context,
                                                 Throwable error) {
         metrics.recordFailures.increment();
+        recordError();
         CompletableFuture<Void> reported = report(new Failure(task, context, stage, executingClass, error, 1));
         if (config.tolerance() == ToleranceType.NONE) {
-            recordError();
             throw new ConnectException("Tolerance exceeded in error handler", error);
         }
         metrics.recordsSkipped.increment();

@@ -112,8 +112,12 @@ public final class ConnectRestApi {
             json(ctx, 200, health);
         });
 
+        new ConnectorExtrasRoutes(herder).routes(app);
+
         app.exception(HerderException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
         app.exception(BadBody.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+        // Kafka Connect has no mapper for a parse error: malformed JSON answers 500 with the parser's message.
+        app.exception(MalformedBody.class, (e, ctx) -> error(ctx, 500, e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {
             log.error("Uncaught exception in REST call to {}", ctx.path(), e);
             error(ctx, 500, e.getMessage() == null ? e.toString() : e.getMessage());
@@ -236,7 +240,7 @@ public final class ConnectRestApi {
         return Boolean.parseBoolean(ctx.queryParam(name));
     }
 
-    private static <T> T body(Context ctx, TypeReference<T> type) {
+    static <T> T body(Context ctx, TypeReference<T> type) {
         String body = ctx.body();
         if (body.isBlank()) {
             throw new BadBody("Request body is empty");
@@ -244,11 +248,11 @@ public final class ConnectRestApi {
         try {
             return JSON.readValue(body, type);
         } catch (JsonProcessingException e) {
-            throw new BadBody("Cannot parse the request body as JSON: " + e.getOriginalMessage());
+            throw new MalformedBody(e.getOriginalMessage());
         }
     }
 
-    private static void json(Context ctx, int status, Object body) {
+    static void json(Context ctx, int status, Object body) {
         try {
             ctx.attribute(ANSWERED, true);
             ctx.status(status).contentType("application/json").result(JSON.writeValueAsString(body));
@@ -257,7 +261,7 @@ public final class ConnectRestApi {
         }
     }
 
-    private static void empty(Context ctx, int status) {
+    static void empty(Context ctx, int status) {
         ctx.attribute(ANSWERED, true);
         ctx.status(status).result("");
     }
@@ -268,7 +272,14 @@ public final class ConnectRestApi {
         json(ctx, status, body);
     }
 
-    /** A request body this API cannot read: 400. */
+    /** A request body that is not JSON: 500, as Kafka Connect answers it. */
+    private static final class MalformedBody extends RuntimeException {
+        MalformedBody(String message) {
+            super(message);
+        }
+    }
+
+    /** A request body this API cannot use: 400. */
     private static final class BadBody extends RuntimeException {
         BadBody(String message) {
             super(message);
