@@ -39,12 +39,22 @@ public record TaskRestartPolicy(boolean enabled, long initialBackoffMs, long max
         return def
                 .define(ENABLE, Type.BOOLEAN, null, Importance.LOW, "Restart FAILED tasks by themselves; the "
                         + "worker's setting when unset.", GROUP, ++order, Width.SHORT, "Restart failed tasks")
-                .define(INITIAL_BACKOFF_MS, Type.LONG, null, Importance.LOW, "Wait before the first automatic "
+                .define(INITIAL_BACKOFF_MS, Type.LONG, null, atLeastOrUnset(0), Importance.LOW, "Wait before the first automatic "
                         + "restart; the worker's setting when unset.", GROUP, ++order, Width.SHORT, "Initial backoff")
-                .define(MAX_BACKOFF_MS, Type.LONG, null, Importance.LOW, "Longest wait between automatic "
+                .define(MAX_BACKOFF_MS, Type.LONG, null, atLeastOrUnset(0), Importance.LOW, "Longest wait between automatic "
                         + "restarts; the worker's setting when unset.", GROUP, ++order, Width.SHORT, "Max backoff")
-                .define(MAX_ATTEMPTS, Type.INT, null, Importance.LOW, "Automatic restarts in a row; -1 no limit; "
+                .define(MAX_ATTEMPTS, Type.INT, null, atLeastOrUnset(-1), Importance.LOW, "Automatic restarts in a row; -1 no limit; "
                         + "the worker's setting when unset.", GROUP, ++order, Width.SHORT, "Max attempts");
+    }
+
+    /** Like {@link ConfigDef.Range#atLeast}, but unset (inherit the worker's value) is fine too. */
+    private static ConfigDef.Validator atLeastOrUnset(long min) {
+        ConfigDef.Validator range = ConfigDef.Range.atLeast(min);
+        return (name, value) -> {
+            if (value != null) {
+                range.ensureValid(name, value);
+            }
+        };
     }
 
     static TaskRestartPolicy of(WorkerConfig worker, Map<String, String> connectorConfig) {
