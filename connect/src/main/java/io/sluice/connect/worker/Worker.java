@@ -270,7 +270,11 @@ public final class Worker implements AutoCloseable {
         how.attempts++;
         long delay = how.policy.backoffMs(how.attempts);
         log.info("Task {} failed; restarting it in {} ms (automatic restart {})", id, delay, how.attempts);
-        how.pending = restartScheduler.schedule(() -> autoRestart(id, failed, how), delay, TimeUnit.MILLISECONDS);
+        try {
+            how.pending = restartScheduler.schedule(() -> autoRestart(id, failed, how), delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("Worker closing; task {} is not restarted", id);
+        }
     }
 
     private void autoRestart(ConnectorTaskId id, WorkerTask failed, TaskRestarts how) {

@@ -41,7 +41,7 @@ abstract class WorkerTask implements Runnable {
             if (stopping) {
                 log.debug("Task {} threw while stopping", id, e);
             } else {
-                log.error("Task {} failed; it stays FAILED until restarted", id, e);
+                log.error("Task {} failed", id, e);
                 status.fail(e);
                 failed = true;
             }
