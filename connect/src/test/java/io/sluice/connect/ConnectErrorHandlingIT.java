@@ -7,6 +7,7 @@ import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.metrics.Metrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -160,6 +161,12 @@ class ConnectErrorHandlingIT {
             assertThat(metrics.get("last-poll-timestamp").asLong()).isPositive();
         });
         assertThat(worker.taskState("counting", 0)).isEqualTo("RUNNING");
+        Metrics registry = worker.connect.herder().worker().kafkaMetrics();
+        Map<String, String> tags = Map.of("connector", "counting", "task", "0");
+        assertThat(registry.metric(registry.metricName("source-record-write-total", "source-task-metrics", tags))
+                .metricValue()).isEqualTo(8.0);
+        assertThat(registry.metric(registry.metricName("deadletterqueue-produce-requests", "task-error-metrics", tags))
+                .metricValue()).isEqualTo(2.0);
     }
 
     private static Map<String, String> jsonSink(String topic) {

@@ -301,6 +301,11 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    /** The worker's kafka-clients metrics: plugin metrics and each task's counters under Kafka Connect's names. */
+    public Metrics kafkaMetrics() {
+        return metrics;
+    }
+
     /** The task's counters, kept across its restarts on this worker. */
     public TaskMetrics metrics(ConnectorTaskId id) {
         return taskMetrics.computeIfAbsent(id, TaskMetrics::new);
