@@ -61,8 +61,15 @@ final class WorkerFixture implements AutoCloseable {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = broker.bytesConsumer("check-" + topic + "-" + System.nanoTime(),
                 Map.of("isolation.level", "read_committed"))) {
-            consumer.subscribe(List.of(topic));
+            // assign, not subscribe: no group to join, so reading costs no rebalance
             long deadline = System.currentTimeMillis() + 30_000;
+            List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
+            while (partitions.isEmpty() && System.currentTimeMillis() < deadline) {
+                consumer.partitionsFor(topic, Duration.ofSeconds(5)).forEach(p ->
+                        partitions.add(new org.apache.kafka.common.TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
             while (records.size() < expected && System.currentTimeMillis() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
