@@ -104,5 +104,11 @@ class ErrorHandlerTest {
         assertThat(failure.describe(false)).isEqualTo("Executing stage 'TRANSFORMATION' with class 'java.lang.String'.");
         assertThat(failure.describe(true)).startsWith("Executing stage 'TRANSFORMATION' with class "
                 + "'java.lang.String', where source record is = SourceRecord{");
+        ProcessingContext consumed = ProcessingContext.consumed(new org.apache.kafka.clients.consumer.ConsumerRecord<>(
+                "t", 5, 100, new byte[]{1}, new byte[]{2}));
+        Failure sink = new Failure(TASK, consumed, Stage.KEY_CONVERTER, null, new DataException("x"), 1);
+        assertThat(sink.describe(false)).isEqualTo("Executing stage 'KEY_CONVERTER' with class 'null'.");
+        assertThat(sink.describe(true)).isEqualTo("Executing stage 'KEY_CONVERTER' with class 'null', where consumed "
+                + "record is {topic='t', partition=5, offset=100}.");
     }
 }
