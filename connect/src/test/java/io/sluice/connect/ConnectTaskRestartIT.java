@@ -116,6 +116,19 @@ class ConnectTaskRestartIT {
                 "sluice.task.restart.max.attempts", "-2")).status()).isEqualTo(400);
     }
 
+    @Test
+    void aRetriablePollFailureIsRetriedWithoutFailingTheTask() {
+        broker.createTopic("busy", 1, Map.of());
+        worker = WorkerFixture.start(broker, dir, Map.of());
+        Map<String, String> config = source("busy", 0);
+        config.put("topic", "busy");
+        config.put("poll.retriable.failures", "3");
+        assertThat(worker.rest.put("/connectors/busy/config", config).status()).isEqualTo(201);
+        assertThat(worker.read("busy", 4)).extracting(WorkerFixture::value).containsExactly("v0", "v1", "v2", "v3");
+        assertThat(worker.taskState("busy", 0)).isEqualTo("RUNNING");
+        assertThat(Recorder.starts("busy")).isEqualTo(1);
+    }
+
     private static Map<String, String> source(String name, int failStarts) {
         Map<String, String> config = new HashMap<>();
         config.put("connector.class", "io.sluice.connect.testplugins.CountingSourceConnector");

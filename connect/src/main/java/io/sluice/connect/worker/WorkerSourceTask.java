@@ -103,6 +103,11 @@ final class WorkerSourceTask extends WorkerTask {
             List<SourceRecord> records;
             try {
                 records = task.poll();
+            } catch (org.apache.kafka.connect.errors.RetriableException
+                     | org.apache.kafka.common.errors.RetriableException e) {
+                // As Kafka Connect: a retriable failure to poll (stage TASK_POLL) just means "poll again".
+                log.warn("Source task {} failed to poll records; will poll again", id, e);
+                records = null;
             } catch (RuntimeException | InterruptedException e) {
                 if (isStopping()) {
                     // stop() closed what poll() was reading; the records sent before still get their offsets.

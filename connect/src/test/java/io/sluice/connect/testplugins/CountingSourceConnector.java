@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * A source writing "v0".."v(count-1)" to {@code topic}, then nothing. Its task's first {@code fail.starts} starts
- * throw (counted per connector name across restarts, {@link Recorder}), to test automatic restarts.
+ * throw (counted per connector name across restarts, {@link Recorder}), to test automatic restarts; its first
+ * {@code poll.retriable.failures} polls throw a RetriableException.
  */
 public final class CountingSourceConnector extends SourceConnector {
     private Map<String, String> config;
@@ -52,6 +53,7 @@ public final class CountingSourceConnector extends SourceConnector {
         private String topic;
         private int count;
         private int next;
+        private int retriableFailures;
 
         @Override
         public void start(Map<String, String> props) {
@@ -62,12 +64,17 @@ public final class CountingSourceConnector extends SourceConnector {
             }
             topic = props.get("topic");
             count = Integer.parseInt(props.getOrDefault("count", "0"));
+            retriableFailures = Integer.parseInt(props.getOrDefault("poll.retriable.failures", "0"));
             Map<String, Object> offset = context.offsetStorageReader().offset(Map.of("source", connector));
             next = offset == null ? 0 : ((Number) offset.get("next")).intValue();
         }
 
         @Override
         public List<SourceRecord> poll() throws InterruptedException {
+            if (retriableFailures > 0) {
+                retriableFailures--;
+                throw new org.apache.kafka.connect.errors.RetriableException("source busy, poll again");
+            }
             if (next >= count) {
                 Thread.sleep(50);
                 return null;
