@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * A source writing "v0".."v(count-1)" to {@code topic}, then nothing. Its task's first {@code fail.starts} starts
  * throw (counted per connector name across restarts, {@link Recorder}), to test automatic restarts; its first
- * {@code poll.retriable.failures} polls throw a RetriableException.
+ * {@code poll.retriable.failures} polls throw a RetriableException; the value named {@code pad.value} is made
+ * 5,000 characters longer.
  */
 public final class CountingSourceConnector extends SourceConnector {
     private Map<String, String> config;
@@ -54,6 +55,7 @@ public final class CountingSourceConnector extends SourceConnector {
         private int count;
         private int next;
         private int retriableFailures;
+        private String padValue;
 
         @Override
         public void start(Map<String, String> props) {
@@ -65,6 +67,7 @@ public final class CountingSourceConnector extends SourceConnector {
             topic = props.get("topic");
             count = Integer.parseInt(props.getOrDefault("count", "0"));
             retriableFailures = Integer.parseInt(props.getOrDefault("poll.retriable.failures", "0"));
+            padValue = props.get("pad.value");
             Map<String, Object> offset = context.offsetStorageReader().offset(Map.of("source", connector));
             next = offset == null ? 0 : ((Number) offset.get("next")).intValue();
         }
@@ -81,10 +84,11 @@ public final class CountingSourceConnector extends SourceConnector {
             }
             List<SourceRecord> batch = new ArrayList<>();
             while (next < count && batch.size() < 5) {
-                String value = "v" + next;
+                String key = "v" + next;
+                String value = key.equals(padValue) ? key + "x".repeat(5_000) : key;
                 next++;
                 batch.add(new SourceRecord(Map.of("source", context.configs().get("name")), Map.of("next", next),
-                        topic, null, Schema.STRING_SCHEMA, value, Schema.STRING_SCHEMA, value));
+                        topic, null, Schema.STRING_SCHEMA, key, Schema.STRING_SCHEMA, value));
             }
             return batch;
         }

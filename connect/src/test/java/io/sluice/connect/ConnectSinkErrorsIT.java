@@ -7,7 +7,6 @@ import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.metrics.Metrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,11 +25,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * errors.* on a real worker and broker: poison records go to the dead letter queue with Kafka Connect's context
- * headers and the good ones flow, for a sink and (beyond Kafka Connect) for a source; errors.tolerance=none fails
- * only the task at fault.
+ * errors.* for sinks on a real worker and broker: poison records go to the dead letter queue with Kafka Connect's
+ * context headers and the good ones flow; errors.tolerance=none fails only the task at fault.
  */
-class ConnectErrorHandlingIT {
+class ConnectSinkErrorsIT {
     static TestBroker broker;
 
     @TempDir
@@ -118,55 +116,6 @@ class ConnectErrorHandlingIT {
         assertThat(metrics.get("total-errors-logged").asLong()).isEqualTo(2);
         await().atMost(Duration.ofSeconds(10)).until(() -> worker.rest.get("/connectors/tolerant/metrics").body()
                 .get("tasks").get(0).get("sink-lag").asLong() == 0);
-    }
-
-    @Test
-    void aSourceRecordThatFailsInATransformGoesToTheDeadLetterQueue() {
-        broker.createTopic("counted", 1, Map.of());
-        worker = WorkerFixture.start(broker, dir, Map.of());
-        Map<String, String> config = new HashMap<>();
-        config.put("connector.class", "CountingSource");
-        config.put("topic", "counted");
-        config.put("count", "10");
-        config.put("transforms", "boom");
-        config.put("transforms.boom.type", "io.sluice.connect.testplugins.ThrowingTransform");
-        config.put("transforms.boom.poison", "v3,v7");
-        config.put("errors.tolerance", "all");
-        config.put("errors.deadletterqueue.topic.name", "source-dlq");
-        config.put("errors.deadletterqueue.topic.replication.factor", "1");
-        config.put("errors.deadletterqueue.context.headers.enable", "true");
-        assertThat(worker.rest.put("/connectors/counting/config", config).status()).isEqualTo(201);
-
-        assertThat(worker.read("counted", 8)).extracting(WorkerFixture::value)
-                .containsExactly("v0", "v1", "v2", "v4", "v5", "v6", "v8", "v9");
-        List<ConsumerRecord<byte[], byte[]>> dlq = worker.read("source-dlq", 2);
-        assertThat(dlq).extracting(WorkerFixture::value).containsExactly("v3", "v7");
-        ConsumerRecord<byte[], byte[]> first = dlq.get(0);
-        assertThat(new String(first.key())).isEqualTo("v3");
-        assertThat(header(first, DeadLetterQueueReporter.STAGE)).isEqualTo("TRANSFORMATION");
-        assertThat(header(first, DeadLetterQueueReporter.EXECUTING_CLASS))
-                .isEqualTo("io.sluice.connect.testplugins.ThrowingTransform");
-        assertThat(header(first, DeadLetterQueueReporter.TOPIC)).isEqualTo("counted");
-        assertThat(header(first, DeadLetterQueueReporter.CONNECTOR_NAME)).isEqualTo("counting");
-        assertThat(header(first, DeadLetterQueueReporter.EXCEPTION_MESSAGE)).isEqualTo("poisoned record v3");
-        assertThat(header(first, DeadLetterQueueReporter.SOURCE_PARTITION)).isEqualTo("{\"source\":\"counting\"}");
-        assertThat(header(first, DeadLetterQueueReporter.SOURCE_OFFSET)).isEqualTo("{\"next\":4}");
-
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            JsonNode metrics = worker.rest.get("/connectors/counting/metrics").body().get("tasks").get(0);
-            assertThat(metrics.get("source-record-poll-total").asLong()).isEqualTo(10);
-            assertThat(metrics.get("source-record-write-total").asLong()).isEqualTo(8);
-            assertThat(metrics.get("total-record-errors").asLong()).isEqualTo(2);
-            assertThat(metrics.get("deadletterqueue-produce-requests").asLong()).isEqualTo(2);
-            assertThat(metrics.get("last-poll-timestamp").asLong()).isPositive();
-        });
-        assertThat(worker.taskState("counting", 0)).isEqualTo("RUNNING");
-        Metrics registry = worker.connect.herder().worker().kafkaMetrics();
-        Map<String, String> tags = Map.of("connector", "counting", "task", "0");
-        assertThat(registry.metric(registry.metricName("source-record-write-total", "source-task-metrics", tags))
-                .metricValue()).isEqualTo(8.0);
-        assertThat(registry.metric(registry.metricName("deadletterqueue-produce-requests", "task-error-metrics", tags))
-                .metricValue()).isEqualTo(2.0);
     }
 
     private static Map<String, String> jsonSink(String topic) {
