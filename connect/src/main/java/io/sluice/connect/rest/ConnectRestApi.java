@@ -49,6 +49,11 @@ public final class ConnectRestApi {
         this.clusterId = clusterId;
     }
 
+    /** The server settings the API's answers depend on; every worker's Javalin should get them. */
+    public static void configure(io.javalin.config.JavalinConfig config) {
+        config.http.prefer405over404 = true; // Kafka Connect answers a known path with the wrong method 405
+    }
+
     public void routes(Javalin app) {
         app.get("/", ctx -> {
             ObjectNode info = JSON.createObjectNode();
