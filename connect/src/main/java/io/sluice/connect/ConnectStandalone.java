@@ -72,6 +72,7 @@ public final class ConnectStandalone implements Service {
         http = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.router.ignoreTrailingSlashes = true;
+            ConnectRestApi.configure(c);
         });
         http.start(config.listenerHost, config.listenerPort);
         String host = config.getString(WorkerConfig.REST_ADVERTISED_HOST_NAME);

@@ -1,9 +1,13 @@
 package io.sluice.connect.herder;
 
+import io.sluice.connect.metrics.TaskMetrics;
 import io.sluice.connect.worker.ConnectorTaskId;
+import io.sluice.connect.worker.Worker;
 import io.sluice.connect.worker.TargetState;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 
 /**
@@ -52,6 +56,49 @@ public interface Herder extends AutoCloseable {
     ConnectorStateInfo restart(String name, boolean includeTasks, boolean onlyFailed);
 
     void restartTask(ConnectorTaskId id);
+
+    /**
+     * The worker this herder runs tasks on, for what each worker tracks itself (task metrics, active topics).
+     * Herders override it; the default says the herder has none.
+     */
+    default Worker worker() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not expose its worker");
+    }
+
+    /**
+     * KIP-477's {@code PATCH /connectors/{c}/config}: the current config with the patch's keys set, a null value
+     * removing its key; the connector restarts with the result.
+     *
+     * @throws HerderException 404 for an unknown connector, 400 when the result is invalid
+     */
+    default ConnectorInfo patchConnectorConfig(String name, Map<String, String> patch) {
+        Map<String, String> merged = new LinkedHashMap<>(connectorConfig(name));
+        patch.forEach((key, value) -> {
+            if (value == null) {
+                merged.remove(key);
+            } else {
+                merged.put(key, value);
+            }
+        });
+        return putConnectorConfig(name, merged, true, TargetState.STARTED).info();
+    }
+
+    /** Topics the connector's tasks produced to or consumed from since the last reset (KIP-558). */
+    default Set<String> activeTopics(String name) {
+        connectorInfo(name);
+        return worker().activeTopics(name);
+    }
+
+    default void resetActiveTopics(String name) {
+        connectorInfo(name);
+        worker().resetActiveTopics(name);
+    }
+
+    /** Each of the connector's tasks' counters on this worker. */
+    default List<TaskMetrics> metrics(String name) {
+        connectorInfo(name);
+        return worker().connectorMetrics(name);
+    }
 
     @Override
     void close();

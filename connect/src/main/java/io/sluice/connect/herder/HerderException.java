@@ -20,6 +20,10 @@ public final class HerderException extends RuntimeException {
         return new HerderException(409, message, null);
     }
 
+    public static HerderException forbidden(String message) {
+        return new HerderException(403, message, null);
+    }
+
     public static HerderException badRequest(String message) {
         return new HerderException(400, message, null);
     }

@@ -55,6 +55,11 @@ public final class StandaloneHerder implements Herder {
     }
 
     @Override
+    public Worker worker() {
+        return worker;
+    }
+
+    @Override
     public ConnectorValidator validator() {
         return validator;
     }

@@ -49,6 +49,11 @@ public final class ConnectRestApi {
         this.clusterId = clusterId;
     }
 
+    /** The server settings the API's answers depend on; every worker's Javalin should get them. */
+    public static void configure(io.javalin.config.JavalinConfig config) {
+        config.http.prefer405over404 = true; // Kafka Connect answers a known path with the wrong method 405
+    }
+
     public void routes(Javalin app) {
         app.get("/", ctx -> {
             ObjectNode info = JSON.createObjectNode();
@@ -112,8 +117,12 @@ public final class ConnectRestApi {
             json(ctx, 200, health);
         });
 
+        new ConnectorExtrasRoutes(herder).routes(app);
+
         app.exception(HerderException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
         app.exception(BadBody.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+        // Kafka Connect has no mapper for a parse error: malformed JSON answers 500 with the parser's message.
+        app.exception(MalformedBody.class, (e, ctx) -> error(ctx, 500, e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {
             log.error("Uncaught exception in REST call to {}", ctx.path(), e);
             error(ctx, 500, e.getMessage() == null ? e.toString() : e.getMessage());
@@ -236,7 +245,7 @@ public final class ConnectRestApi {
         return Boolean.parseBoolean(ctx.queryParam(name));
     }
 
-    private static <T> T body(Context ctx, TypeReference<T> type) {
+    static <T> T body(Context ctx, TypeReference<T> type) {
         String body = ctx.body();
         if (body.isBlank()) {
             throw new BadBody("Request body is empty");
@@ -244,11 +253,11 @@ public final class ConnectRestApi {
         try {
             return JSON.readValue(body, type);
         } catch (JsonProcessingException e) {
-            throw new BadBody("Cannot parse the request body as JSON: " + e.getOriginalMessage());
+            throw new MalformedBody(e.getOriginalMessage());
         }
     }
 
-    private static void json(Context ctx, int status, Object body) {
+    static void json(Context ctx, int status, Object body) {
         try {
             ctx.attribute(ANSWERED, true);
             ctx.status(status).contentType("application/json").result(JSON.writeValueAsString(body));
@@ -257,7 +266,7 @@ public final class ConnectRestApi {
         }
     }
 
-    private static void empty(Context ctx, int status) {
+    static void empty(Context ctx, int status) {
         ctx.attribute(ANSWERED, true);
         ctx.status(status).result("");
     }
@@ -268,7 +277,14 @@ public final class ConnectRestApi {
         json(ctx, status, body);
     }
 
-    /** A request body this API cannot read: 400. */
+    /** A request body that is not JSON: 500, as Kafka Connect answers it. */
+    private static final class MalformedBody extends RuntimeException {
+        MalformedBody(String message) {
+            super(message);
+        }
+    }
+
+    /** A request body this API cannot use: 400. */
     private static final class BadBody extends RuntimeException {
         BadBody(String message) {
             super(message);

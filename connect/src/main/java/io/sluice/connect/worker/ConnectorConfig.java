@@ -55,6 +55,8 @@ public final class ConnectorConfig {
                 .define(PREDICATES, Type.LIST, "", Importance.LOW,
                         "Aliases for the predicates used by transformations.", TRANSFORMS_GROUP, ++order, Width.LONG,
                         "Predicates");
+        io.sluice.connect.errors.ErrorHandlingConfig.define(def, 0);
+        TaskRestartPolicy.defineConnector(def, 0);
         if (sink) {
             def.define(TOPICS, Type.LIST, "", Importance.HIGH, "List of topics to consume.", COMMON_GROUP, ++order,
                             Width.LONG, "Topics")

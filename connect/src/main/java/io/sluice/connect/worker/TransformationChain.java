@@ -89,6 +89,30 @@ public final class TransformationChain<R extends ConnectRecord<R>> implements Au
         return current;
     }
 
+    /** Runs one transformation step on behalf of {@link #apply(ConnectRecord, StepRunner)}. */
+    @FunctionalInterface
+    public interface StepRunner<R> {
+        /** Runs {@code step} of transformation class {@code transform}; null drops the record. */
+        R run(Class<?> transform, java.util.concurrent.Callable<R> step);
+    }
+
+    /**
+     * The record after every transform, each step (predicate and transform) run through {@code runner} so that an
+     * error handler can retry, tolerate or report it with the class at fault; null when one dropped it.
+     */
+    public R apply(R record, StepRunner<R> runner) {
+        R current = record;
+        for (Stage<R> stage : stages) {
+            if (current == null) {
+                return null;
+            }
+            R input = current;
+            current = runner.run(stage.transform.getClass(),
+                    () -> stage.applies(input) ? stage.transform.apply(input) : input);
+        }
+        return current;
+    }
+
     @Override
     public void close() {
         closeables.forEach(c -> Utils.closeQuietly(c, "transformation"));

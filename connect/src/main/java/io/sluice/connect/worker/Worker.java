@@ -1,5 +1,11 @@
 package io.sluice.connect.worker;
 
+import io.sluice.connect.errors.DeadLetterQueueReporter;
+import io.sluice.connect.errors.ErrorHandler;
+import io.sluice.connect.errors.ErrorHandlingConfig;
+import io.sluice.connect.errors.ErrorReporter;
+import io.sluice.connect.metrics.TaskMetrics;
+import io.sluice.connect.metrics.TaskMetricsRegistry;
 import io.sluice.connect.plugins.Plugins;
 import io.sluice.connect.storage.OffsetStore;
 import io.sluice.connect.storage.SourceOffsets;
@@ -32,11 +38,16 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs the connectors and tasks it is told to run and reports their {@link Status}. It decides nothing: the
- * herder says what runs where. Connectors start on the caller's thread; every task gets its own thread.
+ * herder says what runs where. Connectors start on the caller's thread; every task gets its own thread. A task that
+ * fails is restarted by the worker itself, with backoff, as its {@link TaskRestartPolicy} allows — so every herder
+ * gets automatic restarts without doing anything.
  */
 public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
@@ -60,6 +71,36 @@ public final class Worker implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    private final Map<ConnectorTaskId, TaskMetrics> taskMetrics = new ConcurrentHashMap<>();
+    private final TaskMetricsRegistry metricsRegistry = new TaskMetricsRegistry(metrics);
+    /** How each task was started, for restarting it the same way; guarded by {@link #lifecycle}. */
+    private final Map<ConnectorTaskId, TaskRestarts> restarts = new HashMap<>();
+    /** Orders task starts and stops against automatic restarts, which come from the scheduler's thread. */
+    private final Object lifecycle = new Object();
+    private final ScheduledExecutorService restartScheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "connect-task-restarts");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /** A task's start arguments and its run of automatic restarts. */
+    private static final class TaskRestarts {
+        final Map<String, String> connectorConfig;
+        final Map<String, String> taskConfig;
+        final TargetState target;
+        final TaskRestartPolicy policy;
+        int attempts;
+        long startedMs = System.currentTimeMillis();
+        ScheduledFuture<?> pending;
+
+        TaskRestarts(Map<String, String> connectorConfig, Map<String, String> taskConfig, TargetState target,
+                     TaskRestartPolicy policy) {
+            this.connectorConfig = connectorConfig;
+            this.taskConfig = taskConfig;
+            this.target = target;
+            this.policy = policy;
+        }
+    }
 
     public Worker(WorkerConfig config, Plugins plugins, OffsetStore offsetStore, String workerId) {
         this.config = config;
@@ -160,26 +201,136 @@ public final class Worker implements AutoCloseable {
     public void forget(String name) {
         connectorStatus.remove(name);
         taskStatus.keySet().removeIf(id -> id.connector().equals(name));
+        taskMetrics.values().removeIf(m -> {
+            if (m.id.connector().equals(name)) {
+                metricsRegistry.unregister(m);
+                return true;
+            }
+            return false;
+        });
     }
 
     /** Starts one task on its own thread; a task that cannot be built is FAILED at once. */
     public void startTask(ConnectorTaskId id, Map<String, String> connectorConfig, Map<String, String> taskConfig,
                           TargetState target) {
-        if (tasks.containsKey(id)) {
-            throw new IllegalStateException("Task " + id + " already runs on this worker");
+        synchronized (lifecycle) {
+            if (tasks.containsKey(id)) {
+                throw new IllegalStateException("Task " + id + " already runs on this worker");
+            }
+            Status status = new Status("task " + id, workerId);
+            taskStatus.put(id, status);
+            TaskRestarts previous = restarts.put(id, new TaskRestarts(connectorConfig, taskConfig, target,
+                    TaskRestartPolicy.of(config, connectorConfig)));
+            cancel(previous);
+            launch(id, status, restarts.get(id));
         }
-        Status status = new Status("task " + id, workerId);
-        taskStatus.put(id, status);
+    }
+
+    /** Builds and runs the task; one that cannot be built is FAILED at once (and restarts like any failed task). */
+    private void launch(ConnectorTaskId id, Status status, TaskRestarts how) {
         WorkerTask task;
         try {
-            task = buildTask(id, connectorConfig, taskConfig, target, status);
+            task = buildTask(id, how.connectorConfig, how.taskConfig, how.target, status);
         } catch (Throwable e) {
             log.error("Cannot start task {}", id, e);
             status.fail(e);
+            scheduleRestart(id, null, how);
             return;
         }
+        task.onFailure(this::taskFailed);
         tasks.put(id, task);
         executor.submit(task);
+    }
+
+    /** A task's thread reports that it failed: restart it after its backoff, if its policy allows. */
+    private void taskFailed(WorkerTask task) {
+        synchronized (lifecycle) {
+            if (tasks.get(task.id) != task) {
+                return; // stopped or replaced meanwhile
+            }
+            scheduleRestart(task.id, task, restarts.get(task.id));
+        }
+    }
+
+    private void scheduleRestart(ConnectorTaskId id, WorkerTask failed, TaskRestarts how) {
+        if (how == null || restartScheduler.isShutdown()) {
+            return;
+        }
+        // A task that ran for longer than the longest backoff before failing starts a fresh run of attempts.
+        if (System.currentTimeMillis() - how.startedMs > Math.max(how.policy.maxBackoffMs(), 1)) {
+            how.attempts = 0;
+        }
+        if (!how.policy.mayRestart(how.attempts)) {
+            if (how.policy.enabled()) {
+                log.warn("Task {} failed after {} automatic restart(s); it stays FAILED until restarted by hand", id,
+                        how.attempts);
+            }
+            return;
+        }
+        how.attempts++;
+        long delay = how.policy.backoffMs(how.attempts);
+        log.info("Task {} failed; restarting it in {} ms (automatic restart {})", id, delay, how.attempts);
+        try {
+            how.pending = restartScheduler.schedule(() -> autoRestart(id, failed, how), delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("Worker closing; task {} is not restarted", id);
+        }
+    }
+
+    private void autoRestart(ConnectorTaskId id, WorkerTask failed, TaskRestarts how) {
+        synchronized (lifecycle) {
+            if (restarts.get(id) != how || tasks.get(id) != failed) {
+                return; // stopped, restarted by hand or reconfigured meanwhile
+            }
+            Status status = taskStatus.get(id);
+            if (status == null || status.state() != State.FAILED) {
+                return;
+            }
+            tasks.remove(id);
+            status.moveTo(State.RESTARTING);
+            how.startedMs = System.currentTimeMillis();
+            metrics(id).restarts.increment();
+            log.info("Restarting failed task {} (automatic restart {})", id, how.attempts);
+            launch(id, status, how);
+        }
+    }
+
+    private static void cancel(TaskRestarts how) {
+        if (how != null && how.pending != null) {
+            how.pending.cancel(false);
+        }
+    }
+
+    /** The worker's kafka-clients metrics: plugin metrics and each task's counters under Kafka Connect's names. */
+    public Metrics kafkaMetrics() {
+        return metrics;
+    }
+
+    /** The task's counters, kept across its restarts on this worker. */
+    public TaskMetrics metrics(ConnectorTaskId id) {
+        return taskMetrics.computeIfAbsent(id, TaskMetrics::new);
+    }
+
+    /** Counters of every task of {@code connector} this worker ran, by task number. */
+    public List<TaskMetrics> connectorMetrics(String connector) {
+        List<TaskMetrics> result = new ArrayList<>();
+        new java.util.TreeMap<>(taskMetrics).forEach((id, m) -> {
+            if (id.connector().equals(connector)) {
+                result.add(m);
+            }
+        });
+        return result;
+    }
+
+    /** Topics the connector's tasks produced to or consumed from on this worker since the last reset. */
+    public Set<String> activeTopics(String connector) {
+        Set<String> topics = new java.util.TreeSet<>();
+        connectorMetrics(connector).forEach(m -> topics.addAll(m.topics()));
+        return topics;
+    }
+
+    public void resetActiveTopics(String connector) {
+        connectorMetrics(connector).forEach(TaskMetrics::resetTopics);
     }
 
     @SuppressWarnings("unchecked")
@@ -200,6 +351,12 @@ public final class Worker implements AutoCloseable {
             PluginMetricsImpl taskMetrics = new PluginMetricsImpl(metrics,
                     Map.of("connector", id.connector(), "task", String.valueOf(id.task())));
             built.add(taskMetrics);
+            TaskMetrics counters = metrics(id);
+            metricsRegistry.register(counters, task instanceof SourceTask);
+            WorkerTask[] self = new WorkerTask[1];
+            ErrorHandler errors = errorHandler(id, connectorConfig, converters, counters,
+                    () -> self[0] != null && self[0].isStopping());
+            built.add(errors);
             long interval = config.getLong(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS);
             if (task instanceof SourceTask sourceTask) {
                 TransformationChain<SourceRecord> transforms = TransformationChain.of(connectorConfig, plugins);
@@ -209,16 +366,19 @@ public final class Worker implements AutoCloseable {
                 if (offsetStore == null) {
                     throw new ConnectException("This worker has no offset store for source tasks");
                 }
-                return new WorkerSourceTask(id, status, target, sourceTask, taskConfig, converters, transforms,
-                        producer, new SourceOffsets(id.connector(), offsetStore), taskMetrics, interval);
+                self[0] = new WorkerSourceTask(id, status, target, sourceTask, taskConfig, converters, transforms,
+                        producer, new SourceOffsets(id.connector(), offsetStore), taskMetrics, interval, errors,
+                        counters);
+                return self[0];
             }
             if (task instanceof SinkTask sinkTask) {
                 TransformationChain<SinkRecord> transforms = TransformationChain.of(connectorConfig, plugins);
                 built.add(transforms);
                 KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerSettings(id, connectorConfig),
                         new ByteArrayDeserializer(), new ByteArrayDeserializer());
-                return new WorkerSinkTask(id, status, target, sinkTask, taskConfig, converters, transforms, consumer,
-                        taskMetrics, interval);
+                self[0] = new WorkerSinkTask(id, status, target, sinkTask, taskConfig, converters, transforms,
+                        consumer, taskMetrics, interval, errors, counters);
+                return self[0];
             }
             throw new ConnectException("Task class " + taskClass.getName() + " is neither a SourceTask nor a SinkTask");
         } catch (Exception | LinkageError e) {
@@ -227,6 +387,22 @@ public final class Worker implements AutoCloseable {
         } finally {
             Thread.currentThread().setContextClassLoader(saved);
         }
+    }
+
+    /** The task's errors.* handling: log and dead-letter-queue reporters as its connector config asks. */
+    private ErrorHandler errorHandler(ConnectorTaskId id, Map<String, String> connectorConfig,
+                                      RecordConverters converters, TaskMetrics counters,
+                                      java.util.function.BooleanSupplier stopping) {
+        ErrorHandlingConfig errors = ErrorHandlingConfig.of(connectorConfig);
+        List<ErrorReporter> reporters = new ArrayList<>(ErrorHandler.logReporter(errors, counters));
+        if (errors.dlqEnabled()) {
+            Map<String, Object> producer = new HashMap<>(config.producerSettings());
+            producer.put(ProducerConfig.CLIENT_ID_CONFIG, "connector-dlq-producer-" + id);
+            producer.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
+            reporters.add(DeadLetterQueueReporter.create(errors, config.adminSettings(), producer,
+                    record -> SourceRecordPipeline.serialize(converters, record), counters));
+        }
+        return new ErrorHandler(id, errors, reporters, counters, stopping);
     }
 
     private Map<String, Object> producerSettings(ConnectorTaskId id, Map<String, String> connectorConfig) {
@@ -264,11 +440,14 @@ public final class Worker implements AutoCloseable {
     /** Stops the given tasks, all at once, and waits (bounded by task.shutdown.graceful.timeout.ms) for them. */
     public void stopTasks(Collection<ConnectorTaskId> ids) {
         List<WorkerTask> stopping = new ArrayList<>();
-        for (ConnectorTaskId id : ids) {
-            WorkerTask task = tasks.remove(id);
-            if (task != null) {
-                task.stop();
-                stopping.add(task);
+        synchronized (lifecycle) {
+            for (ConnectorTaskId id : ids) {
+                cancel(restarts.remove(id));
+                WorkerTask task = tasks.remove(id);
+                if (task != null) {
+                    task.stop();
+                    stopping.add(task);
+                }
             }
         }
         long deadline = System.currentTimeMillis() + config.getLong(WorkerConfig.TASK_SHUTDOWN_TIMEOUT_MS);
@@ -317,6 +496,7 @@ public final class Worker implements AutoCloseable {
 
     @Override
     public void close() {
+        restartScheduler.shutdownNow();
         stopTasks(new ArrayList<>(tasks.keySet()));
         new ArrayList<>(connectors.keySet()).forEach(this::stopConnector);
         executor.shutdownNow();

@@ -32,6 +32,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String OFFSET_FLUSH_INTERVAL_MS = "offset.flush.interval.ms";
     public static final String OFFSET_FLUSH_TIMEOUT_MS = "offset.flush.timeout.ms";
     public static final String TASK_SHUTDOWN_TIMEOUT_MS = "task.shutdown.graceful.timeout.ms";
+    public static final String TOPIC_TRACKING_ENABLE = "topic.tracking.enable";
+    public static final String TOPIC_TRACKING_ALLOW_RESET = "topic.tracking.allow.reset";
 
     private static final ConfigDef CONFIG = new ConfigDef()
             .define(BOOTSTRAP_SERVERS, Type.LIST, "localhost:9092", Importance.HIGH,
@@ -55,6 +57,14 @@ public final class WorkerConfig extends AbstractConfig {
                     "How long an offset commit waits for outstanding records.")
             .define(TASK_SHUTDOWN_TIMEOUT_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
                     "How long stopping waits for a task.");
+
+    static {
+        TaskRestartPolicy.defineWorker(CONFIG);
+        CONFIG.define(TOPIC_TRACKING_ENABLE, Type.BOOLEAN, true, Importance.LOW,
+                        "Track the topics each connector uses (GET /connectors/{c}/topics).")
+                .define(TOPIC_TRACKING_ALLOW_RESET, Type.BOOLEAN, true, Importance.LOW,
+                        "Allow PUT /connectors/{c}/topics/reset.");
+    }
 
     public final String listenerHost;
     public final int listenerPort;

@@ -1,5 +1,7 @@
 package io.sluice.connect.worker;
 
+import io.sluice.connect.errors.ErrorHandler;
+import io.sluice.connect.metrics.TaskMetrics;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -9,9 +11,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.errors.RetriableException;
-import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 import org.apache.kafka.connect.sink.SinkTaskContext;
@@ -59,10 +59,16 @@ final class WorkerSinkTask extends WorkerTask {
     private List<ConsumerRecord<byte[], byte[]>> retrySource;
     private boolean consumerPaused;
     private boolean started;
+    private final SinkRecordPipeline pipeline;
+    private final ErrorHandler errors;
+    private final TaskMetrics taskMetrics;
+    /** Null unless errors.deadletterqueue.topic.name or errors.log.enable is set, as in Kafka Connect. */
+    private final WorkerErrantRecordReporter errantRecords;
 
     WorkerSinkTask(ConnectorTaskId id, Status status, TargetState initial, SinkTask task, Map<String, String> taskConfig,
                    RecordConverters converters, TransformationChain<SinkRecord> transforms,
-                   KafkaConsumer<byte[], byte[]> consumer, PluginMetrics metrics, long commitIntervalMs) {
+                   KafkaConsumer<byte[], byte[]> consumer, PluginMetrics metrics, long commitIntervalMs,
+                   ErrorHandler errors, TaskMetrics taskMetrics) {
         super(id, status, initial, task.getClass().getClassLoader());
         this.task = task;
         this.taskConfig = taskConfig;
@@ -71,6 +77,11 @@ final class WorkerSinkTask extends WorkerTask {
         this.consumer = consumer;
         this.metrics = metrics;
         this.commitIntervalMs = commitIntervalMs;
+        this.errors = errors;
+        this.taskMetrics = taskMetrics;
+        this.pipeline = new SinkRecordPipeline(converters, transforms, errors);
+        this.errantRecords = errors.config().errantRecordReporterEnabled()
+                ? new WorkerErrantRecordReporter(errors, converters) : null;
     }
 
     @Override
@@ -126,6 +137,10 @@ final class WorkerSinkTask extends WorkerTask {
         });
         long timeout = retryTimeoutMs >= 0 ? retryTimeoutMs : DEFAULT_RETRY_TIMEOUT_MS;
         ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(retryBatch != null ? timeout : 1_000));
+        taskMetrics.polled(System.currentTimeMillis());
+        taskMetrics.sinkRecordsRead.add(polled.count());
+        polled.partitions().forEach(tp -> taskMetrics.usedTopic(tp.topic()));
+        updateLag();
         if (paused) {
             return;
         }
@@ -140,7 +155,8 @@ final class WorkerSinkTask extends WorkerTask {
             source = new ArrayList<>(polled.count());
             for (ConsumerRecord<byte[], byte[]> record : polled) {
                 source.add(record);
-                SinkRecord converted = transforms.apply(convert(record));
+                // Converters and transforms run under errors.*: a poison record is reported and skipped, or fails.
+                SinkRecord converted = pipeline.apply(record);
                 if (converted != null) {
                     batch.add(converted);
                 }
@@ -155,6 +171,7 @@ final class WorkerSinkTask extends WorkerTask {
             consumer.pause(consumer.assignment());
             return;
         }
+        taskMetrics.sinkRecordsPut.add(batch.size());
         if (retryBatch != null) {
             retryBatch = null;
             retrySource = null;
@@ -179,14 +196,21 @@ final class WorkerSinkTask extends WorkerTask {
         }
     }
 
-    private SinkRecord convert(ConsumerRecord<byte[], byte[]> record) {
-        String topic = record.topic();
-        SchemaAndValue key = converters.key.toConnectData(topic, record.headers(), record.key());
-        SchemaAndValue value = converters.value.toConnectData(topic, record.headers(), record.value());
-        ConnectHeaders headers = converters.toConnect(topic, record.headers());
-        Long timestamp = record.timestamp() >= 0 ? record.timestamp() : null;
-        return new SinkRecord(topic, record.partition(), key.schema(), key.value(), value.schema(), value.value(),
-                record.offset(), timestamp, record.timestampType(), headers);
+    /** Lag per partition as end offset − committed offset, from what the consumer already knows (no request). */
+    private void updateLag() {
+        for (TopicPartition tp : consumer.assignment()) {
+            OffsetAndMetadata committed = lastCommitted.get(tp);
+            java.util.OptionalLong behind = consumer.currentLag(tp);
+            if (committed == null || behind.isEmpty()) {
+                continue;
+            }
+            try {
+                long end = consumer.position(tp, Duration.ZERO) + behind.getAsLong();
+                taskMetrics.lag(tp, end - committed.offset());
+            } catch (RuntimeException e) {
+                // No position yet (being reset): the next poll tells.
+            }
+        }
     }
 
     /** Asks the task which offsets are safe ({@code preCommit}) and commits those of {@code partitions}. */
@@ -200,6 +224,9 @@ final class WorkerSinkTask extends WorkerTask {
             if (offset != null) {
                 offered.put(tp, offset);
             }
+        }
+        if (errantRecords != null) {
+            errantRecords.awaitReports(commitIntervalMs);
         }
         Map<TopicPartition, OffsetAndMetadata> safe;
         try {
@@ -259,6 +286,7 @@ final class WorkerSinkTask extends WorkerTask {
             Utils.closeQuietly(consumer, "sink consumer");
             transforms.close();
             converters.close();
+            errors.close();
             Utils.closeQuietly(metrics instanceof AutoCloseable c ? c : null, "plugin metrics");
         }
     }
@@ -274,6 +302,7 @@ final class WorkerSinkTask extends WorkerTask {
             partitions.forEach(tp -> {
                 currentOffsets.remove(tp);
                 lastCommitted.remove(tp);
+                taskMetrics.forgetLag(tp);
             });
         }
 
@@ -295,6 +324,7 @@ final class WorkerSinkTask extends WorkerTask {
             partitions.forEach(tp -> {
                 currentOffsets.remove(tp);
                 lastCommitted.remove(tp);
+                taskMetrics.forgetLag(tp);
             });
         }
     }
@@ -347,6 +377,11 @@ final class WorkerSinkTask extends WorkerTask {
         @Override
         public PluginMetrics pluginMetrics() {
             return metrics;
+        }
+
+        @Override
+        public org.apache.kafka.connect.sink.ErrantRecordReporter errantRecordReporter() {
+            return errantRecords;
         }
     }
 }

@@ -1,10 +1,14 @@
 package io.sluice.connect.worker;
 
+import io.sluice.connect.errors.ErrorHandler;
+import io.sluice.connect.errors.ProcessingContext;
+import io.sluice.connect.errors.Stage;
+import io.sluice.connect.errors.ToleranceType;
+import io.sluice.connect.metrics.TaskMetrics;
 import io.sluice.connect.storage.SourceOffsets;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -37,6 +41,9 @@ final class WorkerSourceTask extends WorkerTask {
     private final SourceOffsets offsets;
     private final PluginMetrics metrics;
     private final long flushIntervalMs;
+    private final SourceRecordPipeline pipeline;
+    private final ErrorHandler errors;
+    private final TaskMetrics taskMetrics;
     /** Offsets of records sent since the last commit, by source partition; the task thread's only. */
     private final Map<Map<String, ?>, Map<String, ?>> pendingOffsets = new HashMap<>();
     private volatile Throwable sendFailure;
@@ -45,7 +52,8 @@ final class WorkerSourceTask extends WorkerTask {
     WorkerSourceTask(ConnectorTaskId id, Status status, TargetState initial, SourceTask task,
                      Map<String, String> taskConfig, RecordConverters converters,
                      TransformationChain<SourceRecord> transforms, KafkaProducer<byte[], byte[]> producer,
-                     SourceOffsets offsets, PluginMetrics metrics, long flushIntervalMs) {
+                     SourceOffsets offsets, PluginMetrics metrics, long flushIntervalMs, ErrorHandler errors,
+                     TaskMetrics taskMetrics) {
         super(id, status, initial, task.getClass().getClassLoader());
         this.task = task;
         this.taskConfig = taskConfig;
@@ -55,6 +63,9 @@ final class WorkerSourceTask extends WorkerTask {
         this.offsets = offsets;
         this.metrics = metrics;
         this.flushIntervalMs = flushIntervalMs;
+        this.errors = errors;
+        this.taskMetrics = taskMetrics;
+        this.pipeline = new SourceRecordPipeline(converters, transforms, errors);
     }
 
     @Override
@@ -92,6 +103,11 @@ final class WorkerSourceTask extends WorkerTask {
             List<SourceRecord> records;
             try {
                 records = task.poll();
+            } catch (org.apache.kafka.connect.errors.RetriableException
+                     | org.apache.kafka.common.errors.RetriableException e) {
+                // As Kafka Connect: a retriable failure to poll (stage TASK_POLL) just means "poll again".
+                log.warn("Source task {} failed to poll records; will poll again", id, e);
+                records = null;
             } catch (RuntimeException | InterruptedException e) {
                 if (isStopping()) {
                     // stop() closed what poll() was reading; the records sent before still get their offsets.
@@ -99,7 +115,9 @@ final class WorkerSourceTask extends WorkerTask {
                 }
                 throw e;
             }
+            taskMetrics.polled(System.currentTimeMillis());
             if (records != null) {
+                taskMetrics.sourceRecordsPolled.add(records.size());
                 for (SourceRecord record : records) {
                     send(record);
                 }
@@ -113,15 +131,10 @@ final class WorkerSourceTask extends WorkerTask {
     }
 
     private void send(SourceRecord original) {
-        SourceRecord record = transforms.apply(original);
+        // Transforms and converters run under errors.*: a failed record is reported and skipped, or fails the task.
+        ProducerRecord<byte[], byte[]> record = pipeline.apply(original);
         if (record != null) {
-            String topic = record.topic();
-            RecordHeaders headers = converters.toKafka(topic, record.headers());
-            byte[] key = converters.key.fromConnectData(topic, headers, record.keySchema(), record.key());
-            byte[] value = converters.value.fromConnectData(topic, headers, record.valueSchema(), record.value());
-            Long timestamp = record.timestamp() != null && record.timestamp() >= 0 ? record.timestamp() : null;
-            producer.send(new ProducerRecord<>(topic, record.kafkaPartition(), timestamp, key, value, headers),
-                    (metadata, error) -> acknowledged(original, metadata, error));
+            producer.send(record, (metadata, error) -> acknowledged(original, metadata, error));
         } else {
             commitRecord(original, null);
         }
@@ -132,11 +145,21 @@ final class WorkerSourceTask extends WorkerTask {
 
     private void acknowledged(SourceRecord original, RecordMetadata metadata, Exception error) {
         if (error != null) {
+            if (errors.config().tolerance() == ToleranceType.ALL) {
+                // As Kafka Connect since KIP-779: with errors.tolerance=all a record the producer rejects is
+                // reported and skipped, its offset committed.
+                errors.reportFailed(Stage.KAFKA_PRODUCE, producer.getClass(), ProcessingContext.source(original),
+                        error);
+                commitRecord(original, null);
+                return;
+            }
             if (sendFailure == null) {
                 sendFailure = error;
             }
             return;
         }
+        taskMetrics.sourceRecordsWritten.increment();
+        taskMetrics.usedTopic(metadata.topic());
         commitRecord(original, metadata);
     }
 
@@ -199,6 +222,7 @@ final class WorkerSourceTask extends WorkerTask {
         producer.close(Duration.ofSeconds(5));
         transforms.close();
         converters.close();
+        errors.close();
         Utils.closeQuietly(metrics instanceof AutoCloseable c ? c : null, "plugin metrics");
     }
 }

@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One running task on its own thread: starts the connector's task, loops until stopped, reports its
- * {@link Status}. An exception out of the task makes it FAILED with the trace; it is not retried here.
+ * {@link Status}. An exception out of the task makes it FAILED with the trace; once the task is closed, the
+ * failure listener (the worker's automatic restart) hears of it.
  */
 abstract class WorkerTask implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(WorkerTask.class);
@@ -19,6 +20,8 @@ abstract class WorkerTask implements Runnable {
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopping;
     private TargetState target;
+    private volatile java.util.function.Consumer<WorkerTask> failureListener = t -> { };
+    private volatile boolean failed;
 
     WorkerTask(ConnectorTaskId id, Status status, TargetState initial, ClassLoader loader) {
         this.id = id;
@@ -38,8 +41,9 @@ abstract class WorkerTask implements Runnable {
             if (stopping) {
                 log.debug("Task {} threw while stopping", id, e);
             } else {
-                log.error("Task {} failed; it stays FAILED until restarted", id, e);
+                log.error("Task {} failed", id, e);
                 status.fail(e);
+                failed = true;
             }
         } finally {
             try {
@@ -48,7 +52,15 @@ abstract class WorkerTask implements Runnable {
                 log.warn("Task {} did not close cleanly", id, e);
             }
             finished.countDown();
+            if (failed) {
+                failureListener.accept(this);
+            }
         }
+    }
+
+    /** Who hears, on the task's thread after it closed, that it failed. */
+    void onFailure(java.util.function.Consumer<WorkerTask> listener) {
+        failureListener = listener;
     }
 
     protected abstract void initializeAndStart();
