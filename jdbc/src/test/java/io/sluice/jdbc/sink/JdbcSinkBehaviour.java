@@ -253,6 +253,28 @@ abstract class JdbcSinkBehaviour {
                 .containsExactly("50|50|0|49");
     }
 
+    @Test
+    void exactlyOnceStartsAPartitionWithoutAStoredOffsetFromItsBeginningWhateverTheGroupCommitted() throws Exception {
+        db = newDatabase();
+        newTopic("backfill");
+        List<Json.Field> item = List.of(field("n", "int32"));
+        List<String[]> records = new java.util.ArrayList<>();
+        for (int n = 0; n < 10; n++) {
+            records.add(new String[] {null, struct(item, n)});
+        }
+        produceAll(records);
+        try (Admin admin = broker.admin()) {
+            admin.alterConsumerGroupOffsets("connect-backfill-sink", Map.of(
+                    new org.apache.kafka.common.TopicPartition(topic, 0),
+                    new org.apache.kafka.clients.consumer.OffsetAndMetadata(6))).all().get(10, TimeUnit.SECONDS);
+        }
+        startWorker();
+        createSink("backfill-sink", Map.of("auto.create", "true", "exactly.once", "true"));
+
+        awaitRows("SELECT \"next_offset\" FROM \"__sluice_sink_offsets\"", List.of("10"));
+        assertThat(db.rows("SELECT COUNT(*), COUNT(DISTINCT \"n\") FROM \"" + topic + "\"")).containsExactly("10|10");
+    }
+
     private long groupOffset(String group) throws Exception {
         try (Admin admin = broker.admin()) {
             var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
