@@ -24,8 +24,8 @@ import static org.awaitility.Awaitility.await;
  * the table must end with every record exactly once. The database runs outside the child, as a real one would.
  */
 abstract class ExactlyOnceCrashBehaviour {
-    private static final int KILLS = 4;
-    private static final int PER_ROUND = 3_000;
+    private static final int KILLS = 3;
+    private static final int PER_ROUND = 2_000;
     private static final List<Json.Field> SCHEMA = List.of(field("n", "int32"), field("payload", "string"));
 
     @TempDir

@@ -217,6 +217,23 @@ abstract class JdbcSinkBehaviour {
     }
 
     @Test
+    void autoEvolveLengthensAShortStringColumnAndFieldsWhitelistLeavesOtherFieldsOut() throws Exception {
+        db = newDatabase();
+        newTopic("notes");
+        db.execute("CREATE TABLE \"" + topic + "\" (\"id\" INTEGER PRIMARY KEY, \"text\" VARCHAR(5))");
+        startWorker();
+        createSink("notes-sink", Map.of("auto.evolve", "true", "insert.mode", "upsert", "pk.mode", "record_value",
+                "pk.fields", "id", "fields.whitelist", "text"));
+        List<Json.Field> note = List.of(field("id", "int32"), field("text", "string"), field("secret", "string"));
+        produce(null, struct(note, 1, "short", "s1"));
+        produce(null, struct(note, 2, "much longer than five", "s2"));
+
+        awaitRows("SELECT \"id\", \"text\" FROM \"" + topic + "\" ORDER BY \"id\"",
+                List.of("1|short", "2|much longer than five"));
+        assertThat(db.columnType(topic, "secret")).as("not in fields.whitelist").isNull();
+    }
+
+    @Test
     void exactlyOnceResumesFromTheDatabasesOffsetsNotTheGroups() throws Exception {
         startWorker();
         newTopic("payments");
@@ -291,6 +308,7 @@ abstract class JdbcSinkBehaviour {
         startWorker();
         createSink("typed-sink", Map.of("pk.mode", "record_value", "pk.fields", "id"));
         produce(null, struct(List.of(field("id", "int32"), field("qty", "int32")), 1, 5));
+        awaitRows("SELECT \"id\", \"qty\" FROM \"" + topic + "\"", List.of("1|5"));
         produce(null, struct(List.of(field("id", "int32"), field("qty", "string")), 2, "five"));
 
         ConnectorStateInfo.TaskState failed = awaitTaskFailed("typed-sink");
