@@ -151,7 +151,8 @@ public abstract class Dialect {
             case FLOAT64 -> statement.setDouble(index, (Double) value);
             case BOOLEAN -> statement.setBoolean(index, (Boolean) value);
             case STRING -> statement.setString(index, (String) value);
-            case BYTES -> statement.setBytes(index, value instanceof ByteBuffer buffer ? bytes(buffer) : (byte[]) value);
+            case BYTES -> statement.setBytes(index,
+                    value instanceof ByteBuffer buffer ? bytes(buffer) : (byte[]) value);
             default -> throw new ConnectException("Cannot bind a value of type " + schema.type());
         }
     }

@@ -155,8 +155,10 @@ public final class JdbcSinkConfig extends AbstractConfig {
                         Importance.MEDIUM, "When to quote table names, column names, and other identifiers.", DDL,
                         ++order, Width.SHORT, "Quote Identifiers")
                 .define(DIALECT_NAME, Type.STRING, "", ConfigDef.LambdaValidator.with((name, value) -> {
-                    if (value != null && !value.toString().isBlank() && !Dialects.NAMES.contains(value.toString().trim())) {
-                        throw new ConfigException(name, value, "must be empty (from the URL) or one of " + Dialects.NAMES);
+                    String dialect = value == null ? "" : value.toString().trim();
+                    if (!dialect.isEmpty() && !Dialects.NAMES.contains(dialect)) {
+                        throw new ConfigException(name, value, "must be empty (from the URL) or one of "
+                                + Dialects.NAMES);
                     }
                 }, () -> "empty or one of " + Dialects.NAMES), Importance.LOW,
                         "The database dialect; empty to choose from the JDBC URL.", DDL, ++order, Width.LONG,

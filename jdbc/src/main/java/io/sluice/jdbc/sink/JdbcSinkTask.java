@@ -78,7 +78,8 @@ public final class JdbcSinkTask extends SinkTask {
         }
         retriesLeft = config.getInt(JdbcSinkConfig.MAX_RETRIES);
         log.info("JDBC sink task for {} started: dialect {}, insert.mode={}, pk.mode={}, exactly.once={}",
-                ConnectionPools.redact(connection.url()), dialect, config.insertMode, config.pkMode, config.exactlyOnce);
+                ConnectionPools.redact(connection.url()), dialect, config.insertMode, config.pkMode,
+                config.exactlyOnce);
     }
 
     @Override

@@ -28,6 +28,9 @@ final class RowMapper {
     private final JdbcSinkConfig config;
     private final Operation writeOperation;
     private final Map<ShapeKey, RowShape> shapes = new HashMap<>();
+    /** The last record's key, compared by identity first: Schema's equals and hashCode walk the whole schema. */
+    private ShapeKey lastKey;
+    private RowShape lastShape;
 
     RowMapper(JdbcSinkConfig config) {
         this.config = config;
@@ -49,11 +52,20 @@ final class RowMapper {
             throw new BadRecordException(record, "the key is missing (null) but pk.mode=record_key takes the primary"
                     + " key from it");
         }
-        ShapeKey key = new ShapeKey(record.topic(), record.keySchema(), record.valueSchema(), delete);
-        RowShape shape = shapes.get(key);
-        if (shape == null) {
-            shape = shape(record, delete);
-            shapes.put(key, shape);
+        RowShape shape;
+        if (lastKey != null && lastKey.keySchema() == record.keySchema()
+                && lastKey.valueSchema() == record.valueSchema() && lastKey.delete() == delete
+                && lastKey.topic().equals(record.topic())) {
+            shape = lastShape;
+        } else {
+            ShapeKey key = new ShapeKey(record.topic(), record.keySchema(), record.valueSchema(), delete);
+            shape = shapes.get(key);
+            if (shape == null) {
+                shape = shape(record, delete);
+                shapes.put(key, shape);
+            }
+            lastKey = key;
+            lastShape = shape;
         }
         Object[] keys = new Object[shape.keys().size()];
         for (int i = 0; i < keys.length; i++) {

@@ -43,9 +43,10 @@ final class SinkOffsetsTable {
         if (TableDefinitions.columns(ddl, table, dialect.quotesIdentifiers()) != null) {
             return;
         }
-        String sql = "CREATE TABLE " + dialect.quote(table) + " (" + dialect.quote("connector") + " VARCHAR(255) NOT NULL, "
-                + dialect.quote("topic") + " VARCHAR(255) NOT NULL, " + dialect.quote("kafka_partition")
-                + " INTEGER NOT NULL, " + dialect.quote("next_offset") + " BIGINT NOT NULL, PRIMARY KEY("
+        String sql = "CREATE TABLE " + dialect.quote(table) + " (" + dialect.quote("connector")
+                + " VARCHAR(255) NOT NULL, " + dialect.quote("topic") + " VARCHAR(255) NOT NULL, "
+                + dialect.quote("kafka_partition") + " INTEGER NOT NULL, " + dialect.quote("next_offset")
+                + " BIGINT NOT NULL, PRIMARY KEY("
                 + dialect.quote("connector") + ", " + dialect.quote("topic") + ", " + dialect.quote("kafka_partition")
                 + "))";
         try (Statement statement = ddl.createStatement()) {

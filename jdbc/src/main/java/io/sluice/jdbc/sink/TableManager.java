@@ -84,7 +84,8 @@ final class TableManager {
             if (misfit != null) {
                 throw new Misfit("table " + table + ": " + misfit);
             }
-            int longest = spec.schema().type() == Schema.Type.STRING ? longest(rows, isKey, isKey ? i : i - shape.keys().size()) : 0;
+            int longest = spec.schema().type() == Schema.Type.STRING
+                    ? longest(rows, isKey, isKey ? i : i - shape.keys().size()) : 0;
             String wider = dialect.widening(column, spec.schema(), longest);
             if (wider != null) {
                 if (!autoEvolve) {

@@ -40,7 +40,9 @@ abstract class ExactlyOnceCrashBehaviour {
         String topic = "crash_orders";
         try (TestBroker broker = TestBroker.start();
              KafkaProducer<String, String> producer = broker.producer(Map.of());
-             ChildJvm worker = new ChildJvm(Path.of("target", getClass().getSimpleName() + "-worker.log").toAbsolutePath(), "256m", SinkWorkerMain.class.getName(),
+             // The worker's log stays in target/ for a failing run's post-mortem.
+             ChildJvm worker = new ChildJvm(Path.of("target", getClass().getSimpleName() + "-worker.log")
+                     .toAbsolutePath(), "256m", SinkWorkerMain.class.getName(),
                      List.of(broker.bootstrap(), db.url(), db.user() == null ? "-" : db.user(), topic,
                              dir.resolve("connect.offsets").toString()))) {
             broker.createTopic(topic, 2, Map.of());

@@ -152,7 +152,8 @@ abstract class JdbcSinkBehaviour {
         produceAll(List.of(new String[] {null, order(1, "apple", 3, "1.25", 1_700_000_000_000L, null, true)},
                 new String[] {null, order(2, "pear \"bosc\"", 1, "10.00", 1_700_000_060_000L, "gift", false)}));
 
-        awaitRows("SELECT \"id\", \"item\", \"qty\", \"price\", \"note\", \"paid\" FROM \"" + topic + "\" ORDER BY \"id\"",
+        awaitRows("SELECT \"id\", \"item\", \"qty\", \"price\", \"note\", \"paid\" FROM \"" + topic
+                + "\" ORDER BY \"id\"",
                 List.of("1|apple|3|1.25|null|" + bool(true), "2|pear \"bosc\"|1|10.00|gift|" + bool(false)));
         assertThat(db.rows("SELECT \"placed\" FROM \"" + topic + "\" ORDER BY \"id\"").get(0))
                 .startsWith("2023-11-14 22:13:20");
@@ -247,7 +248,8 @@ abstract class JdbcSinkBehaviour {
         }
         produceAll(first);
         await().atMost(WAIT).until(() -> db.count(topic) == 40);
-        awaitRows("SELECT \"connector\", \"topic\", \"kafka_partition\", \"next_offset\" FROM \"__sluice_sink_offsets\"",
+        awaitRows("SELECT \"connector\", \"topic\", \"kafka_partition\", \"next_offset\" FROM "
+                + "\"__sluice_sink_offsets\"",
                 List.of("eos-sink|" + topic + "|0|40"));
         // The group's committed offsets mirror the database's; wait for them, then throw them away.
         await().atMost(WAIT).until(() -> groupOffset("connect-eos-sink") == 40L);
@@ -294,7 +296,8 @@ abstract class JdbcSinkBehaviour {
 
     private long groupOffset(String group) throws Exception {
         try (Admin admin = broker.admin()) {
-            var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                    .get(10, TimeUnit.SECONDS);
             var offset = offsets.get(new org.apache.kafka.common.TopicPartition(topic, 0));
             return offset == null ? -1 : offset.offset();
         }
