@@ -148,15 +148,16 @@ abstract class JdbcSinkBehaviour {
     void insertModeCreatesTheTableAndWritesEveryType() throws Exception {
         startWorker();
         newTopic("orders");
-        createSink("insert-sink", Map.of("auto.create", "true", "db.timezone", "UTC"));
+        createSink("insert-sink", Map.of("auto.create", "true", "db.timezone", "Europe/Paris"));
         produceAll(List.of(new String[] {null, order(1, "apple", 3, "1.25", 1_700_000_000_000L, null, true)},
                 new String[] {null, order(2, "pear \"bosc\"", 1, "10.00", 1_700_000_060_000L, "gift", false)}));
 
         awaitRows("SELECT \"id\", \"item\", \"qty\", \"price\", \"note\", \"paid\" FROM \"" + topic
                 + "\" ORDER BY \"id\"",
                 List.of("1|apple|3|1.25|null|" + bool(true), "2|pear \"bosc\"|1|10.00|gift|" + bool(false)));
+        // 1700000000000 ms is 2023-11-14 22:13:20 UTC; db.timezone writes it as Paris's wall-clock time (UTC+1).
         assertThat(db.rows("SELECT \"placed\" FROM \"" + topic + "\" ORDER BY \"id\"").get(0))
-                .startsWith("2023-11-14 22:13:20");
+                .startsWith("2023-11-14 23:13:20");
     }
 
     /** How the database's driver prints a boolean through getString. */

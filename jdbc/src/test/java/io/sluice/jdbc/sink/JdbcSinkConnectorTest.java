@@ -48,6 +48,8 @@ class JdbcSinkConnectorTest {
         JdbcSinkConfig both = new JdbcSinkConfig(config("fields.whitelist", "a, b", "fields.include.list", "c"));
         assertThat(both.fieldsIncluded).containsExactly("a", "b", "c");
         assertThat(both.tableName("orders")).isEqualTo("orders");
+        assertThat(new JdbcSinkConfig(config("table.name.format", "sales.kafka_${topic}")).tableName("orders"))
+                .isEqualTo("sales.kafka_orders");
     }
 
     @Test
