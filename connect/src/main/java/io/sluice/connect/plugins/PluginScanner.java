@@ -107,6 +107,7 @@ final class PluginScanner {
         for (String className : classNames(jars, hasClassFiles ? location : null)) {
             inspect(loader, className, location.toString());
         }
+        PluginDrivers.register(loader);
         log.info("Loaded {} plugin(s) from {}", found.size() - before, location);
     }
 

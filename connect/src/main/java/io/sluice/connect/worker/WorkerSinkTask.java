@@ -128,13 +128,7 @@ final class WorkerSinkTask extends WorkerTask {
             applyPauses();
             status.moveTo(paused ? State.PAUSED : State.RUNNING);
         }
-        requestedSeeks.forEach((tp, offset) -> {
-            if (consumer.assignment().contains(tp)) {
-                consumer.seek(tp, offset);
-                currentOffsets.put(tp, new OffsetAndMetadata(offset));
-            }
-            requestedSeeks.remove(tp, offset);
-        });
+        applyRequestedSeeks();
         long timeout = retryTimeoutMs >= 0 ? retryTimeoutMs : DEFAULT_RETRY_TIMEOUT_MS;
         ConsumerRecords<byte[], byte[]> polled = consumer.poll(Duration.ofMillis(retryBatch != null ? timeout : 1_000));
         taskMetrics.polled(System.currentTimeMillis());
@@ -181,6 +175,17 @@ final class WorkerSinkTask extends WorkerTask {
             currentOffsets.put(new TopicPartition(record.topic(), record.partition()),
                     new OffsetAndMetadata(record.offset() + 1));
         }
+    }
+
+    /** Seeks where the task asked ({@code SinkTaskContext.offset}), for the partitions assigned now. */
+    private void applyRequestedSeeks() {
+        requestedSeeks.forEach((tp, offset) -> {
+            if (consumer.assignment().contains(tp)) {
+                consumer.seek(tp, offset);
+                currentOffsets.put(tp, new OffsetAndMetadata(offset));
+            }
+            requestedSeeks.remove(tp, offset);
+        });
     }
 
     /** Pauses everything while the connector is paused or a batch waits for retry, else what the task paused. */
@@ -314,6 +319,9 @@ final class WorkerSinkTask extends WorkerTask {
                 lastCommitted.put(tp, new OffsetAndMetadata(position));
             }
             task.open(partitions);
+            // Seeks asked for in open() apply before this poll fetches (as in Kafka Connect), so no record from
+            // the group's committed offset reaches the task when it keeps its offsets elsewhere.
+            applyRequestedSeeks();
             applyPauses();
         }
 
