@@ -1,0 +1,166 @@
+package io.sluice.jdbc.source;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.sluice.jdbc.ConnectionPools;
+import io.sluice.jdbc.JdbcConnectionConfig;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The no-lost-rows invariant on a real H2 database: batches end on whole timestamp groups, and a reader
+ * restarted from the offset of <em>any</em> record it handed out re-reads everything after that record.
+ */
+class TableQuerierTest {
+    private static final AtomicInteger DB = new AtomicInteger();
+    private static final LocalDateTime BASE = LocalDateTime.of(2024, 3, 1, 12, 0);
+
+    private String url;
+    private HikariDataSource pool;
+
+    @BeforeEach
+    void createTable() throws SQLException {
+        url = "jdbc:h2:mem:querier" + DB.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
+        pool = ConnectionPools.open(new JdbcConnectionConfig(url, null, null), "test", 2);
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE events (id BIGINT PRIMARY KEY, updated TIMESTAMP NOT NULL, note VARCHAR(20))");
+        }
+        // Groups of 1, 5, 1, 3 and 4 rows sharing a timestamp; ids do not follow timestamp order within a group.
+        int[] groupSizes = {1, 5, 1, 3, 4};
+        int id = 100;
+        for (int g = 0; g < groupSizes.length; g++) {
+            for (int i = 0; i < groupSizes[g]; i++) {
+                insert(id--, BASE.plusSeconds(g));
+            }
+        }
+    }
+
+    @AfterEach
+    void close() {
+        pool.close();
+    }
+
+    private void insert(long id, LocalDateTime updated) throws SQLException {
+        try (Connection c = pool.getConnection();
+             PreparedStatement s = c.prepareStatement("INSERT INTO events VALUES (?, ?, ?)")) {
+            s.setLong(1, id);
+            s.setObject(2, updated);
+            s.setString(3, "row " + id);
+            s.executeUpdate();
+        }
+    }
+
+    private TableQuerier querier(String mode, Map<String, ?> offset) throws SQLException {
+        Map<String, String> props = new HashMap<>(Map.of("connection.url", url, "mode", mode,
+                "topic.prefix", "db-", "batch.max.rows", "2", "timestamp.column.name", "updated",
+                "incrementing.column.name", "id", "poll.interval.ms", "10"));
+        JdbcSourceConfig config = new JdbcSourceConfig(props);
+        String quote;
+        try (Connection c = pool.getConnection()) {
+            quote = Identifiers.quoteString(c.getMetaData(), true);
+        }
+        return new TableQuerier(QuerySpec.forTable(config, new TableId(null, "PUBLIC", "EVENTS"), quote), offset);
+    }
+
+    /** Every batch of one round. */
+    private List<List<SourceRecord>> round(TableQuerier querier) throws SQLException {
+        List<List<SourceRecord>> batches = new ArrayList<>();
+        do {
+            List<SourceRecord> batch = querier.poll(pool, System.currentTimeMillis());
+            if (!batch.isEmpty()) {
+                batches.add(batch);
+            }
+        } while (querier.phase() == TableQuerier.Phase.READING);
+        return batches;
+    }
+
+    private static long id(SourceRecord record) {
+        return ((Struct) record.value()).getInt64("ID");
+    }
+
+    private static LocalDateTime updated(SourceRecord record) {
+        java.util.Date date = (java.util.Date) ((Struct) record.value()).get("UPDATED");
+        return LocalDateTime.ofInstant(date.toInstant(), java.time.ZoneOffset.UTC);
+    }
+
+    @Test
+    void timestampBatchesEndOnWholeGroupsEvenAboveBatchMaxRows() throws SQLException {
+        List<List<SourceRecord>> batches = round(querier("timestamp", null));
+
+        List<Integer> sizes = batches.stream().map(List::size).toList();
+        // batch.max.rows=2: group 1 (1 row) + group 2 (5 rows) is one batch; then 1+3; then 4.
+        assertThat(sizes).containsExactly(6, 4, 4);
+        for (List<SourceRecord> batch : batches) {
+            Set<LocalDateTime> before = new LinkedHashSet<>();
+            batches.subList(0, batches.indexOf(batch)).forEach(b -> b.forEach(r -> before.add(updated(r))));
+            assertThat(batch).noneMatch(r -> before.contains(updated(r)));
+        }
+        SourceRecord last = batches.get(2).get(3);
+        assertThat(last.sourcePartition()).isEqualTo(Map.of("table", "EVENTS"));
+        assertThat(Map.copyOf(last.sourceOffset())).isEqualTo(Map.of("timestamp",
+                BASE.plusSeconds(4).toInstant(java.time.ZoneOffset.UTC).toEpochMilli(), "timestamp_nanos", 0L));
+    }
+
+    @Test
+    void restartingFromAnyRecordsOffsetLosesNothingInEveryMode() throws SQLException {
+        for (String mode : List.of("incrementing", "timestamp", "timestamp+incrementing")) {
+            List<SourceRecord> all = new ArrayList<>();
+            round(querier(mode, null)).forEach(all::addAll);
+            assertThat(all).as(mode).hasSize(14);
+            for (int k = 0; k < all.size(); k++) {
+                Set<Long> seen = new LinkedHashSet<>();
+                all.subList(0, k + 1).forEach(r -> seen.add(id(r)));
+                List<SourceRecord> resumed = new ArrayList<>();
+                round(querier(mode, all.get(k).sourceOffset())).forEach(resumed::addAll);
+                resumed.forEach(r -> seen.add(id(r)));
+                assertThat(seen).as("%s: stopped after record %d", mode, k).hasSize(14);
+                if (!mode.equals("timestamp")) {
+                    assertThat(resumed).as("%s resumes exactly after record %d", mode, k).hasSize(13 - k);
+                }
+            }
+        }
+    }
+
+    @Test
+    void rowsAddedToAnOldGroupAfterItWasReadWaitOnlyInPureTimestampMode() throws SQLException {
+        TableQuerier tsInc = querier("timestamp+incrementing", null);
+        TableQuerier inc = querier("incrementing", null);
+        round(tsInc);
+        round(inc);
+        insert(1000, BASE.plusSeconds(4));
+        List<SourceRecord> next = new ArrayList<>();
+        round(tsInc).forEach(next::addAll);
+        assertThat(next).extracting(TableQuerierTest::id).containsExactly(1000L);
+        next.clear();
+        round(inc).forEach(next::addAll);
+        assertThat(next).extracting(TableQuerierTest::id).containsExactly(1000L);
+    }
+
+    @Test
+    void bulkReadsTheWholeTableEveryRound() throws SQLException {
+        TableQuerier bulk = querier("bulk", null);
+        List<SourceRecord> first = new ArrayList<>();
+        round(bulk).forEach(first::addAll);
+        assertThat(first).hasSize(14).allMatch(r -> r.sourceOffset() == null);
+        List<SourceRecord> second = new ArrayList<>();
+        round(bulk).forEach(second::addAll);
+        assertThat(second).hasSize(14);
+    }
+}
