@@ -9,7 +9,7 @@ public enum NumericMapping {
     NONE("none"),
     /** Integral types for scale 0 and a precision that fits; {@code Decimal} otherwise. */
     PRECISION_ONLY("precision_only"),
-    /** As precision_only, plus FLOAT64 for a scale above 0 and a precision a double holds exactly (≤ 15). */
+    /** As precision_only, plus FLOAT64 for a scale above 0 and a precision below 19. */
     BEST_FIT("best_fit"),
     /** As precision_only, plus FLOAT64 for every scale above 0. */
     BEST_FIT_EAGER_DOUBLE("best_fit_eager_double");

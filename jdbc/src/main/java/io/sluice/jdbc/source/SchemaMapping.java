@@ -163,7 +163,7 @@ final class SchemaMapping {
             }
             return new Mapped(SchemaBuilder.int64(), nullable(ResultSet::getLong));
         }
-        boolean toDouble = (numeric == NumericMapping.BEST_FIT && (unknownPrecision || (scale > 0 && precision <= 15)))
+        boolean toDouble = (numeric == NumericMapping.BEST_FIT && (unknownPrecision || (scale > 0 && precision < 19)))
                 || (numeric == NumericMapping.BEST_FIT_EAGER_DOUBLE && (unknownPrecision || scale > 0));
         if (toDouble) {
             return new Mapped(SchemaBuilder.float64(), nullable(ResultSet::getDouble));
