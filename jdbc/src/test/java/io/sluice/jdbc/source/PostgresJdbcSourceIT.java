@@ -25,6 +25,7 @@ class PostgresJdbcSourceIT extends JdbcSourceContract {
 
     @AfterAll
     static void stopPostgres() {
+        stopWorker();
         if (postgres != null) {
             postgres.close();
         }
