@@ -31,6 +31,9 @@ public class JdbcSourceConfig extends AbstractConfig {
     public static final String INCREMENTING_COLUMN_NAME = "incrementing.column.name";
     public static final String TIMESTAMP_COLUMN_NAME = "timestamp.column.name";
     public static final String TIMESTAMP_DELAY_INTERVAL_MS = "timestamp.delay.interval.ms";
+    public static final String TIMESTAMP_INITIAL = "timestamp.initial";
+    /** {@code timestamp.initial}'s value for "the database's current time". */
+    public static final long TIMESTAMP_INITIAL_CURRENT = -1L;
     public static final String POLL_INTERVAL_MS = "poll.interval.ms";
     public static final String BATCH_MAX_ROWS = "batch.max.rows";
     public static final String TOPIC_PREFIX = "topic.prefix";
@@ -99,7 +102,11 @@ public class JdbcSourceConfig extends AbstractConfig {
                         Width.LONG, "Query")
                 .define(TIMESTAMP_DELAY_INTERVAL_MS, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.HIGH,
                         "How long after a timestamp a row is copied, so transactions writing earlier timestamps "
-                                + "can commit first.", MODE_GROUP, 5, Width.MEDIUM, "Delay Interval (ms)");
+                                + "can commit first.", MODE_GROUP, 5, Width.MEDIUM, "Delay Interval (ms)")
+                .define(TIMESTAMP_INITIAL, Type.LONG, null, Importance.LOW,
+                        "Epoch ms to start timestamp modes from when there is no stored offset; -1 means the "
+                                + "database's current time; unset means from the beginning.", MODE_GROUP, 6,
+                        Width.MEDIUM, "Initial Timestamp");
         def.define(POLL_INTERVAL_MS, Type.INT, 5000, ConfigDef.Range.atLeast(1), Importance.HIGH,
                         "How often each table is polled for new rows.", CONNECTOR_GROUP, 1, Width.SHORT,
                         "Poll Interval (ms)")

@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
  */
 record QuerySpec(Mode mode, TableId table, String query, String topicPrefix, String incrementingColumn,
                  List<String> timestampColumns, int batchMaxRows, long delayMs, long pollIntervalMs, ZoneId zone,
-                 NumericMapping numericMapping, String quote) {
+                 NumericMapping numericMapping, String quote, Long timestampInitial) {
     /** Confluent's partition key for query mode holds this fixed value. */
     static final String QUERY_PARTITION_VALUE = "query";
 
@@ -32,7 +32,7 @@ record QuerySpec(Mode mode, TableId table, String query, String topicPrefix, Str
                 config.getInt(JdbcSourceConfig.BATCH_MAX_ROWS),
                 config.getLong(JdbcSourceConfig.TIMESTAMP_DELAY_INTERVAL_MS),
                 config.getInt(JdbcSourceConfig.POLL_INTERVAL_MS), config.dbTimeZone(), config.numericMapping(),
-                quote);
+                quote, config.getLong(JdbcSourceConfig.TIMESTAMP_INITIAL));
     }
 
     /** {"table": name} as Confluent's connector keys a table's offsets, {"query": "query"} in query mode. */

@@ -109,7 +109,16 @@ final class TableQuerier {
         // PostgreSQL streams a result set only inside a transaction; otherwise it reads all rows into memory.
         connection.setAutoCommit(false);
         connection.setReadOnly(true);
-        Instant upperBound = spec.mode().usesTimestamp() ? databaseNow().minusMillis(spec.delayMs()) : null;
+        Instant upperBound = null;
+        if (spec.mode().usesTimestamp()) {
+            Instant now = databaseNow();
+            upperBound = now.minusMillis(spec.delayMs());
+            if (offset.timestamp() == null && spec.timestampInitial() != null) {
+                // Pinned once, so rows written between two empty rounds are not skipped by a moving start.
+                offset = new SourceOffset(spec.timestampInitial() == JdbcSourceConfig.TIMESTAMP_INITIAL_CURRENT
+                        ? now : Instant.ofEpochMilli(spec.timestampInitial()), offset.incrementing());
+            }
+        }
         statement = connection.prepareStatement(spec.sql(incrementingColumn, timestampColumns));
         statement.setFetchSize(spec.batchMaxRows());
         bind(upperBound);

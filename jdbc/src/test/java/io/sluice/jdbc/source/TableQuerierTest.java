@@ -68,9 +68,14 @@ class TableQuerierTest {
     }
 
     private TableQuerier querier(String mode, Map<String, ?> offset) throws SQLException {
+        return querier(mode, offset, Map.of());
+    }
+
+    private TableQuerier querier(String mode, Map<String, ?> offset, Map<String, String> extra) throws SQLException {
         Map<String, String> props = new HashMap<>(Map.of("connection.url", url, "mode", mode,
                 "topic.prefix", "db-", "batch.max.rows", "2", "timestamp.column.name", "updated",
                 "incrementing.column.name", "id", "poll.interval.ms", "10"));
+        props.putAll(extra);
         JdbcSourceConfig config = new JdbcSourceConfig(props);
         String quote;
         try (Connection c = pool.getConnection()) {
@@ -139,7 +144,7 @@ class TableQuerierTest {
     }
 
     @Test
-    void rowsAddedToAnOldGroupAfterItWasReadWaitOnlyInPureTimestampMode() throws SQLException {
+    void aRowAddedLaterToTheLastGroupIsFoundWhenTheModeHasAnIncrementingColumn() throws SQLException {
         TableQuerier tsInc = querier("timestamp+incrementing", null);
         TableQuerier inc = querier("incrementing", null);
         round(tsInc);
@@ -162,5 +167,47 @@ class TableQuerierTest {
         List<SourceRecord> second = new ArrayList<>();
         round(bulk).forEach(second::addAll);
         assertThat(second).hasSize(14);
+    }
+
+    @Test
+    void timestampInitialStartsAfterTheGivenTimeOrNowWithoutAStoredOffset() throws SQLException {
+        long third = BASE.plusSeconds(2).toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
+        List<SourceRecord> fromThird = new ArrayList<>();
+        round(querier("timestamp", null, Map.of("timestamp.initial", Long.toString(third)))).forEach(fromThird::addAll);
+        assertThat(fromThird).extracting(TableQuerierTest::updated)
+                .allMatch(t -> t.isAfter(BASE.plusSeconds(2))).hasSize(7);
+
+        TableQuerier fromNow = querier("timestamp", null, Map.of("timestamp.initial", "-1"));
+        assertThat(round(fromNow)).isEmpty();
+        insert(2000, LocalDateTime.now(java.time.ZoneOffset.UTC).minusSeconds(1).plusNanos(0));
+        assertThat(round(fromNow)).isEmpty();
+        insert(2001, LocalDateTime.now(java.time.ZoneOffset.UTC).plusMinutes(10));
+        assertThat(round(fromNow)).as("a future timestamp waits for its time").isEmpty();
+    }
+
+    @Test
+    void tablesAreListedWithIncludeAndExcludeListsInAnyCase() throws SQLException {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE orders (id INT)");
+            s.execute("CREATE SCHEMA other");
+            s.execute("CREATE TABLE other.customers (id INT)");
+            assertThat(lister(c, Map.of())).extracting(TableId::qualifiedName)
+                    .containsExactly("OTHER.CUSTOMERS", "PUBLIC.EVENTS", "PUBLIC.ORDERS");
+            assertThat(lister(c, Map.of("table.include.list", "orders, other.customers")))
+                    .extracting(TableId::qualifiedName).containsExactly("OTHER.CUSTOMERS", "PUBLIC.ORDERS");
+            assertThat(lister(c, Map.of("table.blacklist", "EVENTS"))).extracting(TableId::name)
+                    .containsExactly("CUSTOMERS", "ORDERS");
+            assertThat(lister(c, Map.of("schema.pattern", "OTHER"))).extracting(TableId::name)
+                    .containsExactly("CUSTOMERS");
+        }
+        TableId odd = new TableId(null, "a/b", "x,y.z");
+        assertThat(TableId.decode(odd.encode())).isEqualTo(odd);
+        assertThat(odd.sql("\"")).isEqualTo("\"a/b\".\"x,y.z\"");
+    }
+
+    private List<TableId> lister(Connection c, Map<String, String> extra) throws SQLException {
+        Map<String, String> props = new HashMap<>(Map.of("connection.url", url, "mode", "bulk", "topic.prefix", "p"));
+        props.putAll(extra);
+        return new TableLister(new JdbcSourceConfig(props)).list(c);
     }
 }
