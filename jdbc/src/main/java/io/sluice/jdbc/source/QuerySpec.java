@@ -35,13 +35,16 @@ record QuerySpec(Mode mode, TableId table, String query, String topicPrefix, Str
                 quote, config.getLong(JdbcSourceConfig.TIMESTAMP_INITIAL));
     }
 
-    /** {"table": name} as Confluent's connector keys a table's offsets, {"query": "query"} in query mode. */
+    /**
+     * {"table": name} as Confluent's connector keys a table's offsets ({@link TableId#key()}: schema.name when
+     * the bare name is ambiguous), {"query": "query"} in query mode.
+     */
     Map<String, String> partition() {
-        return table != null ? Map.of("table", table.name()) : Map.of("query", QUERY_PARTITION_VALUE);
+        return table != null ? Map.of("table", table.key()) : Map.of("query", QUERY_PARTITION_VALUE);
     }
 
     String topic() {
-        return table != null ? topicPrefix + table.name() : topicPrefix;
+        return table != null ? topicPrefix + table.key() : topicPrefix;
     }
 
     /** The struct schema's name: the table's, as Confluent's connector names it; none for a query. */

@@ -6,8 +6,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Lists the tables a connector copies, from {@link DatabaseMetaData#getTables}: the configured catalog/schema
@@ -47,7 +49,12 @@ final class TableLister {
                 }
             }
         }
-        return new ArrayList<>(tables);
+        Map<String, Long> perName = tables.stream().collect(Collectors.groupingBy(TableId::name, Collectors.counting()));
+        List<TableId> keyed = new ArrayList<>();
+        for (TableId table : tables) {
+            keyed.add(perName.get(table.name()) > 1 ? table.withQualifiedKey() : table);
+        }
+        return keyed;
     }
 
     private boolean selected(TableId table) {

@@ -199,9 +199,14 @@ class TableQuerierTest {
                     .containsExactly("CUSTOMERS", "ORDERS");
             assertThat(lister(c, Map.of("schema.pattern", "OTHER"))).extracting(TableId::name)
                     .containsExactly("CUSTOMERS");
+            // The same name in two schemas: each keeps its own topic and offsets.
+            s.execute("CREATE TABLE other.orders (id INT)");
+            assertThat(lister(c, Map.of())).extracting(TableId::key)
+                    .containsExactly("CUSTOMERS", "OTHER.ORDERS", "EVENTS", "PUBLIC.ORDERS");
         }
         TableId odd = new TableId(null, "a/b", "x,y.z");
         assertThat(TableId.decode(odd.encode())).isEqualTo(odd);
+        assertThat(TableId.decode(odd.withQualifiedKey().encode()).key()).isEqualTo("a/b.x,y.z");
         assertThat(odd.sql("\"")).isEqualTo("\"a/b\".\"x,y.z\"");
     }
 
