@@ -77,6 +77,24 @@ class H2JdbcSourceIT extends JdbcSourceContract {
         assertThat(rest("GET", "/connectors/refused", null).status()).isEqualTo(404);
     }
 
+    @Test
+    void anUnknownColumnFailsTheTaskWithTheTablesColumnsAndTheWorkerStaysUp() throws Exception {
+        String url = newDatabase();
+        sql(url, "CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(10))");
+        String name = "badcolumn";
+        assertThat(create(name, connector(url, "incrementing", "bad-", Map.of("incrementing.column.name", "idx")))
+                .status()).isEqualTo(201);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+            JsonNode task = rest("GET", "/connectors/" + name + "/tasks/0/status", null).body();
+            return task != null && task.has("state") && "FAILED".equals(task.get("state").asText());
+        });
+        String trace = rest("GET", "/connectors/" + name + "/tasks/0/status", null).body().get("trace").asText();
+        assertThat(trace).contains("incrementing.column.name names column 'idx'").contains("[ID, LABEL]");
+        assertThat(rest("GET", "/connectors/" + name + "/status", null).body().get("connector").get("state")
+                .asText()).isEqualTo("RUNNING");
+        assertThat(rest("GET", "/", null).status()).isEqualTo(200);
+    }
+
     private static List<String> errorsOf(JsonNode validation, String key) {
         for (JsonNode config : validation.get("configs")) {
             if (config.get("definition").get("name").asText().equals(key)) {
