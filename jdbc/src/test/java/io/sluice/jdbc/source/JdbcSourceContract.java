@@ -145,10 +145,11 @@ abstract class JdbcSourceContract {
         String url = newDatabase();
         sql(url, "CREATE TABLE prices (id INT PRIMARY KEY, amount DECIMAL(12,3), small NUMERIC(4,0), "
                 + "ratio NUMERIC(6,2), sold_on DATE, at_time TIME, updated TIMESTAMP, note VARCHAR(10), "
-                + "qty INT, flag BOOLEAN, big BIGINT NOT NULL)");
+                + "qty INT, flag BOOLEAN, big BIGINT NOT NULL, stamped TIMESTAMP WITH TIME ZONE)");
         sql(url, "INSERT INTO prices VALUES (1, 12345.678, 42, 3.25, DATE '2024-02-29', TIME '13:45:30', "
-                + "TIMESTAMP '2024-01-15 12:00:00.123', 'n', 7, TRUE, 9000000000)");
-        sql(url, "INSERT INTO prices VALUES (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1)");
+                + "TIMESTAMP '2024-01-15 12:00:00.123', 'n', 7, TRUE, 9000000000, "
+                + "TIMESTAMP WITH TIME ZONE '2024-01-15 12:00:00+02:00')");
+        sql(url, "INSERT INTO prices VALUES (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, NULL)");
         String name = "types" + SEQ.incrementAndGet();
         create(name, connector(url, "incrementing", name + "-", Map.of("incrementing.column.name", "id",
                 "db.timezone", "Europe/Paris")));
@@ -170,6 +171,9 @@ abstract class JdbcSourceContract {
         // Written in Paris (db.timezone), winter time: UTC+1.
         assertThat(((java.util.Date) full.get(id("updated"))).toInstant())
                 .isEqualTo(Instant.parse("2024-01-15T11:00:00.123Z"));
+        // A value with its own offset ignores db.timezone.
+        assertThat(((java.util.Date) full.get(id("stamped"))).toInstant())
+                .isEqualTo(Instant.parse("2024-01-15T10:00:00Z"));
         assertThat(full.get(id("note"))).isEqualTo("n");
         assertThat(full.get(id("qty"))).isEqualTo(7);
         assertThat(full.get(id("flag"))).isEqualTo(true);

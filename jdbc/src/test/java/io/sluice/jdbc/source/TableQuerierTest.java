@@ -215,4 +215,26 @@ class TableQuerierTest {
         props.putAll(extra);
         return new TableLister(new JdbcSourceConfig(props)).list(c);
     }
+
+    @Test
+    void aTimestampWithTimeZoneColumnIsComparedAsAnInstantWhateverDbTimezoneSays() throws SQLException {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE zoned (id INT PRIMARY KEY, at TIMESTAMP WITH TIME ZONE NOT NULL)");
+            s.execute("INSERT INTO zoned VALUES (1, TIMESTAMP WITH TIME ZONE '2024-01-01 10:00:00+05:00'), "
+                    + "(2, TIMESTAMP WITH TIME ZONE '2024-01-01 06:00:00+00:00'), "
+                    + "(3, TIMESTAMP WITH TIME ZONE '2024-01-01 07:00:00+01:00')");
+        }
+        Map<String, String> props = Map.of("connection.url", url, "mode", "timestamp", "topic.prefix", "z-",
+                "timestamp.column.name", "at", "db.timezone", "Asia/Tokyo");
+        QuerySpec spec = QuerySpec.forTable(new JdbcSourceConfig(props), new TableId(null, "PUBLIC", "ZONED"), "\"");
+        List<SourceRecord> all = new ArrayList<>();
+        round(new TableQuerier(spec, null)).forEach(all::addAll);
+        // 05:00Z, then 06:00Z twice (one group).
+        assertThat(all).extracting(r -> ((Struct) r.value()).getInt32("ID")).containsExactly(1, 2, 3);
+        assertThat(all.get(2).sourceOffset().get("timestamp"))
+                .isEqualTo(java.time.Instant.parse("2024-01-01T06:00:00Z").toEpochMilli());
+        List<SourceRecord> again = new ArrayList<>();
+        round(new TableQuerier(spec, all.get(0).sourceOffset())).forEach(again::addAll);
+        assertThat(again).extracting(r -> ((Struct) r.value()).getInt32("ID")).containsExactlyInAnyOrder(2, 3);
+    }
 }
