@@ -44,6 +44,7 @@ final class TableQuerier {
     private SourceOffset offset;
     private Phase phase = Phase.IDLE;
     private long nextRoundMs;
+    private boolean databaseClock = true;
 
     private ColumnResolver.Resolved incrementingColumn;
     private List<ColumnResolver.Resolved> timestampColumns;
@@ -155,11 +156,30 @@ final class TableQuerier {
         }
     }
 
+    /**
+     * The database's clock, not the worker's, decides which timestamps are old enough to read: rows are stamped
+     * by the database. A database that cannot answer {@code SELECT CURRENT_TIMESTAMP} (Oracle wants FROM DUAL)
+     * falls back to the worker's clock, with a warning.
+     */
     private Instant databaseNow() throws SQLException {
+        if (!databaseClock) {
+            return Instant.now();
+        }
         try (Statement now = connection.createStatement();
              ResultSet rs = now.executeQuery("SELECT CURRENT_TIMESTAMP")) {
             rs.next();
-            return rs.getObject(1, OffsetDateTime.class).toInstant();
+            try {
+                return rs.getObject(1, OffsetDateTime.class).toInstant();
+            } catch (SQLException e) {
+                // A CURRENT_TIMESTAMP without a zone (MySQL's DATETIME) is in the session's zone, the JVM's here.
+                return rs.getTimestamp(1).toInstant();
+            }
+        } catch (SQLException e) {
+            log.warn("Cannot read the database's clock ({}); using the worker's for {}", e.getMessage(),
+                    spec.description());
+            databaseClock = false;
+            connection.rollback();
+            return Instant.now();
         }
     }
 
