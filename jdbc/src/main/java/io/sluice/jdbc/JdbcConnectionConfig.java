@@ -39,4 +39,9 @@ public record JdbcConnectionConfig(String url, String user, Password password, i
                 config.getPassword(CONNECTION_PASSWORD), config.getInt(CONNECTION_ATTEMPTS),
                 config.getLong(CONNECTION_BACKOFF_MS));
     }
+
+    /** The password in clear, or null. */
+    public String passwordValue() {
+        return password == null ? null : password.value();
+    }
 }
