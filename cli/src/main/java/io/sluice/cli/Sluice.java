@@ -2,6 +2,7 @@ package io.sluice.cli;
 
 import io.sluice.cli.platform.PlatformCommand;
 import io.sluice.connect.cli.ConnectCommand;
+import io.sluice.mirror.cli.MirrorCommand;
 import io.sluice.examples.avro.AvroCommand;
 import io.sluice.examples.enrich.EnrichCommand;
 import io.sluice.registry.cli.RegistryCommand;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
 /** {@code sluice <subcommand>}: the one entry point users run ({@code bin/sluice}). */
 @Command(name = "sluice", mixinStandardHelpOptions = true, version = "Sluice 0.1.0",
         description = "Sluice: an exactly-once streaming platform that speaks the Kafka protocol.",
-        subcommands = {PlatformCommand.class, BrokerCommand.class, ZooKeeperCommand.class, RegistryCommand.class, ConnectCommand.class, Sluice.Example.class, CommandLine.HelpCommand.class})
+        subcommands = {PlatformCommand.class, BrokerCommand.class, ZooKeeperCommand.class, RegistryCommand.class, ConnectCommand.class, MirrorCommand.class, Sluice.Example.class, CommandLine.HelpCommand.class})
 public final class Sluice implements Runnable {
 
     @CommandLine.Spec

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
@@ -64,8 +63,11 @@ public final class MirrorCommand implements Callable<Integer> {
         return new MirrorMakerConfig(settings);
     }
 
-    /** The targets named on the command line, or every cluster. */
-    static Set<String> targets(List<String> clusters) {
-        return new LinkedHashSet<>(clusters);
+    /** {@code sluice mirror} without the rest of the CLI (child JVMs in tests, the benchmark). */
+    public static void main(String[] args) {
+        int code = new CommandLine(new MirrorCommand()).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
     }
 }
