@@ -1,6 +1,7 @@
 package io.sluice.mirror;
 
 import io.sluice.mirror.cli.MirrorMaker;
+import io.sluice.mirror.cli.MirrorStatus;
 import io.sluice.mirror.config.MirrorMakerConfig;
 import io.sluice.testkit.TwoClusters;
 import org.apache.kafka.clients.admin.Admin;
@@ -69,8 +70,10 @@ class MirrorIT {
         }
     }
 
+    private Map<String, String> mm2;
+
     private MirrorMaker start(Map<String, String> extra) {
-        Map<String, String> mm2 = Mirrors.mm2(clusters, dir);
+        mm2 = Mirrors.mm2(clusters, dir);
         mm2.putAll(extra);
         mirror = MirrorMaker.start(new MirrorMakerConfig(mm2), Set.of());
         return mirror;
@@ -153,6 +156,14 @@ class MirrorIT {
         assertThat(laggingRead).hasSize(PARTITIONS * LAG_PER_PARTITION + 30).doesNotHaveDuplicates();
         assertThat(laggingRead.stream().filter(v -> v.startsWith("v")).mapToInt(v -> Integer.parseInt(v.substring(1))))
                 .allMatch(i -> i >= RECORDS - PARTITIONS * LAG_PER_PARTITION - 100);
+
+        // sluice mirror status: caught up, so zero lag everywhere, and both groups' checkpoints listed
+        List<MirrorStatus.FlowStatus> status = MirrorStatus.collect(new MirrorMakerConfig(mm2), Duration.ofSeconds(1));
+        assertThat(status).hasSize(1);
+        assertThat(status.get(0).partitions()).filteredOn(p -> p.upstream().topic().equals("orders"))
+                .hasSize(PARTITIONS).allMatch(p -> p.lagRecords() == 0 && p.lagMs() == 0);
+        assertThat(status.get(0).lastCheckpoints()).containsKeys("at-head", "lagging");
+        assertThat(MirrorStatus.format(status)).contains("Flow A->B", "A.orders", "group lagging");
     }
 
     @Test

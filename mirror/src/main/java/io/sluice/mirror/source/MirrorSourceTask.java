@@ -71,12 +71,17 @@ public final class MirrorSourceTask extends SourceTask {
         consumer.assign(partitions);
         List<Map<String, Object>> keys = partitions.stream().map(this::sourcePartition).toList();
         Map<Map<String, Object>, Map<String, Object>> stored = context.offsetStorageReader().offsets(keys);
+        Map<TopicPartition, Long> positions = new HashMap<>();
         for (TopicPartition tp : partitions) {
             Map<String, Object> offset = stored.get(sourcePartition(tp));
             if (offset != null && offset.get(OFFSET) instanceof Number last) {
                 consumer.seek(tp, last.longValue() + 1);
+                positions.put(tp, last.longValue());
             }
         }
+        SyncRecovery.recover(positions, config.sourceConsumer(), config.targetConsumer(), offsetSyncsTopic,
+                tp -> new TopicPartition(policy.formatRemoteTopic(sourceAlias, tp.topic()), tp.partition()),
+                record -> !cameFromTarget(record), syncs);
         log.info("Mirror task {} -> {} started on {}", sourceAlias, targetAlias, partitions);
     }
 
@@ -111,13 +116,11 @@ public final class MirrorSourceTask extends SourceTask {
     private SourceRecord convert(ConsumerRecord<byte[], byte[]> record) {
         ConnectHeaders headers = new ConnectHeaders();
         boolean hasOrigin = false;
+        if (cameFromTarget(record)) {
+            return null;
+        }
         for (Header header : record.headers()) {
-            if (marksOrigin && ORIGIN_HEADER.equals(header.key())) {
-                if (header.value() != null && targetAlias.equals(new String(header.value(), StandardCharsets.UTF_8))) {
-                    return null;
-                }
-                hasOrigin = true;
-            }
+            hasOrigin |= marksOrigin && ORIGIN_HEADER.equals(header.key());
             headers.addBytes(header.key(), header.value());
         }
         if (marksOrigin && !hasOrigin) {
@@ -128,6 +131,16 @@ public final class MirrorSourceTask extends SourceTask {
                 policy.formatRemoteTopic(sourceAlias, record.topic()), record.partition(),
                 Schema.OPTIONAL_BYTES_SCHEMA, record.key(), Schema.OPTIONAL_BYTES_SCHEMA, record.value(),
                 record.timestamp(), headers);
+    }
+
+    /** With the identity policy, a record the target cluster wrote first: copying it back would loop. */
+    private boolean cameFromTarget(ConsumerRecord<byte[], byte[]> record) {
+        if (!marksOrigin) {
+            return false;
+        }
+        Header origin = record.headers().lastHeader(ORIGIN_HEADER);
+        return origin != null && origin.value() != null
+                && targetAlias.equals(new String(origin.value(), StandardCharsets.UTF_8));
     }
 
     private Map<String, Object> sourcePartition(TopicPartition tp) {
