@@ -60,8 +60,8 @@ class MirrorCrashIT {
                 mirror.start().awaitLine(READY, 90_000);
                 producer.start();
                 for (int kill = 1; kill <= 2; kill++) {
-                    int before = count(clusters);
-                    await().atMost(Duration.ofSeconds(60)).until(() -> count(clusters) > before + 1_000);
+                    int mirrored = kill * RECORDS / 4; // mid-stream: the producer is still writing
+                    await().atMost(Duration.ofSeconds(90)).until(() -> count(clusters) >= mirrored);
                     mirror.kill();
                     mirror.start().awaitLine(READY, 90_000);
                 }
@@ -86,8 +86,8 @@ class MirrorCrashIT {
         try (KafkaProducer<String, String> producer = clusters.source().producer(Map.of())) {
             for (int i = 0; i < RECORDS; i++) {
                 producer.send(new ProducerRecord<>("crash", "k" + i, "r" + i));
-                if (i % 500 == 0) {
-                    Thread.sleep(100);
+                if (i % 100 == 0) {
+                    Thread.sleep(250); // ~25 s of writing, so the kills land while records keep arriving
                 }
             }
         } catch (InterruptedException e) {
