@@ -1,7 +1,11 @@
 package io.sluice.mirror;
 
+import io.sluice.mirror.InternalTopics;
 import io.sluice.mirror.cli.MirrorMaker;
 import io.sluice.mirror.config.MirrorMakerConfig;
+import io.sluice.mirror.formats.OffsetSync;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import io.sluice.testkit.TwoClusters;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,7 +33,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * A transactional source with aborted transactions: only committed records reach the target, and groups committed
  * anywhere — on a record, on an aborted record, on a commit or abort marker — translate to exactly the downstream
- * position of the next committed record.
+ * position of the next committed record — also after a restart of a mirror that had not written its last syncs.
  */
 class MirrorTransactionsIT {
     static final int TRANSACTIONS = 12;
@@ -78,7 +82,8 @@ class MirrorTransactionsIT {
             Map<String, String> mm2 = Mirrors.mm2(clusters, dir);
             mm2.put("A->B.topics", "txn");
             mm2.put("groups", "g.*");
-            try (MirrorMaker mirror = MirrorMaker.start(new MirrorMakerConfig(mm2), Set.of())) {
+            MirrorMaker mirror = MirrorMaker.start(new MirrorMakerConfig(mm2), Set.of());
+            try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> {
                     try {
                         return Mirrors.count(Mirrors.readAll(clusters.target(), "A.txn")) == committed.size();
@@ -89,17 +94,46 @@ class MirrorTransactionsIT {
                 List<ConsumerRecord<byte[], byte[]>> mirrored = Mirrors.readAll(clusters.target(), "A.txn").get(0);
                 assertThat(values(mirrored, 0)).isEqualTo(values(committed, 0)).noneMatch(v -> v.startsWith("t2-"));
 
-                Map<String, Object> targetClient = Map.of("bootstrap.servers", clusters.target().bootstrap());
-                for (long position : positions) {
-                    String group = "g" + position;
-                    await().atMost(Duration.ofSeconds(30)).until(() -> RemoteClusterUtils.translateOffsets(
-                            targetClient, "A", group, Duration.ofSeconds(5)).containsKey(new TopicPartition("A.txn", 0)));
-                    long translated = RemoteClusterUtils.translateOffsets(targetClient, "A", group, Duration.ofSeconds(5))
-                            .get(new TopicPartition("A.txn", 0)).offset();
-                    assertThat(values(mirrored, translated)).as("group at upstream offset %d", position)
-                            .isEqualTo(values(committed, position));
+                assertExactTranslations(clusters, positions, mirrored, committed);
+
+                // A mirror stopped before it wrote its last round's syncs: simulated by replacing the syncs (and
+                // checkpoints) with only the first sync. Restarted, it restores the missing syncs from both clusters.
+                mirror.close();
+                try (Admin admin = clusters.target().admin()) {
+                    admin.deleteTopics(List.of("mm2-offset-syncs.A.internal", "A.checkpoints.internal")).all().get();
+                    await().atMost(Duration.ofSeconds(30)).until(() -> admin.listTopics().names().get().stream()
+                            .noneMatch(t -> t.equals("mm2-offset-syncs.A.internal") || t.equals("A.checkpoints.internal")));
+                    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                        InternalTopics.ensure(admin, "mm2-offset-syncs.A.internal", (short) 1);
+                        return true;
+                    });
                 }
+                try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, clusters.target().bootstrap()),
+                        new ByteArraySerializer(), new ByteArraySerializer())) {
+                    OffsetSync first = new OffsetSync(new TopicPartition("txn", 0), 0, 0);
+                    producer.send(new ProducerRecord<>("mm2-offset-syncs.A.internal", 0, first.key(), first.value())).get();
+                }
+                mirror = MirrorMaker.start(new MirrorMakerConfig(mm2), Set.of());
+                assertExactTranslations(clusters, positions, mirrored, committed);
+            } finally {
+                mirror.close();
             }
+        }
+    }
+
+    private static void assertExactTranslations(TwoClusters clusters, TreeSet<Long> positions,
+                                                List<ConsumerRecord<byte[], byte[]>> mirrored,
+                                                List<ConsumerRecord<byte[], byte[]>> committed) throws Exception {
+        Map<String, Object> targetClient = Map.of("bootstrap.servers", clusters.target().bootstrap());
+        for (long position : positions) {
+            String group = "g" + position;
+            await().atMost(Duration.ofSeconds(30)).until(() -> RemoteClusterUtils.translateOffsets(
+                    targetClient, "A", group, Duration.ofSeconds(5)).containsKey(new TopicPartition("A.txn", 0)));
+            long translated = RemoteClusterUtils.translateOffsets(targetClient, "A", group, Duration.ofSeconds(5))
+                    .get(new TopicPartition("A.txn", 0)).offset();
+            assertThat(values(mirrored, translated)).as("group at upstream offset %d", position)
+                    .isEqualTo(values(committed, position));
         }
     }
 
