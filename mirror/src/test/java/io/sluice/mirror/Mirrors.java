@@ -62,10 +62,12 @@ final class Mirrors {
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             partitions.forEach(tp -> result.put(tp.partition(), new ArrayList<>()));
-            long deadline = System.currentTimeMillis() + 30_000;
+            long total = ends.values().stream().mapToLong(Long::longValue).sum();
+            long budget = 30_000 + total / 10;  // a 1M-record topic gets almost two more minutes
+            long deadline = System.currentTimeMillis() + budget;
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
                 if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("Could not read " + topic + " to its end in 30 s");
+                    throw new IllegalStateException("Could not read " + topic + " to its end in " + budget + " ms");
                 }
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> result.get(r.partition()).add(r));
             }
