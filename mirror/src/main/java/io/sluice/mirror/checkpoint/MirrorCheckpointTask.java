@@ -51,6 +51,8 @@ public final class MirrorCheckpointTask extends SourceTask {
     private GroupOffsetWriter groupWriter;
     private final OffsetTranslator translator = new OffsetTranslator();
     private final Map<String, Map<TopicPartition, Checkpoint>> emitted = new HashMap<>();
+    /** Per group and upstream partition, the newest sync's upstream offset at the group's last translation. */
+    private final Map<String, Map<TopicPartition, Long>> translatedAt = new HashMap<>();
     private long nextCheckpoint;
     private long nextGroupSync;
 
@@ -116,6 +118,7 @@ public final class MirrorCheckpointTask extends SourceTask {
         Map<TopicPartition, OffsetAndMetadata> committed = sourceAdmin.listConsumerGroupOffsets(group)
                 .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
         Map<TopicPartition, Checkpoint> last = emitted.computeIfAbsent(group, g -> new HashMap<>());
+        Map<TopicPartition, Long> newestSeen = translatedAt.computeIfAbsent(group, g -> new HashMap<>());
         Map<TopicPartition, OffsetAndMetadata> translated = new HashMap<>();
         for (Map.Entry<TopicPartition, OffsetAndMetadata> entry : committed.entrySet()) {
             TopicPartition upstream = entry.getKey();
@@ -126,6 +129,13 @@ public final class MirrorCheckpointTask extends SourceTask {
             TopicPartition remote = new TopicPartition(policy.formatRemoteTopic(config.sourceAlias(), upstream.topic()),
                     upstream.partition());
             Checkpoint previous = last.get(remote);
+            long[] newest = translator.newest(upstream);
+            if (previous != null && previous.upstreamOffset() == offset.offset()
+                    && newest[0] == newestSeen.getOrDefault(upstream, -1L)) {
+                // Neither the group nor the mirror moved: the translation stands, no need to probe the clusters.
+                translated.put(remote, previous.offsetAndMetadata());
+                continue;
+            }
             OptionalLong downstream = translator.translate(upstream, offset.offset(), tail);
             if (downstream.isEmpty()) {
                 if (previous != null) {
@@ -133,6 +143,7 @@ public final class MirrorCheckpointTask extends SourceTask {
                 }
                 continue;
             }
+            newestSeen.put(upstream, newest[0]);
             Checkpoint checkpoint = new Checkpoint(group, remote, offset.offset(), downstream.getAsLong(),
                     offset.metadata() == null ? "" : offset.metadata());
             translated.put(remote, checkpoint.offsetAndMetadata());
