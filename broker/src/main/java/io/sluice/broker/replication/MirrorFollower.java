@@ -104,6 +104,8 @@ final class MirrorFollower implements Runnable {
                 followOnce();
             } catch (IOException | RuntimeException e) {
                 if (running) {
+                    // The source leader may be gone for good: ask the bootstrap servers again.
+                    cluster.forgetLeader();
                     unavailable(e.toString());
                 }
             }

@@ -134,9 +134,10 @@ class MirrorTopicIT {
         String topic = "profiles";
         a.createTopic(topic, 1, (short) 1, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, "compact",
                 TopicConfig.SEGMENT_BYTES_CONFIG, "2048", TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.01"));
-        try (KafkaProducer<String, String> producer = a.producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 0))) {
+        // Small batches, so that the cleaner drops whole batches and leaves gaps.
+        try (KafkaProducer<String, String> producer = a.producer(Map.of(ProducerConfig.BATCH_SIZE_CONFIG, 100))) {
             for (int i = 0; i < 2000; i++) {
-                producer.send(new ProducerRecord<>(topic, "user-" + (i % 50), "v" + i)).get();
+                producer.send(new ProducerRecord<>(topic, "user-" + (i % 50), "v" + i));
             }
         }
         // Wait for the cleaner: gaps in A's offsets.
