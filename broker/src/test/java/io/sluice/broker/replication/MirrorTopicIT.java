@@ -17,6 +17,19 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.config.TopicConfig;
+import io.sluice.testkit.RawConnection;
+import org.apache.kafka.clients.admin.ProducerState;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -186,6 +199,60 @@ class MirrorTopicIT {
             assertThat(got).isNotEmpty();
             assertThat(got.get(0).offset()).isEqualTo(300);
             assertThat(got.get(0).value()).isEqualTo("v300");
+        }
+    }
+
+    @Test
+    void producerStateComesAlongSoAnIdempotentProducerContinuesAfterPromotion() throws Exception {
+        String topic = "ledger";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        a.createTopic(topic, 1, (short) 1, Map.of());
+        try (KafkaProducer<String, String> producer = a.producer(Map.of())) {
+            for (int i = 0; i < 200; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i));
+            }
+        }
+        createMirror(b, topic, 1, (short) 1, a, Map.of());
+        awaitCaughtUp(a, b, topic, 1, Duration.ofSeconds(30));
+        ProducerState onA;
+        try (Admin admin = a.admin()) {
+            onA = admin.describeProducers(List.of(tp)).partitionResult(tp).get().activeProducers().get(0);
+        }
+        try (Admin admin = b.admin()) {
+            assertThat(admin.describeProducers(List.of(tp)).partitionResult(tp).get().activeProducers())
+                    .containsExactly(onA);
+        }
+        long next = endOffsets(a, topic, 1).get(0);
+        promote(b, topic);
+
+        // The producer fails over to B with its id, epoch and next sequence: B takes the batch, de-duplicates its
+        // retry and refuses a sequence gap, as A would have.
+        short epoch = (short) onA.producerEpoch();
+        int sequence = onA.lastSequence() + 1;
+        await().atMost(Duration.ofSeconds(30)).until(() -> produceRaw(topic, onA.producerId(), epoch, sequence, "failed-over")
+                .errorCode() == Errors.NONE.code());
+        ProduceResponseData.PartitionProduceResponse retry = produceRaw(topic, onA.producerId(), epoch, sequence, "failed-over");
+        assertThat(retry.errorCode()).isEqualTo(Errors.NONE.code());
+        assertThat(retry.baseOffset()).isEqualTo(next);
+        assertThat(produceRaw(topic, onA.producerId(), epoch, sequence + 5, "gap").errorCode())
+                .isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code());
+        assertThat(dump(b, topic, 1, "read_committed")).hasSize((int) next + 1).last()
+                .isEqualTo("0@" + next + " null=failed-over");
+    }
+
+    private static ProduceResponseData.PartitionProduceResponse produceRaw(String topic, long producerId, short epoch,
+                                                                           int sequence, String value) throws Exception {
+        MemoryRecords records = MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, epoch, sequence,
+                new SimpleRecord(value.getBytes(StandardCharsets.UTF_8)));
+        ProduceRequestData data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(5000);
+        data.topicData().add(new ProduceRequestData.TopicProduceData().setName(topic)
+                .setPartitionData(List.of(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records))));
+        short version = 11;
+        int port = b.broker(0).port();
+        try (RawConnection raw = new RawConnection("127.0.0.1", port)) {
+            ProduceResponse response = (ProduceResponse) raw.send(new RequestHeader(ApiKeys.PRODUCE, version, "raw", 1),
+                    new ProduceRequest.Builder(version, version, data).build(version));
+            return response.data().responses().iterator().next().partitionResponses().get(0);
         }
     }
 
