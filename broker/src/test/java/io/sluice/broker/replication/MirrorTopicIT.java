@@ -266,6 +266,45 @@ class MirrorTopicIT {
         }
     }
 
+    @Test
+    void aSourceThatLostRecordsStopsTheMirrorWithAClearErrorAndPromotionStillWorks() throws Exception {
+        String topic = "metrics";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        a.createTopic(topic, 1, (short) 1, Map.of());
+        produce(topic, 300);
+        createMirror(b, topic, 1, (short) 1, a, Map.of());
+        awaitCaughtUp(a, b, topic, 1, Duration.ofSeconds(30));
+
+        // The source loses its records (as after an unclean election): its log now ends below the mirror's.
+        try (Admin admin = a.admin()) {
+            admin.deleteTopics(List.of(topic)).all().get();
+        }
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+            a.createTopic(topic, 1, (short) 1, Map.of());
+            return true;
+        });
+        produce(topic, 10);
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                String.valueOf(b.broker(0).replicaManager().mirrorStates().get(tp)).startsWith("SOURCE_TRUNCATED"));
+        assertThat(b.broker(0).replicaManager().mirrorStates().get(tp))
+                .contains("ends at offset 10, below this mirror's log end 300");
+        // What the mirror holds stays readable, and it can be promoted.
+        assertThat(dump(b, topic, 1, "read_committed")).hasSize(300);
+        promote(b, topic);
+        try (KafkaProducer<String, String> producer = b.producer(Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000))) {
+            assertThat(producer.send(new ProducerRecord<>(topic, "k", "v")).get(40, TimeUnit.SECONDS).offset())
+                    .isEqualTo(300);
+        }
+    }
+
+    private static void produce(String topic, int count) {
+        try (KafkaProducer<String, String> producer = a.producer(Map.of())) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i));
+            }
+        }
+    }
+
     /** Idempotent records, then transactions of which every third is aborted; returns the committed count. */
     private static int produceWithTransactions(String topic) throws Exception {
         int committed = 0;
