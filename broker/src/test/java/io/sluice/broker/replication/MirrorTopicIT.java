@@ -305,15 +305,15 @@ class MirrorTopicIT {
         }
     }
 
-    /** Idempotent records, then transactions of which every third is aborted; returns the committed count. */
+    /** 20,000 records: idempotent ones, then transactions of which every third is aborted; returns the committed count. */
     private static int produceWithTransactions(String topic) throws Exception {
         int committed = 0;
         try (KafkaProducer<String, String> producer = a.producer(Map.of())) {
-            for (int i = 0; i < 10_000; i++) {
+            for (int i = 0; i < 11_000; i++) {
                 producer.send(new ProducerRecord<>(topic, "plain-" + i, "plain-" + i));
             }
             producer.flush();
-            committed += 10_000;
+            committed += 11_000;
         }
         try (KafkaProducer<String, String> producer = a.producer(Map.of(
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG, "mirror-test-txn"))) {
