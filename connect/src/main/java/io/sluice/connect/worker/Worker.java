@@ -33,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
  * Runs the connectors and tasks it is told to run and reports their {@link Status}. It decides nothing: the
@@ -54,6 +55,7 @@ public final class Worker implements AutoCloseable {
     private final Map<String, Status> connectorStatus = new ConcurrentHashMap<>();
     private final Map<ConnectorTaskId, WorkerTask> tasks = new ConcurrentHashMap<>();
     private final Map<ConnectorTaskId, Status> taskStatus = new ConcurrentHashMap<>();
+    private volatile Predicate<ConnectorTaskId> fence = id -> true;
     private final AtomicInteger threads = new AtomicInteger();
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread thread = new Thread(r, "connect-task-" + threads.incrementAndGet());
@@ -162,6 +164,14 @@ public final class Worker implements AutoCloseable {
         taskStatus.keySet().removeIf(id -> id.connector().equals(name));
     }
 
+    /**
+     * Which tasks this worker still owns, asked before a task produces or commits: a distributed herder answers
+     * from its group generation, so a zombie task stops writing. Standalone workers own every task.
+     */
+    public void fenceWith(Predicate<ConnectorTaskId> owned) {
+        this.fence = owned;
+    }
+
     /** Starts one task on its own thread; a task that cannot be built is FAILED at once. */
     public void startTask(ConnectorTaskId id, Map<String, String> connectorConfig, Map<String, String> taskConfig,
                           TargetState target) {
@@ -178,6 +188,7 @@ public final class Worker implements AutoCloseable {
             status.fail(e);
             return;
         }
+        task.fence(() -> fence.test(id));
         tasks.put(id, task);
         executor.submit(task);
     }

@@ -221,7 +221,13 @@ final class WorkerSinkTask extends WorkerTask {
         if (toCommit.isEmpty()) {
             return;
         }
+        if (isFenced()) {
+            // Another worker may own this task now and have committed further; committing would move offsets back.
+            log.warn("Sink task {} is fenced (its worker lost its group generation); not committing {}", id, toCommit);
+            return;
+        }
         try {
+            // The consumer's own group generation goes with the commit too: the broker refuses it from a replaced member.
             consumer.commitSync(toCommit);
             lastCommitted.putAll(toCommit);
         } catch (WakeupException e) {

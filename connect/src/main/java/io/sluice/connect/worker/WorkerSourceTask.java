@@ -89,6 +89,10 @@ final class WorkerSourceTask extends WorkerTask {
                 break;
             }
             checkSendFailure();
+            if (isFenced()) {
+                awaitUnfenced();
+                continue;
+            }
             List<SourceRecord> records;
             try {
                 records = task.poll();
@@ -110,6 +114,16 @@ final class WorkerSourceTask extends WorkerTask {
             }
         }
         commitOffsets();
+    }
+
+    /** A fenced task polls nothing and sends nothing until its worker is back in the group (or it is stopped). */
+    private void awaitUnfenced() throws InterruptedException {
+        log.warn("Source task {} is fenced (its worker lost its group generation); not producing", id);
+        synchronized (this) {
+            while (isFenced() && !isStopping()) {
+                wait(100);
+            }
+        }
     }
 
     private void send(SourceRecord original) {
@@ -159,6 +173,12 @@ final class WorkerSourceTask extends WorkerTask {
     private void commitOffsets() {
         producer.flush();
         checkSendFailure();
+        if (isFenced()) {
+            // The task's new owner resumes from the last offsets committed while this one owned it.
+            log.warn("Source task {} is fenced; not committing its source offsets", id);
+            pendingOffsets.clear();
+            return;
+        }
         if (!pendingOffsets.isEmpty()) {
             offsets.write(new HashMap<>(pendingOffsets));
             pendingOffsets.clear();

@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * One running task on its own thread: starts the connector's task, loops until stopped, reports its
@@ -18,6 +19,7 @@ abstract class WorkerTask implements Runnable {
     private final ClassLoader loader;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopping;
+    private volatile BooleanSupplier current = () -> true;
     private TargetState target;
 
     WorkerTask(ConnectorTaskId id, Status status, TargetState initial, ClassLoader loader) {
@@ -61,6 +63,19 @@ abstract class WorkerTask implements Runnable {
 
     /** Wakes the task's thread out of a blocking call so that it sees {@link #isStopping()}. */
     protected abstract void wakeUp();
+
+    /** Set by the worker before the task runs: whether the task still belongs to this worker (see {@link Worker#fenceWith}). */
+    void fence(BooleanSupplier isCurrent) {
+        this.current = isCurrent;
+    }
+
+    /**
+     * Whether this task's worker may no longer own it (a distributed worker that lost its place in the group): then
+     * it must neither produce nor commit, since another worker may run the same task already.
+     */
+    protected boolean isFenced() {
+        return !current.getAsBoolean();
+    }
 
     protected boolean isStopping() {
         return stopping;
