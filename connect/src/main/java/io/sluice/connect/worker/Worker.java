@@ -196,11 +196,7 @@ public final class Worker implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private WorkerTask buildTask(ConnectorTaskId id, Map<String, String> connectorConfig, Map<String, String> taskConfig,
                                  TargetState target, Status status) throws Exception {
-        WorkerConnector connector = connectors.get(id.connector());
-        if (connector == null) {
-            throw new ConnectException("Connector " + id.connector() + " does not run on this worker");
-        }
-        Class<? extends Task> taskClass = (Class<? extends Task>) connector.taskClass();
+        Class<? extends Task> taskClass = taskClass(id, connectorConfig, taskConfig);
         ClassLoader saved = Thread.currentThread().getContextClassLoader();
         Thread.currentThread().setContextClassLoader(taskClass.getClassLoader());
         List<AutoCloseable> built = new ArrayList<>();
@@ -238,6 +234,26 @@ public final class Worker implements AutoCloseable {
         } finally {
             Thread.currentThread().setContextClassLoader(saved);
         }
+    }
+
+    /**
+     * The running connector's task class or, on a distributed worker that runs the task without its connector, the
+     * {@code task.class} of the task config, loaded by the connector plugin's class loader.
+     */
+    @SuppressWarnings("unchecked")
+    private Class<? extends Task> taskClass(ConnectorTaskId id, Map<String, String> connectorConfig,
+                                            Map<String, String> taskConfig) throws ClassNotFoundException {
+        WorkerConnector connector = connectors.get(id.connector());
+        if (connector != null) {
+            return (Class<? extends Task>) connector.taskClass();
+        }
+        String name = taskConfig.get(TASK_CLASS);
+        if (name == null) {
+            throw new ConnectException("Connector " + id.connector() + " does not run on this worker and task " + id
+                    + " has no " + TASK_CLASS);
+        }
+        ClassLoader loader = plugins.connector(connectorConfig.get(ConnectorConfig.CONNECTOR_CLASS)).loader();
+        return (Class<? extends Task>) Class.forName(name, true, loader);
     }
 
     private Map<String, Object> producerSettings(ConnectorTaskId id, Map<String, String> connectorConfig) {
