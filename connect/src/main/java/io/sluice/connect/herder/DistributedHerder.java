@@ -186,6 +186,11 @@ public final class DistributedHerder implements Herder {
         work.reconcile();
     }
 
+    /** The leader's URL, or null while none is known. */
+    public synchronized String leaderUrl() {
+        return leaderUrl;
+    }
+
     public synchronized boolean isLeader() {
         return leader;
     }

@@ -165,6 +165,7 @@ final class LocalWork implements AutoCloseable {
                     || !snapshot.tasks(id.connector()).get(id.task()).equals(runningTasks.get(id))).toList());
             for (String connector : new ArrayList<>(runningConnectors.keySet())) {
                 if (!connectors.contains(connector) || !snapshot.contains(connector)
+                        || snapshot.targetState(connector) == TargetState.STOPPED
                         || !snapshot.connectorConfigs().get(connector).equals(runningConnectors.get(connector))) {
                     stopConnector(connector);
                 }
