@@ -49,18 +49,21 @@ class ConnectDistributedFailoverIT {
         }
     }
 
-    static Map<String, ChildJvm> startWorkers(Path dir, String bootstrap, String group, int count, String... extra)
+    static Map<String, ChildJvm> startWorkers(Path dir, TestBroker broker, String group, int count, String... extra)
             throws Exception {
         List<ChildJvm> started = new ArrayList<>();
+        ConnectDistributedIT.createInternalTopics(broker, group);
         for (int i = 0; i < count; i++) {
-            List<String> args = new ArrayList<>(List.of(bootstrap, group));
+            List<String> args = new ArrayList<>(List.of(broker.bootstrap(), group));
             args.addAll(List.of(extra));
-            started.add(new ChildJvm(dir.resolve("worker-" + i + ".log"), "256m",
+            // Under target/, not the temporary directory, so that a failed run's worker logs remain to read.
+            Path logs = Files.createDirectories(Path.of("target", "it-logs"));
+            started.add(new ChildJvm(logs.resolve(group + "-worker-" + i + ".log"), "256m",
                     DistributedWorkerMain.class.getName(), args).start());
         }
         Map<String, ChildJvm> byUrl = new LinkedHashMap<>();
         for (ChildJvm worker : started) {
-            byUrl.put(worker.awaitLine(READY, 90_000).group(1), worker);
+            byUrl.put(worker.awaitLine(READY, 240_000).group(1), worker);
         }
         return byUrl;
     }
@@ -74,7 +77,7 @@ class ConnectDistributedFailoverIT {
     void aKilledWorkersTasksRunElsewhereWithinTheSessionTimeoutAndNoLineIsLost() throws Exception {
         broker = TestBroker.start();
         broker.createTopic("failover", 1, Map.of());
-        workers.putAll(startWorkers(dir, broker.bootstrap(), "failover-it", 3,
+        workers.putAll(startWorkers(dir, broker, "failover-it", 3,
                 "session.timeout.ms=" + SESSION_TIMEOUT_MS));
         RestClient any = new RestClient(workers.keySet().iterator().next());
         List<String> connectors = List.of("src0", "src1", "src2");
@@ -94,14 +97,9 @@ class ConnectDistributedFailoverIT {
         for (String connector : connectors) {
             ConnectDistributedIT.awaitState(any, connector, "RUNNING", "RUNNING");
         }
-        String victimUrl = null;
-        for (String connector : connectors) {
-            String owner = any.get("/connectors/" + connector + "/status").body().path("tasks").get(0)
-                    .path("worker_id").asText();
-            victimUrl = workers.keySet().stream().filter(url -> workerId(url).equals(owner)).findFirst().orElseThrow();
-            break;
-        }
-        String victim = workerId(victimUrl);
+        String victim = any.get("/connectors/src0/status").body().path("tasks").get(0).path("worker_id").asText();
+        String victimUrl = workers.keySet().stream().filter(url -> workerId(url).equals(victim)).findFirst()
+                .orElseThrow();
         workers.get(victimUrl).kill();
         long killedAt = System.currentTimeMillis();
         ChildJvm dead = workers.remove(victimUrl);

@@ -69,6 +69,7 @@ class ConnectDistributedIT {
         settings.put("config.storage.replication.factor", "1");
         settings.put("offset.storage.replication.factor", "1");
         settings.put("status.storage.replication.factor", "1");
+        settings.put("offset.storage.partitions", "5");
         settings.put("session.timeout.ms", "6000");
         settings.put("heartbeat.interval.ms", "1000");
         settings.put("offset.flush.interval.ms", "500");
@@ -79,6 +80,7 @@ class ConnectDistributedIT {
 
     @Test
     void twoWorkersServeTheRestApiAndKeepConfigsInKafkaConnectsFormat() throws Exception {
+        createInternalTopics(broker, "dist-it");
         Map<String, String> settings = workerSettings(broker.bootstrap(), "dist-it");
         workers.add(ConnectDistributed.start(settings));
         workers.add(ConnectDistributed.start(settings));
@@ -183,6 +185,14 @@ class ConnectDistributedIT {
             }
         }
         return latest;
+    }
+
+    /** The group's internal topics, made ahead so that workers starting together do not all race to create them. */
+    static void createInternalTopics(TestBroker broker, String group) {
+        Map<String, String> compact = Map.of("cleanup.policy", "compact");
+        broker.createTopic(group + "-configs", 1, compact);
+        broker.createTopic(group + "-offsets", 5, compact);
+        broker.createTopic(group + "-status", 5, compact);
     }
 
     static List<String> names(JsonNode array) {

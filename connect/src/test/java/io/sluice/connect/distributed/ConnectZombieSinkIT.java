@@ -58,7 +58,7 @@ class ConnectZombieSinkIT {
         broker = TestBroker.start();
         String topic = "zombie-in";
         broker.createTopic(topic, 1, Map.of());
-        workers.putAll(ConnectDistributedFailoverIT.startWorkers(dir, broker.bootstrap(), "zombie-it", 2,
+        workers.putAll(ConnectDistributedFailoverIT.startWorkers(dir, broker, "zombie-it", 2,
                 "session.timeout.ms=" + SESSION_TIMEOUT_MS, "offset.flush.interval.ms=1000",
                 "consumer.session.timeout.ms=" + SESSION_TIMEOUT_MS, "consumer.heartbeat.interval.ms=1000"));
         RestClient rest = new RestClient(workers.keySet().iterator().next());
