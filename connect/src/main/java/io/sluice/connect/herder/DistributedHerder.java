@@ -108,6 +108,8 @@ public final class DistributedHerder implements Herder {
     public void start() {
         configs.start();
         work.start();
+        // A backstop for changes that raced a rebalance: the leader compares what it assigned with the config.
+        work.every(2_000, this::checkAssignedWork);
         membership.start();
     }
 
@@ -159,7 +161,8 @@ public final class DistributedHerder implements Herder {
         if (assignment.revoked() && stopped) {
             membership.requestRejoin("revoked work stopped; it can be reassigned");
         }
-        work.submit(work::reconcile);
+        // Also catches config changes read during the rebalance: a rejoin asked for then is dropped by the sync.
+        work.submit(this::onConfigChange);
     }
 
     private void revoked(int generation) {
@@ -176,6 +179,11 @@ public final class DistributedHerder implements Herder {
 
     /** On the leader, a config change that adds or removes work starts a rebalance so that it is assigned. */
     private void onConfigChange() {
+        checkAssignedWork();
+        work.reconcile();
+    }
+
+    private void checkAssignedWork() {
         boolean rebalance;
         synchronized (this) {
             rebalance = leader && !assignedWork.equals(LocalWork.workOf(configs.snapshot()));
@@ -183,7 +191,6 @@ public final class DistributedHerder implements Herder {
         if (rebalance) {
             membership.requestRejoin("connectors or tasks changed");
         }
-        work.reconcile();
     }
 
     /** The leader's URL, or null while none is known. */

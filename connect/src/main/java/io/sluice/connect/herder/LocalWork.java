@@ -69,6 +69,16 @@ final class LocalWork implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
     }
 
+    void every(long periodMs, Runnable action) {
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                action.run();
+            } catch (Throwable e) {
+                log.error("Periodic herder action failed", e);
+            }
+        }, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    }
+
     /** Runs {@code action} on the herder thread; a failure is logged, never kills the thread. */
     void submit(Runnable action) {
         schedule(action, 0);

@@ -125,6 +125,8 @@ class ConnectZombieSinkIT {
             // Let the thawed zombie run into its next commit interval and its rebalance; bounded.
             Thread.sleep(8_000);
             assertThat(zombie.isAlive()).isTrue();
+            // The thawed zombie held records past the last commit it made; its attempt to commit them was refused.
+            assertThat(zombie.output()).contains("Sink task zsink-0 is fenced");
         } finally {
             producing.set(false);
             producer.join(10_000);
