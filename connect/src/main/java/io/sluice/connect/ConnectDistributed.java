@@ -88,9 +88,8 @@ public final class ConnectDistributed implements Service {
                 config.getInt(WorkerConfig.STATUS_PARTITIONS), WorkerConfig.STATUS_REPLICATION_FACTOR));
         statuses.start();
         int session = config.getInt(WorkerConfig.SESSION_TIMEOUT_MS);
-        GroupSettings group = new GroupSettings(config.getString(WorkerConfig.GROUP_ID), "connect",
-                "sluice-incremental", session, config.getInt(WorkerConfig.REBALANCE_TIMEOUT_MS),
-                config.getInt(WorkerConfig.HEARTBEAT_INTERVAL_MS));
+        GroupSettings group = DistributedHerder.groupSettings(config.getString(WorkerConfig.GROUP_ID), session,
+                config.getInt(WorkerConfig.REBALANCE_TIMEOUT_MS), config.getInt(WorkerConfig.HEARTBEAT_INTERVAL_MS));
         Worker worker = new Worker(config, plugins, offsets, workerId);
         herder = new DistributedHerder(worker, clientProps,
                 store(config, WorkerConfig.CONFIG_TOPIC, 1, WorkerConfig.CONFIG_REPLICATION_FACTOR), statuses, group, url);

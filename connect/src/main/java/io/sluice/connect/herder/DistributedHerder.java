@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -104,6 +105,13 @@ public final class DistributedHerder implements Herder {
         worker.fenceWith(id -> membership.inGoodStanding() && work.owns(id));
     }
 
+    /** How workers take part in group {@code groupId}: protocol type {@code connect}, this runtime's protocol. */
+    public static GroupSettings groupSettings(String groupId, int sessionTimeoutMs, int rebalanceTimeoutMs,
+                                              int heartbeatIntervalMs) {
+        return new GroupSettings(groupId, ConnectProtocol.PROTOCOL_TYPE, ConnectProtocol.PROTOCOL, sessionTimeoutMs,
+                rebalanceTimeoutMs, heartbeatIntervalMs);
+    }
+
     /** Reads the config topic, then joins the group. */
     public void start() {
         configs.start();
@@ -130,7 +138,7 @@ public final class DistributedHerder implements Herder {
     private Map<String, ByteBuffer> assign(List<GroupMembership.Member> members) {
         configs.refresh(STORE_WAIT);
         ConfigStore.Snapshot snapshot = configs.snapshot();
-        Map<String, ConnectProtocol.Metadata> metadata = new java.util.TreeMap<>();
+        Map<String, ConnectProtocol.Metadata> metadata = new TreeMap<>();
         for (GroupMembership.Member member : members) {
             metadata.put(member.memberId(), ConnectProtocol.read(member.metadata(), ConnectProtocol.Metadata.class));
         }

@@ -8,6 +8,7 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +74,7 @@ public final class StatusStore implements AutoCloseable {
 
     /** Tombstones for a deleted connector's statuses and its tasks'. */
     public void remove(String connector, int tasks) {
-        List<TopicStore.Entry<String, byte[]>> tombstones = new java.util.ArrayList<>();
+        List<TopicStore.Entry<String, byte[]>> tombstones = new ArrayList<>();
         tombstones.add(new TopicStore.Entry<>(connectorKey(connector), null));
         for (int i = 0; i < tasks; i++) {
             tombstones.add(new TopicStore.Entry<>(taskKey(new ConnectorTaskId(connector, i)), null));
