@@ -103,6 +103,7 @@ public final class DistributedHerder implements Herder {
             }
         });
         worker.fenceWith(id -> membership.inGoodStanding() && work.owns(id));
+        worker.onTopicUsed((id, topic) -> work.submit(() -> statuses.putTopic(id, topic)));
     }
 
     /** How workers take part in group {@code groupId}: protocol type {@code connect}, this runtime's protocol. */
@@ -340,6 +341,18 @@ public final class DistributedHerder implements Herder {
             throw HerderException.notFound("No status found for task " + id);
         }
         return taskState(id);
+    }
+
+    /** {@code GET /connectors/<c>/topics}: the topics the connector's tasks used. */
+    public Set<String> connectorTopics(String name) {
+        requireConnector(configs.snapshot(), name);
+        return statuses.topics(name);
+    }
+
+    /** {@code PUT /connectors/<c>/topics/reset}. */
+    public void resetConnectorTopics(String name) {
+        requireConnector(configs.snapshot(), name);
+        statuses.resetTopics(name);
     }
 
     // ---- Herder: writes, on the leader ---------------------------------------------------------------------------

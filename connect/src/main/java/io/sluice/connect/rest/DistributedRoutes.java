@@ -47,6 +47,19 @@ public final class DistributedRoutes {
     public void routes(Javalin app) {
         app.before("/connectors", this::route);
         app.before("/connectors/*", this::route);
+        app.get("/connectors/{c}/topics", ctx -> {
+            String name = ctx.pathParam("c");
+            ObjectNode body = JSON.createObjectNode();
+            var topics = body.putObject(name).putArray("topics");
+            herder.connectorTopics(name).forEach(topics::add);
+            ctx.attribute("sluice.answered", true);
+            ctx.status(200).contentType("application/json").result(body.toString());
+        });
+        app.put("/connectors/{c}/topics/reset", ctx -> {
+            herder.resetConnectorTopics(ctx.pathParam("c"));
+            ctx.attribute("sluice.answered", true);
+            ctx.status(202).result("");
+        });
         app.post("/connectors/{c}/tasks", ctx -> {
             List<Map<String, String>> configs;
             try {

@@ -10,8 +10,11 @@ import org.apache.kafka.connect.data.Struct;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Where every worker reports the state of the connectors and tasks it runs, in Kafka Connect's status topic
@@ -23,12 +26,24 @@ import java.util.Map;
 public final class StatusStore implements AutoCloseable {
     public static final String CONNECTOR_PREFIX = "status-connector-";
     public static final String TASK_PREFIX = "status-task-";
+    public static final String TOPIC_PREFIX = "status-topic-";
+    public static final String TOPIC_SEPARATOR = ":connector-";
 
     static final Schema STATUS_SCHEMA_V0 = SchemaBuilder.struct()
             .field("state", Schema.STRING_SCHEMA)
             .field("trace", SchemaBuilder.string().optional().build())
             .field("worker_id", Schema.STRING_SCHEMA)
             .field("generation", Schema.INT32_SCHEMA)
+            .build();
+
+    /** {@code status-topic-<topic>:connector-<c>}: {@code {"topic":{"name","connector","task","discoverTimestamp"}}}. */
+    static final Schema TOPIC_STATUS_V0 = SchemaBuilder.struct()
+            .field("topic", SchemaBuilder.struct()
+                    .field("name", Schema.STRING_SCHEMA)
+                    .field("connector", Schema.STRING_SCHEMA)
+                    .field("task", Schema.INT32_SCHEMA)
+                    .field("discoverTimestamp", Schema.INT64_SCHEMA)
+                    .build())
             .build();
 
     /** One reported state. */
@@ -38,6 +53,8 @@ public final class StatusStore implements AutoCloseable {
     private final TopicStore<String, byte[]> store;
     private final InternalJson json = new InternalJson();
     private final Map<String, Entry> entries = new HashMap<>();
+    /** Connector → the topics its tasks used (KIP-558's active topics). */
+    private final Map<String, Set<String>> topics = new HashMap<>();
 
     public StatusStore(Map<String, Object> clientProps, String clientId, StoreSettings settings) {
         this.store = new TopicStore<>(clientProps, clientId + "-statuses", settings, Serdes.String(), Serdes.ByteArray());
@@ -82,6 +99,35 @@ public final class StatusStore implements AutoCloseable {
         store.write(tombstones);
     }
 
+    public static String topicKey(String topic, String connector) {
+        return TOPIC_PREFIX + topic + TOPIC_SEPARATOR + connector;
+    }
+
+    /** The topics the connector's tasks used, sorted; empty when none is known. */
+    public synchronized Set<String> topics(String connector) {
+        return new TreeSet<>(topics.getOrDefault(connector, Set.of()));
+    }
+
+    /** Records that task {@code id} used {@code topic}, unless that is known already. */
+    public void putTopic(ConnectorTaskId id, String topic) {
+        synchronized (this) {
+            if (topics.getOrDefault(id.connector(), Set.of()).contains(topic)) {
+                return;
+            }
+        }
+        Struct inner = new Struct(TOPIC_STATUS_V0.field("topic").schema()).put("name", topic)
+                .put("connector", id.connector()).put("task", id.task()).put("discoverTimestamp", System.currentTimeMillis());
+        Struct value = new Struct(TOPIC_STATUS_V0).put("topic", inner);
+        store.write(List.of(new TopicStore.Entry<>(topicKey(topic, id.connector()), json.write(store.topic(), value))));
+    }
+
+    /** Forgets the connector's topics ({@code PUT /connectors/<c>/topics/reset}): tombstones. */
+    public void resetTopics(String connector) {
+        List<TopicStore.Entry<String, byte[]>> tombstones = new ArrayList<>();
+        topics(connector).forEach(topic -> tombstones.add(new TopicStore.Entry<>(topicKey(topic, connector), null)));
+        store.write(tombstones);
+    }
+
     private void put(String key, Entry entry) {
         Struct value = new Struct(STATUS_SCHEMA_V0).put("state", entry.state()).put("trace", entry.trace())
                 .put("worker_id", entry.workerId()).put("generation", entry.generation());
@@ -91,6 +137,19 @@ public final class StatusStore implements AutoCloseable {
     private void onRecord(String key, byte[] value, long offset) {
         Map<String, Object> data = json.read(store.topic(), value);
         synchronized (this) {
+            if (key.startsWith(TOPIC_PREFIX)) {
+                int separator = key.lastIndexOf(TOPIC_SEPARATOR);
+                if (separator > 0) {
+                    String topic = key.substring(TOPIC_PREFIX.length(), separator);
+                    String connector = key.substring(separator + TOPIC_SEPARATOR.length());
+                    if (data == null) {
+                        topics.getOrDefault(connector, new HashSet<>()).remove(topic);
+                    } else {
+                        topics.computeIfAbsent(connector, c -> new HashSet<>()).add(topic);
+                    }
+                }
+                return;
+            }
             if (data == null) {
                 entries.remove(key);
                 return;

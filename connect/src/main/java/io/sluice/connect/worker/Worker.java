@@ -33,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -56,6 +57,7 @@ public final class Worker implements AutoCloseable {
     private final Map<ConnectorTaskId, WorkerTask> tasks = new ConcurrentHashMap<>();
     private final Map<ConnectorTaskId, Status> taskStatus = new ConcurrentHashMap<>();
     private volatile Predicate<ConnectorTaskId> fence = id -> true;
+    private volatile BiConsumer<ConnectorTaskId, String> topicListener = (id, topic) -> { };
     private final AtomicInteger threads = new AtomicInteger();
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread thread = new Thread(r, "connect-task-" + threads.incrementAndGet());
@@ -172,6 +174,11 @@ public final class Worker implements AutoCloseable {
         this.fence = owned;
     }
 
+    /** Told (on task threads) of each topic a task produces to or consumes from: Kafka Connect's topic tracking. */
+    public void onTopicUsed(BiConsumer<ConnectorTaskId, String> listener) {
+        this.topicListener = listener;
+    }
+
     /** Starts one task on its own thread; a task that cannot be built is FAILED at once. */
     public void startTask(ConnectorTaskId id, Map<String, String> connectorConfig, Map<String, String> taskConfig,
                           TargetState target) {
@@ -189,6 +196,7 @@ public final class Worker implements AutoCloseable {
             return;
         }
         task.fence(() -> fence.test(id));
+        task.onTopicUsed(topic -> topicListener.accept(id, topic));
         tasks.put(id, task);
         executor.submit(task);
     }

@@ -285,6 +285,7 @@ final class WorkerSinkTask extends WorkerTask {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            partitions.stream().map(TopicPartition::topic).distinct().forEach(WorkerSinkTask.this::topicUsed);
             for (TopicPartition tp : partitions) {
                 long position = consumer.position(tp);
                 currentOffsets.put(tp, new OffsetAndMetadata(position));

@@ -17,8 +17,10 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs a {@link SourceTask}: poll → transforms → converters → idempotent producer. Source offsets are committed
@@ -39,6 +41,7 @@ final class WorkerSourceTask extends WorkerTask {
     private final long flushIntervalMs;
     /** Offsets of records sent since the last commit, by source partition; the task thread's only. */
     private final Map<Map<String, ?>, Map<String, ?>> pendingOffsets = new HashMap<>();
+    private final Set<String> topicsUsed = new HashSet<>();
     private volatile Throwable sendFailure;
     private volatile boolean started;
 
@@ -130,6 +133,9 @@ final class WorkerSourceTask extends WorkerTask {
         SourceRecord record = transforms.apply(original);
         if (record != null) {
             String topic = record.topic();
+            if (topicsUsed.add(topic)) {
+                topicUsed(topic);
+            }
             RecordHeaders headers = converters.toKafka(topic, record.headers());
             byte[] key = converters.key.fromConnectData(topic, headers, record.keySchema(), record.key());
             byte[] value = converters.value.fromConnectData(topic, headers, record.valueSchema(), record.value());

@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * One running task on its own thread: starts the connector's task, loops until stopped, reports its
@@ -20,6 +21,7 @@ abstract class WorkerTask implements Runnable {
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopping;
     private volatile BooleanSupplier current = () -> true;
+    private volatile Consumer<String> topicUsed = topic -> { };
     private TargetState target;
 
     WorkerTask(ConnectorTaskId id, Status status, TargetState initial, ClassLoader loader) {
@@ -67,6 +69,15 @@ abstract class WorkerTask implements Runnable {
     /** Set by the worker before the task runs: whether the task still belongs to this worker (see {@link Worker#fenceWith}). */
     void fence(BooleanSupplier isCurrent) {
         this.current = isCurrent;
+    }
+
+    /** Set by the worker before the task runs: told of the topics the task produces to or consumes from. */
+    void onTopicUsed(Consumer<String> listener) {
+        this.topicUsed = listener;
+    }
+
+    protected void topicUsed(String topic) {
+        topicUsed.accept(topic);
     }
 
     /**

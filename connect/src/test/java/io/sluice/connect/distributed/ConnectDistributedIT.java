@@ -120,6 +120,27 @@ class ConnectDistributedIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(output)
                 && Files.readAllLines(output).equals(List.of("one", "two")));
 
+        for (String connector : List.of("src", "sink")) {
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+                    follower.get("/connectors/" + connector + "/topics").body().path(connector).path("topics"))
+                    .extracting(JsonNode::asText).containsExactly(topic));
+        }
+        Map<String, String> statusRecords = readTopic("dist-it-status", 5);
+        JsonNode srcStatus = JSON.readTree(statusRecords.get("status-connector-src"));
+        assertThat(srcStatus.path("state").asText()).isEqualTo("RUNNING");
+        assertThat(srcStatus.has("trace")).isTrue();
+        assertThat(srcStatus.path("worker_id").asText()).matches("127\\.0\\.0\\.1:\\d+");
+        assertThat(srcStatus.path("generation").isInt()).isTrue();
+        assertThat(JSON.readTree(statusRecords.get("status-task-src-0")).path("state").asText()).isEqualTo("RUNNING");
+        JsonNode topicStatus = JSON.readTree(statusRecords.get("status-topic-" + topic + ":connector-sink")).path("topic");
+        assertThat(topicStatus.path("name").asText()).isEqualTo(topic);
+        assertThat(topicStatus.path("connector").asText()).isEqualTo("sink");
+        assertThat(topicStatus.path("task").asInt()).isZero();
+        assertThat(topicStatus.path("discoverTimestamp").isIntegralNumber()).isTrue();
+        assertThat(follower.put("/connectors/sink/topics/reset", null).status()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                leader.get("/connectors/sink/topics").body().path("sink").path("topics").isEmpty());
+
         assertThat(follower.put("/connectors/src/pause", null).status()).isEqualTo(202);
         awaitState(leader, "src", "PAUSED", "PAUSED");
         assertThat(follower.put("/connectors/src/resume", null).status()).isEqualTo(202);
@@ -150,7 +171,7 @@ class ConnectDistributedIT {
         }
         assertThat(follower.delete("/connectors/sink").status()).isEqualTo(404);
 
-        Map<String, String> records = readConfigTopic("dist-it-configs");
+        Map<String, String> records = readTopic("dist-it-configs", 1);
         assertThat(JSON.readTree(records.get("connector-src")).path("properties").path("connector.class").asText())
                 .isEqualTo("FileStreamSource");
         assertThat(JSON.readTree(records.get("connector-src")).size()).isEqualTo(1);
@@ -168,16 +189,20 @@ class ConnectDistributedIT {
     /** Every value ever written to the config topic, in order (for states overwritten since). */
     final List<String> history = new ArrayList<>();
 
-    /** The config topic read with a plain consumer: the latest value of each key (null for a tombstone). */
-    private Map<String, String> readConfigTopic(String topic) {
+    /** A topic read with a plain consumer: the latest value of each key (null for a tombstone). */
+    private Map<String, String> readTopic(String topic, int partitions) {
         Map<String, String> latest = new LinkedHashMap<>();
         try (KafkaConsumer<String, String> consumer = broker.consumer(null, Map.of())) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                tps.add(new TopicPartition(topic, p));
+            }
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(tps);
             long deadline = System.currentTimeMillis() + 15_000;
-            while (consumer.position(tp) < end && System.currentTimeMillis() < deadline) {
+            while (tps.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))
+                    && System.currentTimeMillis() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     latest.put(record.key(), record.value());
                     history.add(record.value());
