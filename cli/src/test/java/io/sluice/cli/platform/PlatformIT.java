@@ -121,6 +121,15 @@ class PlatformIT {
         }
     }
 
+    @Test
+    void refusesABadConnectSettingBeforeStartingAnything(@TempDir Path tmp) throws Exception {
+        try (ChildJvm platform = new ChildJvm(tmp.resolve("bad-connect.log"), "256m", Sluice.class.getName(),
+                List.of("platform", "--override", "connect.offset.flush.interval.ms=soon"))) {
+            platform.start().awaitLine(Pattern.compile("Invalid configuration: .*soon.*offset\\.flush\\.interval\\.ms"),
+                    30_000);
+        }
+    }
+
     private static String sinkBody(Path file) {
         return "{\"name\":\"orders-sink\",\"config\":{\"connector.class\":\"FileStreamSink\",\"topics\":\"" + TOPIC
                 + "\",\"file\":\"" + file + "\",\"value.converter\":\"org.apache.kafka.connect.storage.StringConverter\"}}";
