@@ -18,9 +18,11 @@ import org.apache.kafka.connect.errors.DataException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static io.sluice.connect.converters.AvroNames.*;
 
@@ -29,12 +31,34 @@ import static io.sluice.connect.converters.AvroNames.*;
  * else: {@code connect.*} properties restore the Connect name, version, doc, parameters and 8/16-bit integers;
  * Avro's logical types become Connect's; a union of null and one type is an optional schema; a union of several
  * types a struct named {@code io.confluent.connect.avro.Union}; an enum a string carrying its symbols as parameters.
- * Recursive Avro records are not supported.
+ * Recursive Avro records are refused with a {@link DataException}.
  */
 final class AvroToConnect {
 
+    /** @throws DataException for a recursive Avro schema, which no Connect schema can express */
     Schema schema(org.apache.avro.Schema avro) {
+        requireNotRecursive(avro, new HashSet<>());
         return builder(avro, false, null).build();
+    }
+
+    private static void requireNotRecursive(org.apache.avro.Schema avro, Set<String> enclosing) {
+        switch (avro.getType()) {
+            case RECORD -> {
+                if (!enclosing.add(avro.getFullName())) {
+                    throw new DataException("Avro record " + avro.getFullName() + " contains itself; recursive "
+                            + "schemas have no Connect equivalent");
+                }
+                for (org.apache.avro.Schema.Field field : avro.getFields()) {
+                    requireNotRecursive(field.schema(), enclosing);
+                }
+                enclosing.remove(avro.getFullName());
+            }
+            case UNION -> avro.getTypes().forEach(t -> requireNotRecursive(t, enclosing));
+            case ARRAY -> requireNotRecursive(avro.getElementType(), enclosing);
+            case MAP -> requireNotRecursive(avro.getValueType(), enclosing);
+            default -> {
+            }
+        }
     }
 
     /** @param defaultValue the Avro default of the field this schema belongs to, or null */

@@ -228,6 +228,15 @@ class AvroConverterIT {
                 .isInstanceOf(DataException.class).hasMessageContaining("Unknown magic byte");
         assertThatThrownBy(() -> converter(false, Map.of()).fromConnectData("t", ORDER, new Struct(ORDER)))
                 .isInstanceOf(DataException.class);
+        org.apache.avro.Schema recursive = new org.apache.avro.Schema.Parser().parse("{\"type\":\"record\","
+                + "\"name\":\"Node\",\"fields\":[{\"name\":\"next\",\"type\":[\"null\",\"Node\"],\"default\":null}]}");
+        byte[] node;
+        try (KafkaAvroSerializer serializer = new KafkaAvroSerializer()) {
+            serializer.configure(Map.of("schema.registry.url", registry.url()), false);
+            node = serializer.serialize("nodes", new GenericData.Record(recursive));
+        }
+        assertThatThrownBy(() -> converter.toConnectData("nodes", node))
+                .isInstanceOf(DataException.class).hasMessageContaining("Node contains itself");
         assertThatThrownBy(() -> new AvroConverter().configure(Map.of(), false))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("schema.registry.url");
     }
