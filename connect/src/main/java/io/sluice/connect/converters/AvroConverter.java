@@ -69,8 +69,7 @@ public class AvroConverter implements Converter, Versioned {
 
     @Override
     public String version() {
-        return AvroConverter.class.getPackage().getImplementationVersion() != null
-                ? AvroConverter.class.getPackage().getImplementationVersion() : "unknown";
+        return io.sluice.connect.worker.WorkerInfo.VERSION;
     }
 
     @Override
