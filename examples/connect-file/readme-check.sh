@@ -91,17 +91,21 @@ grep -q '"name":"more"' <<<"$answer" || fail "POST /connectors answers the new c
 echo "ok: POST /connectors created 'more'"
 stop_all
 
-# --- README: the same connectors with curl on the platform's worker
-bin/sluice platform "${PLATFORM_ARGS[@]}" >"$WORK/platform.log" 2>&1 &
+# --- README: the same connectors with curl on the platform's worker, Avro values
+bin/sluice platform --override connect.value.converter=io.sluice.connect.converters.AvroConverter \
+    "${PLATFORM_ARGS[@]}" >"$WORK/platform.log" 2>&1 &
 PIDS+=($!)
 await 150 "the platform prints its ready line" grep -q "^Sluice platform ready" "$WORK/platform.log"
 curl -s -X PUT -H 'Content-Type: application/json' "$CONNECT/connectors/local-file-source/config" \
-     --data "{\"connector.class\":\"FileStreamSource\",\"file\":\"$PWD/data/connect-input.txt\",\"topic\":\"connect-lines\"}" \
+     --data "{\"connector.class\":\"FileStreamSource\",\"file\":\"$PWD/data/connect-input.txt\",\"topic\":\"connect-avro-lines\"}" \
      | grep -q '"name":"local-file-source"' || fail "PUT local-file-source/config"
 curl -s -X PUT -H 'Content-Type: application/json' "$CONNECT/connectors/local-file-sink/config" \
-     --data "{\"connector.class\":\"FileStreamSink\",\"file\":\"$PWD/data/connect-copy.txt\",\"topics\":\"connect-lines\"}" \
+     --data "{\"connector.class\":\"FileStreamSink\",\"file\":\"$PWD/data/connect-copy.txt\",\"topics\":\"connect-avro-lines\"}" \
      | grep -q '"name":"local-file-sink"' || fail "PUT local-file-sink/config"
 await 60 "GET /connectors?expand=status shows both RUNNING" \
     bash -c "[[ \$(curl -s '$CONNECT/connectors?expand=status' | grep -o '\"state\":\"RUNNING\"' | wc -l) -ge 4 ]]"
 await 60 "data/connect-copy.txt holds line 1 ... line 5" same_file data/connect-input.txt data/connect-copy.txt
+subjects=$(curl -s "http://127.0.0.1:$REGISTRY_PORT/subjects")
+[[ "$subjects" == '["connect-avro-lines-value"]' ]] || fail "GET /subjects answers [\"connect-avro-lines-value\"], got: $subjects"
+echo "ok: the Avro converter registered connect-avro-lines-value"
 echo "README's Kafka Connect commands work as written"
