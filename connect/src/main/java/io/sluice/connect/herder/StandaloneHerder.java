@@ -51,7 +51,7 @@ public final class StandaloneHerder implements Herder {
 
     public StandaloneHerder(Worker worker) {
         this.worker = worker;
-        this.validator = new ConnectorValidator(worker.plugins());
+        this.validator = new ConnectorValidator(worker.plugins(), worker.config().exactlyOnceSourceEnabled());
     }
 
     @Override
@@ -99,6 +99,9 @@ public final class StandaloneHerder implements Herder {
         Entry entry = new Entry(props, target);
         connectors.put(name, entry);
         startConnectorAndTasks(name, entry);
+        if (existing != null) {
+            fenceRemovedTasks(name, existing.taskConfigs.size(), entry.taskConfigs.size());
+        }
         log.info("Connector {} {}", name, existing == null ? "created" : "reconfigured");
         return new Created(existing == null, info(name, entry));
     }
@@ -134,8 +137,23 @@ public final class StandaloneHerder implements Herder {
         List<Map<String, String>> configs = worker.connectorTaskConfigs(name, entry.config);
         if (!configs.equals(entry.taskConfigs)) {
             worker.stopTasks(worker.taskIds(name));
+            int before = entry.taskConfigs.size();
             entry.taskConfigs = configs;
+            fenceRemovedTasks(name, before, configs.size());
             startTasks(name, entry);
+        }
+    }
+
+    /**
+     * Exactly-once: a connector now running fewer tasks fences the transactional ids of the tasks that are gone, so
+     * a zombie of one of them cannot commit. A task that still exists is fenced by its successor's
+     * initTransactions.
+     */
+    private void fenceRemovedTasks(String name, int before, int after) {
+        try {
+            worker.fenceZombies(name, after, before);
+        } catch (RuntimeException e) {
+            log.error("Could not fence the removed tasks {}..{} of connector {}", after, before - 1, name, e);
         }
     }
 
@@ -261,7 +279,9 @@ public final class StandaloneHerder implements Herder {
             List<Map<String, String>> configs = worker.connectorTaskConfigs(name, entry.config);
             if (!configs.equals(entry.taskConfigs)) {
                 worker.stopTasks(worker.taskIds(name));
+                int before = entry.taskConfigs.size();
                 entry.taskConfigs = configs;
+                fenceRemovedTasks(name, before, configs.size());
                 startTasks(name, entry);
                 return plan;
             }

@@ -32,6 +32,10 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String OFFSET_FLUSH_INTERVAL_MS = "offset.flush.interval.ms";
     public static final String OFFSET_FLUSH_TIMEOUT_MS = "offset.flush.timeout.ms";
     public static final String TASK_SHUTDOWN_TIMEOUT_MS = "task.shutdown.graceful.timeout.ms";
+    public static final String EXACTLY_ONCE_SOURCE_SUPPORT = "exactly.once.source.support";
+    public static final String OFFSET_STORAGE_TOPIC = "offset.storage.topic";
+    public static final String OFFSET_STORAGE_PARTITIONS = "offset.storage.partitions";
+    public static final String OFFSET_STORAGE_REPLICATION_FACTOR = "offset.storage.replication.factor";
 
     private static final ConfigDef CONFIG = new ConfigDef()
             .define(BOOTSTRAP_SERVERS, Type.LIST, "localhost:9092", Importance.HIGH,
@@ -54,7 +58,18 @@ public final class WorkerConfig extends AbstractConfig {
             .define(OFFSET_FLUSH_TIMEOUT_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "How long an offset commit waits for outstanding records.")
             .define(TASK_SHUTDOWN_TIMEOUT_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
-                    "How long stopping waits for a task.");
+                    "How long stopping waits for a task.")
+            .define(EXACTLY_ONCE_SOURCE_SUPPORT, Type.STRING, "disabled",
+                    ConfigDef.CaseInsensitiveValidString.in("disabled", "preparing", "enabled"), Importance.HIGH,
+                    "enabled: source tasks write records and offsets in one transaction (standalone mode too); "
+                            + "preparing behaves as disabled. Switching needs no rolling restart.")
+            .define(OFFSET_STORAGE_TOPIC, Type.STRING, "connect-offsets", Importance.HIGH,
+                    "Compacted topic of source offsets (distributed mode, and standalone mode with exactly-once).")
+            .define(OFFSET_STORAGE_PARTITIONS, Type.INT, 25, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Partitions of the offsets topic when the worker creates it.")
+            .define(OFFSET_STORAGE_REPLICATION_FACTOR, Type.SHORT, (short) 3, Importance.LOW,
+                    "Replication factor of the offsets topic when the worker creates it (-1: the broker default; "
+                            + "capped by the number of brokers).");
 
     public final String listenerHost;
     public final int listenerPort;
@@ -80,6 +95,23 @@ public final class WorkerConfig extends AbstractConfig {
             throw new ConfigException(OFFSET_STORAGE_FILE, file, "standalone mode needs a file for source offsets");
         }
         return file;
+    }
+
+    /** Whether source tasks run transactionally ({@code exactly.once.source.support=enabled}). */
+    public boolean exactlyOnceSourceEnabled() {
+        return "enabled".equalsIgnoreCase(getString(EXACTLY_ONCE_SOURCE_SUPPORT));
+    }
+
+    /** The offsets topic's replication factor for topic creation; -1 (the broker default) counts as 3. */
+    public short offsetStorageReplicationFactor() {
+        short factor = getShort(OFFSET_STORAGE_REPLICATION_FACTOR);
+        return factor < 1 ? 3 : factor;
+    }
+
+    /** The prefix of source tasks' transactional ids: {@code group.id}, or {@code connect-standalone} without one. */
+    public String transactionalIdPrefix() {
+        Object groupId = originals().get("group.id");
+        return groupId == null || groupId.toString().isBlank() ? "connect-standalone" : groupId.toString().trim();
     }
 
     public List<String> pluginPath() {
