@@ -42,6 +42,7 @@ public final class StandaloneHerder implements Herder {
 
     private final Worker worker;
     private final ConnectorValidator validator;
+    private final ConnectorOffsets offsets;
     private final Map<String, Entry> connectors = new TreeMap<>();
     private final ExecutorService reconfigurations = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "connect-herder-reconfigure");
@@ -51,6 +52,7 @@ public final class StandaloneHerder implements Herder {
 
     public StandaloneHerder(Worker worker) {
         this.worker = worker;
+        this.offsets = new ConnectorOffsets(worker);
         this.validator = new ConnectorValidator(worker.plugins(), worker.config().exactlyOnceSourceEnabled());
     }
 
@@ -311,6 +313,25 @@ public final class StandaloneHerder implements Herder {
         }
         worker.stopTasks(List.of(id));
         worker.startTask(id, entry.config, entry.taskConfigs.get(id.task()), entry.target);
+    }
+
+    @Override
+    public synchronized ConnectorOffsets.Offsets connectorOffsets(String name) {
+        return offsets.get(name, entry(name).config);
+    }
+
+    @Override
+    public synchronized ConnectorOffsets.Message alterConnectorOffsets(String name, ConnectorOffsets.Offsets request) {
+        Entry entry = entry(name);
+        ConnectorOffsets.requireStopped(name, entry.target == TargetState.STOPPED);
+        return offsets.alter(name, entry.config, request);
+    }
+
+    @Override
+    public synchronized ConnectorOffsets.Message resetConnectorOffsets(String name) {
+        Entry entry = entry(name);
+        ConnectorOffsets.requireStopped(name, entry.target == TargetState.STOPPED);
+        return offsets.reset(name, entry.config);
     }
 
     private static void markRestarting(Status status) {

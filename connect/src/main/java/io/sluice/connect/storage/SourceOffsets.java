@@ -104,6 +104,22 @@ public final class SourceOffsets implements OffsetStorageReader {
         store.putAll(serialize(offsets));
     }
 
+    /**
+     * The given partitions and offsets as a connector reads them back from the store: through the same JSON, so
+     * numbers a REST client sent (an {@code Integer} to Jackson) arrive as the {@code Long} a task expects.
+     */
+    @SuppressWarnings("unchecked")
+    public Map<Map<String, ?>, Map<String, ?>> normalize(Map<Map<String, ?>, Map<String, ?>> offsets) {
+        Map<Map<String, ?>, Map<String, ?>> result = new HashMap<>();
+        offsets.forEach((partition, offset) -> {
+            Object p = json.toConnectData(connector, json.fromConnectData(connector, null, partition)).value();
+            Object o = offset == null ? null
+                    : json.toConnectData(connector, json.fromConnectData(connector, null, offset)).value();
+            result.put((Map<String, ?>) p, (Map<String, ?>) o);
+        });
+        return result;
+    }
+
     /** The given partition → offset entries as the offset store's records (a null offset as a null value). */
     public Map<ByteBuffer, ByteBuffer> serialize(Map<? extends Map<String, ?>, ? extends Map<String, ?>> offsets) {
         Map<ByteBuffer, ByteBuffer> entries = new HashMap<>();

@@ -118,10 +118,15 @@ final class SourceTransactions implements TransactionContext {
         phase = Phase.IDLE;
     }
 
-    /** Aborts the open transaction, if any: its records and offsets are never seen by read_committed readers. */
+    /**
+     * Aborts the open transaction, if any: its records and offsets are never seen by read_committed readers. The
+     * records are flushed first, so an aborted batch is in the log (visible read_uncommitted) like Kafka
+     * Connect's, rather than dropped unsent.
+     */
     void abort() {
         if (phase == Phase.OPEN) {
             phase = Phase.IDLE;
+            producer.flush();
             producer.abortTransaction();
         }
     }
