@@ -6,7 +6,10 @@ import io.sluice.connect.rest.RestClient.Response;
 import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.connect.storage.StringConverter;
 import org.junit.jupiter.api.AfterAll;
@@ -23,10 +26,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -105,6 +110,37 @@ class ExactlyOnceSourceIT {
         assertThat(key).isEqualTo("[\"tx-source\",{\"source\":\"test\"}]");
         assertThat(new String(last.value(), StandardCharsets.UTF_8)).isEqualTo("{\"position\":89}");
         assertThat(last.partition()).isEqualTo(Utils.toPositive(Utils.murmur2(last.key())) % 3);
+    }
+
+    @Test
+    void shrinkingTheTaskCountFencesTheTransactionalIdsThatAreGone() throws Exception {
+        broker.createTopic("shrink-out", 1, Map.of());
+        connect = startWorker("shrink-offsets");
+        RestClient rest = new RestClient(connect.url());
+        Map<String, String> config = new HashMap<>(Map.of("connector.class", "TransactionalTestSource",
+                "topic", "shrink-out", "records", "0", "tasks.max", "2"));
+        assertThat(rest.put("/connectors/shrink/config", config).status()).isEqualTo(201);
+        // RUNNING: past initTransactions, so the zombie below is the newest instance of task 1 until the shrink.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            JsonNode tasks = rest.get("/connectors/shrink/status").body().get("tasks");
+            return tasks.size() == 2 && tasks.get(0).get("state").asText().equals("RUNNING")
+                    && tasks.get(1).get("state").asText().equals("RUNNING");
+        });
+
+        // A zombie of task 1 (say, a worker that lost its tasks but not its connection) with a transaction open.
+        Map<String, Object> zombieSettings = Map.of("transactional.id", "connect-standalone-shrink-1");
+        try (KafkaProducer<String, String> zombie = broker.producer(zombieSettings)) {
+            zombie.initTransactions();
+            zombie.beginTransaction();
+            zombie.send(new ProducerRecord<>("shrink-out", "zombie")).get(10, TimeUnit.SECONDS);
+
+            config.put("tasks.max", "1");
+            assertThat(rest.put("/connectors/shrink/config", config).status()).isEqualTo(200);
+            assertThat(rest.get("/connectors/shrink/tasks").body()).hasSize(1);
+            // Fenced: the commit fails and the zombie's record never shows.
+            assertThatThrownBy(zombie::commitTransaction).isInstanceOf(ProducerFencedException.class);
+        }
+        assertThat(TopicReader.read(broker, "shrink-out", "read_committed", 1)).isEmpty();
     }
 
     @Test

@@ -35,7 +35,7 @@ public final class TransactionalTestSource extends SourceConnector {
 
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
-        return List.of(config);
+        return java.util.Collections.nCopies(maxTasks, config);
     }
 
     @Override
