@@ -118,6 +118,11 @@ final class WorkerSourceTask extends WorkerTask {
     protected void execute() throws InterruptedException {
         long nextCommit = System.currentTimeMillis() + flushIntervalMs;
         while (!isStopping()) {
+            if (transactions != null && transactions.isOpen() && targetState() == TargetState.PAUSED
+                    && transactions.boundary() != SourceTask.TransactionBoundary.CONNECTOR) {
+                // A transaction left open through a long pause would outlive transaction.timeout.ms and be aborted.
+                commitTransaction();
+            }
             awaitUnpaused();
             if (isStopping()) {
                 break;
