@@ -113,6 +113,25 @@ class ExactlyOnceSourceIT {
     }
 
     @Test
+    void aConnectorWithItsOwnOffsetsTopicCommitsItsOffsetsThere() throws Exception {
+        broker.createTopic("own-out", 1, Map.of());
+        connect = startWorker("worker-offsets");
+        RestClient rest = new RestClient(connect.url());
+        Map<String, String> config = Map.of("connector.class", "TransactionalTestSource", "topic", "own-out",
+                "records", "20", "batch", "10", "offsets.storage.topic", "own-offsets");
+        assertThat(rest.post("/connectors", Map.of("name", "own", "config", config)).status()).isEqualTo(201);
+
+        // transaction.boundary=poll: every batch commits, whatever its records are called.
+        assertThat(TopicReader.read(broker, "own-out", "read_committed", 20)).hasSize(20);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(rest.get("/connectors/own/offsets")
+                .body().get("offsets").get(0).get("offset").get("position").asLong()).isEqualTo(19));
+        List<ConsumerRecord<byte[], byte[]>> own = readRaw("own-offsets", 3);
+        assertThat(own).isNotEmpty();
+        assertThat(new String(own.get(own.size() - 1).value(), StandardCharsets.UTF_8)).isEqualTo("{\"position\":19}");
+        assertThat(readRaw("worker-offsets", 3)).isEmpty();
+    }
+
+    @Test
     void shrinkingTheTaskCountFencesTheTransactionalIdsThatAreGone() throws Exception {
         broker.createTopic("shrink-out", 1, Map.of());
         connect = startWorker("shrink-offsets");
