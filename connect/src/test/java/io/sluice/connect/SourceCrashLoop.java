@@ -76,6 +76,10 @@ final class SourceCrashLoop {
         connector.setProperty("file", input.toString());
         connector.setProperty("topic", topic);
         connector.setProperty("batch.size", "500");
+        // At least ~5 s of load whatever the machine, so five kills land mid-load.
+        connector.setProperty("transforms", "throttle");
+        connector.setProperty("transforms.throttle.type", "io.sluice.connect.worker.ThrottleTransform");
+        connector.setProperty("transforms.throttle.every", "10");
         if (exactlyOnce) {
             connector.setProperty("exactly.once.support", "required");
         }
@@ -98,7 +102,7 @@ final class SourceCrashLoop {
                         && System.currentTimeMillis() < deadline) {
                     Thread.sleep(10);
                 }
-                Thread.sleep(random.nextInt(300));
+                Thread.sleep(random.nextInt(200));
                 child.kill();
                 System.out.printf("kill %d (seed %d): topic end %d, last stable offset %d%n", kill, seed,
                         endOffset(topic, IsolationLevel.READ_UNCOMMITTED), endOffset(topic, IsolationLevel.READ_COMMITTED));
