@@ -192,6 +192,15 @@ class ExactlyOnceSourceIT {
         assertThat(badBoundary.status()).isEqualTo(400);
         assertThat(badBoundary.body().get("message").asText()).contains("transaction.boundary");
         assertThat(rest.get("/connectors").body()).isEmpty();
+
+        connect.close();
+        Map<String, String> settings = new HashMap<>(Map.of("bootstrap.servers", broker.bootstrap(),
+                "listeners", "http://127.0.0.1:0", "offset.storage.file.filename", dir.resolve("o").toString()));
+        connect = ConnectStandalone.start(settings, List.of());
+        Response disabled = new RestClient(connect.url()).post("/connectors", Map.of("name", "e", "config", base));
+        assertThat(disabled.status()).isEqualTo(400);
+        assertThat(disabled.body().get("message").asText())
+                .contains("This worker does not have exactly-once source support enabled.");
     }
 
     private static Map<String, String> with(Map<String, String> base, String... keyValues) {
