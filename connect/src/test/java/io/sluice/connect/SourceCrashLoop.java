@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -34,9 +35,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * SIGKILLed {@link #KILLS} times at random moments once it is producing, then run to the end; what the topic then
  * holds, read read_committed, is for the test to judge.
  */
-final class SourceCrashLoop {
-    static final int LINES = 50_000;
-    static final int KILLS = 5;
+public final class SourceCrashLoop {
+    public static final int LINES = 50_000;
+    public static final int KILLS = 5;
 
     private final TestBroker broker;
     private final Path dir;
@@ -46,7 +47,7 @@ final class SourceCrashLoop {
         this.dir = dir;
     }
 
-    static List<String> expected() {
+    public static List<String> expected() {
         return IntStream.rangeClosed(1, LINES).mapToObj(i -> String.format("line-%05d", i)).collect(Collectors.toList());
     }
 
@@ -72,17 +73,7 @@ final class SourceCrashLoop {
         Path workerFile = store(worker, "worker.properties");
         Properties connector = new Properties();
         connector.setProperty("name", "crash-source");
-        connector.setProperty("connector.class", "FileStreamSource");
-        connector.setProperty("file", input.toString());
-        connector.setProperty("topic", topic);
-        connector.setProperty("batch.size", "500");
-        // At least ~5 s of load whatever the machine, so five kills land mid-load.
-        connector.setProperty("transforms", "throttle");
-        connector.setProperty("transforms.throttle.type", "io.sluice.connect.worker.ThrottleTransform");
-        connector.setProperty("transforms.throttle.every", "10");
-        if (exactlyOnce) {
-            connector.setProperty("exactly.once.support", "required");
-        }
+        connector.putAll(connectorConfig(input, topic, exactlyOnce));
         Path connectorFile = store(connector, "source.properties");
 
         long seed = System.nanoTime();
@@ -117,8 +108,31 @@ final class SourceCrashLoop {
         }
     }
 
-    /** Reads the topic read_committed until every line was seen or {@code wait} ran out, then a second more. */
+    /**
+     * The crash source's connector config (no name): FileStreamSource over {@code input}, throttled so that the load
+     * lasts at least ~5 s of task time whatever the machine, so kills land mid-load.
+     */
+    public static Map<String, String> connectorConfig(Path input, String topic, boolean exactlyOnce) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("connector.class", "FileStreamSource");
+        config.put("file", input.toString());
+        config.put("topic", topic);
+        config.put("batch.size", "500");
+        config.put("transforms", "throttle");
+        config.put("transforms.throttle.type", "io.sluice.connect.worker.ThrottleTransform");
+        config.put("transforms.throttle.every", "10");
+        if (exactlyOnce) {
+            config.put("exactly.once.support", "required");
+        }
+        return config;
+    }
+
     private List<String> read(String topic, Duration wait) {
+        return readCommitted(broker, topic, wait);
+    }
+
+    /** Reads the topic read_committed until every line was seen or {@code wait} ran out, then a second more. */
+    public static List<String> readCommitted(TestBroker broker, String topic, Duration wait) {
         List<String> values = new ArrayList<>();
         TopicPartition tp = new TopicPartition(topic, 0);
         try (KafkaConsumer<String, String> consumer = broker.consumer("check-" + UUID.randomUUID(),
@@ -142,6 +156,11 @@ final class SourceCrashLoop {
     }
 
     private long endOffset(String topic, IsolationLevel isolation) throws Exception {
+        return endOffset(broker, topic, isolation);
+    }
+
+    /** Partition 0's end offset ({@code READ_COMMITTED}: the last stable offset). */
+    public static long endOffset(TestBroker broker, String topic, IsolationLevel isolation) throws Exception {
         TopicPartition tp = new TopicPartition(topic, 0);
         try (Admin admin = broker.admin()) {
             return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(isolation))

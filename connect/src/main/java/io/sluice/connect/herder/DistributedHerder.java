@@ -348,6 +348,12 @@ public final class DistributedHerder implements Herder {
         return taskState(id);
     }
 
+    /** This worker: its config answers REST flags such as {@code topic.tracking.enable}. */
+    @Override
+    public Worker worker() {
+        return worker;
+    }
+
     /** The topics the connector's tasks used on any worker, from the status topic (Kafka Connect's KIP-558 records). */
     @Override
     public Set<String> activeTopics(String name) {
