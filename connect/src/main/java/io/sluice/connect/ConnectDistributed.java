@@ -12,10 +12,7 @@ import io.sluice.connect.worker.WorkerConfig;
 import io.sluice.runtime.group.GroupSettings;
 import io.sluice.runtime.rest.LeaderForwarder;
 import io.sluice.runtime.store.StoreSettings;
-import io.sluice.service.lifecycle.Lifecycle;
-import io.sluice.service.lifecycle.Service;
-import io.sluice.service.lifecycle.ServiceState;
-import org.apache.kafka.clients.admin.Admin;
+import io.sluice.service.lifecycle.LifecycleService;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.common.utils.Utils;
@@ -24,9 +21,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A distributed Connect worker ({@code sluice connect distributed}): plugins scanned, the offsets, config and status
@@ -34,11 +28,10 @@ import java.util.concurrent.TimeoutException;
  * {@code group.id}. READY once it has joined; {@link #close} stops its tasks (committing), then leaves the group so
  * that the others take its work over at once.
  */
-public final class ConnectDistributed implements Service {
+public final class ConnectDistributed extends LifecycleService {
     private static final Logger log = LoggerFactory.getLogger(ConnectDistributed.class);
     private static final Duration STORE_TIMEOUT = Duration.ofSeconds(30);
 
-    private final Lifecycle lifecycle = new Lifecycle("connect worker");
     private Javalin http;
     private KafkaOffsetStore offsets;
     private StatusStore statuses;
@@ -46,6 +39,7 @@ public final class ConnectDistributed implements Service {
     private String url;
 
     private ConnectDistributed() {
+        super("connect worker");
     }
 
     /**
@@ -54,21 +48,13 @@ public final class ConnectDistributed implements Service {
      */
     public static ConnectDistributed start(Map<String, String> workerSettings) {
         ConnectDistributed connect = new ConnectDistributed();
-        connect.lifecycle.moveTo(ServiceState.STARTING);
-        try {
-            connect.startParts(new WorkerConfig(workerSettings));
-        } catch (RuntimeException e) {
-            connect.lifecycle.fail(e);
-            connect.closeParts();
-            throw e;
-        }
-        connect.lifecycle.moveTo(ServiceState.READY);
+        connect.startReady(() -> connect.startParts(new WorkerConfig(workerSettings)));
         return connect;
     }
 
     private void startParts(WorkerConfig config) {
         Plugins plugins = Plugins.scan(config.pluginPath());
-        String clusterId = clusterId(config);
+        String clusterId = ConnectStandalone.clusterId(config);
         Map<String, Object> clientProps = config.adminSettings();
         http = Javalin.create(c -> {
             c.showJavalinBanner = false;
@@ -114,20 +100,6 @@ public final class ConnectDistributed implements Service {
                 STORE_TIMEOUT, STORE_TIMEOUT);
     }
 
-    private static String clusterId(WorkerConfig config) {
-        try (Admin admin = Admin.create(config.adminSettings())) {
-            return admin.describeCluster().clusterId().get(ConnectStandalone.CLUSTER_TIMEOUT.toMillis(),
-                    TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new ConnectException("Cannot reach the Kafka cluster at "
-                    + config.getList(WorkerConfig.BOOTSTRAP_SERVERS) + " within "
-                    + ConnectStandalone.CLUSTER_TIMEOUT.toSeconds() + " s: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConnectException("Interrupted while reaching the Kafka cluster");
-        }
-    }
-
     /** The REST API's base URL, e.g. {@code http://127.0.0.1:8083/}. */
     public String url() {
         return url;
@@ -138,26 +110,12 @@ public final class ConnectDistributed implements Service {
     }
 
     @Override
-    public ServiceState state() {
-        return lifecycle.state();
-    }
-
-    @Override
-    public boolean awaitReady(Duration timeout) throws InterruptedException {
-        return lifecycle.awaitReady(timeout);
-    }
-
-    @Override
-    public void close() {
-        if (!lifecycle.tryMoveTo(ServiceState.STOPPING)) {
-            return;
-        }
-        closeParts();
-        lifecycle.moveTo(ServiceState.STOPPED);
+    protected void stopped() {
         log.info("Kafka Connect worker {} stopped", url);
     }
 
-    private void closeParts() {
+    @Override
+    protected void closeParts() {
         if (herder != null) {
             herder.close();
         } else if (statuses != null) {

@@ -12,9 +12,7 @@ import io.sluice.connect.worker.ConnectorConfig;
 import io.sluice.connect.worker.TargetState;
 import io.sluice.connect.worker.Worker;
 import io.sluice.connect.worker.WorkerConfig;
-import io.sluice.service.lifecycle.Lifecycle;
-import io.sluice.service.lifecycle.Service;
-import io.sluice.service.lifecycle.ServiceState;
+import io.sluice.service.lifecycle.LifecycleService;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -37,18 +35,18 @@ import java.util.concurrent.TimeoutException;
  * the REST API listening, then the connectors of the given properties files started. READY once all that is
  * done; {@link #close} stops tasks (committing their offsets), connectors, then the REST API.
  */
-public final class ConnectStandalone implements Service {
+public final class ConnectStandalone extends LifecycleService {
     private static final Logger log = LoggerFactory.getLogger(ConnectStandalone.class);
     /** How long start-up waits for the Kafka cluster to answer (Kafka Connect waits too, for its cluster id). */
     public static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(30);
 
-    private final Lifecycle lifecycle = new Lifecycle("connect worker");
     private Javalin http;
     private StandaloneHerder herder;
     private KafkaOffsetStore offsetTopicStore;
     private String url;
 
     private ConnectStandalone() {
+        super("connect worker");
     }
 
     /**
@@ -59,15 +57,7 @@ public final class ConnectStandalone implements Service {
      */
     public static ConnectStandalone start(Map<String, String> workerSettings, List<Map<String, String>> connectorConfigs) {
         ConnectStandalone connect = new ConnectStandalone();
-        connect.lifecycle.moveTo(ServiceState.STARTING);
-        try {
-            connect.startParts(new WorkerConfig(workerSettings), connectorConfigs);
-        } catch (RuntimeException e) {
-            connect.lifecycle.fail(e);
-            connect.closeParts();
-            throw e;
-        }
-        connect.lifecycle.moveTo(ServiceState.READY);
+        connect.startReady(() -> connect.startParts(new WorkerConfig(workerSettings), connectorConfigs));
         return connect;
     }
 
@@ -129,7 +119,8 @@ public final class ConnectStandalone implements Service {
         return store;
     }
 
-    private static String clusterId(WorkerConfig config) {
+    /** The cluster id, waiting at most {@link #CLUSTER_TIMEOUT}: start-up fails clearly when Kafka is unreachable. */
+    static String clusterId(WorkerConfig config) {
         try (Admin admin = Admin.create(config.adminSettings())) {
             return admin.describeCluster().clusterId().get(CLUSTER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -152,26 +143,12 @@ public final class ConnectStandalone implements Service {
     }
 
     @Override
-    public ServiceState state() {
-        return lifecycle.state();
-    }
-
-    @Override
-    public boolean awaitReady(Duration timeout) throws InterruptedException {
-        return lifecycle.awaitReady(timeout);
-    }
-
-    @Override
-    public void close() {
-        if (!lifecycle.tryMoveTo(ServiceState.STOPPING)) {
-            return;
-        }
-        closeParts();
-        lifecycle.moveTo(ServiceState.STOPPED);
+    protected void stopped() {
         log.info("Kafka Connect worker {} stopped", url);
     }
 
-    private void closeParts() {
+    @Override
+    protected void closeParts() {
         if (herder != null) {
             herder.close();
         }

@@ -1,9 +1,7 @@
 package io.sluice.connect;
 
-import io.sluice.testkit.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -18,24 +16,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * after the producer acknowledged): lines may repeat, but none is lost and their first appearances are in order.
  */
 class AtLeastOnceSourceCrashIT {
-    static TestBroker broker;
+    @RegisterExtension
+    static final ConnectWorkers workers = new ConnectWorkers();
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
     @Test
     void withoutExactlyOnceTheCrashLoopMayDuplicateButNeverLoses() throws Exception {
-        List<String> values = new SourceCrashLoop(broker, dir).run("alo-lines", false);
+        List<String> values = new SourceCrashLoop(workers.broker(), dir).run("alo-lines", false);
         assertThat(new ArrayList<>(new LinkedHashSet<>(values))).isEqualTo(SourceCrashLoop.expected());
         assertThat(values.size()).isGreaterThanOrEqualTo(SourceCrashLoop.LINES);
     }

@@ -1,7 +1,7 @@
 package io.sluice.connect;
 
+import io.sluice.connect.converters.TestRegistries;
 import io.sluice.connect.rest.RestClient;
-import io.sluice.registry.RegistryConfig;
 import io.sluice.registry.RegistryServer;
 import io.sluice.registry.client.CachedSchemaRegistryClient;
 import io.sluice.registry.serde.KafkaAvroDeserializer;
@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,12 +36,7 @@ class ConnectAvroIT {
     @BeforeAll
     static void start() {
         broker = TestBroker.start();
-        Map<String, String> settings = new HashMap<>();
-        settings.put(RegistryConfig.LISTENERS, "http://127.0.0.1:0");
-        settings.put(RegistryConfig.BOOTSTRAP_SERVERS, broker.bootstrap());
-        settings.put(RegistryConfig.TOPIC_REPLICATION_FACTOR, "1");
-        registry = RegistryServer.start(RegistryConfig.of(settings));
-        await().atMost(Duration.ofSeconds(30)).until(registry::isLeader);
+        registry = TestRegistries.start(broker);
     }
 
     @AfterAll
@@ -59,18 +53,13 @@ class ConnectAvroIT {
         Path input = dir.resolve("in.txt");
         Path output = dir.resolve("out.txt");
         Files.write(input, List.of("alpha", "beta", "gamma"));
-        Map<String, String> worker = new HashMap<>();
-        worker.put("bootstrap.servers", broker.bootstrap());
-        worker.put("plugin.path", Path.of("target/plugins").toAbsolutePath().toString());
-        worker.put("listeners", "http://127.0.0.1:0");
-        worker.put("offset.storage.file.filename", dir.resolve("connect.offsets").toString());
-        worker.put("offset.flush.interval.ms", "500");
-        worker.put("key.converter", "io.sluice.connect.converters.AvroConverter");
-        worker.put("key.converter.schema.registry.url", registry.url());
-        worker.put("value.converter", "io.sluice.connect.converters.AvroConverter");
-        worker.put("value.converter.schema.registry.url", registry.url());
-        try (ConnectStandalone connect = ConnectStandalone.start(worker, List.of())) {
-            RestClient rest = new RestClient(connect.url());
+        Map<String, String> avro = Map.of(
+                "key.converter", "io.sluice.connect.converters.AvroConverter",
+                "key.converter.schema.registry.url", registry.url(),
+                "value.converter", "io.sluice.connect.converters.AvroConverter",
+                "value.converter.schema.registry.url", registry.url());
+        try (WorkerFixture worker = WorkerFixture.start(broker, dir, avro)) {
+            RestClient rest = worker.rest;
             assertThat(rest.post("/connectors", Map.of("name", "avro-source", "config", Map.of(
                     "connector.class", "FileStreamSource", "file", input.toString(), "topic", "avro-lines")))
                     .status()).isEqualTo(201);

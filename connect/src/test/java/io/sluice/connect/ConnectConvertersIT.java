@@ -1,16 +1,13 @@
 package io.sluice.connect;
 
 import io.sluice.connect.rest.RestClient;
-import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.connect.storage.StringConverter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -27,45 +24,25 @@ import static org.awaitility.Awaitility.await;
 
 /** Converters, transforms with predicates, and the sink's read_committed consumer, with connect-file 4.3.1. */
 class ConnectConvertersIT {
-    static TestBroker broker;
+    @RegisterExtension
+    static final ConnectWorkers workers = new ConnectWorkers();
 
     @TempDir
     Path dir;
     ConnectStandalone connect;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
-    @AfterEach
-    void stopWorker() {
-        if (connect != null) {
-            connect.close();
-        }
-    }
-
     private void startWorker() {
-        Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", broker.bootstrap());
-        settings.put("plugin.path", Path.of("target/plugins").toAbsolutePath().toString());
-        settings.put("listeners", "http://127.0.0.1:0");
-        settings.put("offset.storage.file.filename", dir.resolve("connect.offsets").toString());
+        Map<String, String> settings = WorkerFixture.settings(workers.broker(), dir);
         settings.put("offset.flush.interval.ms", "500");
         settings.put("key.converter", StringConverter.class.getName());
         settings.put("value.converter", StringConverter.class.getName());
-        connect = ConnectStandalone.start(settings, List.of());
+        connect = workers.start(settings, List.of());
     }
 
     @Test
     void jsonWithSchemasAndARoutingTransformGuardedByAPredicate() throws Exception {
-        broker.createTopic("raw-lines", 1, Map.of());
-        broker.createTopic("json-lines", 1, Map.of());
+        workers.broker().createTopic("raw-lines", 1, Map.of());
+        workers.broker().createTopic("json-lines", 1, Map.of());
         Path input = dir.resolve("in.txt");
         Path output = dir.resolve("out.txt");
         Files.write(input, List.of("alpha", "beta"));
@@ -107,8 +84,8 @@ class ConnectConvertersIT {
 
     @Test
     void aSinkNeverSeesAbortedTransactions() throws Exception {
-        broker.createTopic("txn-lines", 1, Map.of());
-        try (KafkaProducer<String, String> producer = broker.producer(Map.of("transactional.id", "connect-it"))) {
+        workers.broker().createTopic("txn-lines", 1, Map.of());
+        try (KafkaProducer<String, String> producer = workers.broker().producer(Map.of("transactional.id", "connect-it"))) {
             producer.initTransactions();
             producer.beginTransaction();
             producer.send(new ProducerRecord<>("txn-lines", "committed 1"));
@@ -138,7 +115,7 @@ class ConnectConvertersIT {
 
     private static List<String> readTopic(String topic, int expected, Map<String, Object> extra) {
         List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = broker.consumer(null, extra)) {
+        try (KafkaConsumer<String, String> consumer = workers.broker().consumer(null, extra)) {
             consumer.assign(List.of(new org.apache.kafka.common.TopicPartition(topic, 0)));
             consumer.seekToBeginning(consumer.assignment());
             long deadline = System.currentTimeMillis() + 10_000;

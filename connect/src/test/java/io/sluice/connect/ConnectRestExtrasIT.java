@@ -3,13 +3,10 @@ package io.sluice.connect;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.connect.rest.RestClient.Response;
 import io.sluice.connect.testplugins.Recorder;
-import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -27,32 +24,16 @@ import static org.awaitility.Awaitility.await;
 
 /** PATCH config, /admin/loggers, active topics, the metrics endpoint and Kafka Connect's error answers. */
 class ConnectRestExtrasIT {
-    static TestBroker broker;
+    @RegisterExtension
+    static final ConnectWorkers workers = new ConnectWorkers();
 
     @TempDir
     Path dir;
     WorkerFixture worker;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
-    @AfterEach
-    void stopWorker() {
-        if (worker != null) {
-            worker.close();
-        }
-    }
-
     @Test
     void patchMergesTheConfigAndNullRemovesAKey() {
-        worker = WorkerFixture.start(broker, dir, Map.of());
+        worker = workers.start(dir, Map.of());
         Map<String, String> config = Map.of("connector.class", "CountingSource", "topic", "patched", "count", "0",
                 "extra", "x");
         assertThat(worker.rest.put("/connectors/patchy/config", config).status()).isEqualTo(201);
@@ -76,7 +57,7 @@ class ConnectRestExtrasIT {
 
     @Test
     void loggersAreListedReadAndSet() {
-        worker = WorkerFixture.start(broker, dir, Map.of());
+        worker = workers.start(dir, Map.of());
         JsonNode all = worker.rest.get("/admin/loggers").body();
         assertThat(all.get("root").get("level").asText()).isEqualTo("INFO");
         assertThat(all.get("root").get("last_modified").isNull()).isTrue();
@@ -107,9 +88,9 @@ class ConnectRestExtrasIT {
 
     @Test
     void activeTopicsAreTrackedAndResetAndMetricsCountRecordsMoved() {
-        broker.createTopic("tracked-a", 1, Map.of());
-        broker.createTopic("tracked-b", 1, Map.of());
-        worker = WorkerFixture.start(broker, dir, Map.of());
+        workers.broker().createTopic("tracked-a", 1, Map.of());
+        workers.broker().createTopic("tracked-b", 1, Map.of());
+        worker = workers.start(dir, Map.of());
         assertThat(worker.rest.put("/connectors/writer/config", Map.of("connector.class", "CountingSource",
                 "topic", "tracked-a", "count", "7")).status()).isEqualTo(201);
         assertThat(worker.rest.put("/connectors/reader/config", Map.of("connector.class", "RecordingSink",
@@ -122,7 +103,7 @@ class ConnectRestExtrasIT {
                 .extracting(JsonNode::asText).containsExactly("tracked-a");
         assertThat(worker.rest.put("/connectors/reader/topics/reset", null).status()).isEqualTo(202);
         assertThat(worker.rest.get("/connectors/reader/topics").body().get("reader").get("topics")).isEmpty();
-        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+        try (KafkaProducer<String, String> producer = workers.broker().producer(Map.of())) {
             producer.send(new ProducerRecord<>("tracked-b", "k", "late"));
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> Recorder.put("reader").size() >= 8);
@@ -145,7 +126,7 @@ class ConnectRestExtrasIT {
 
     @Test
     void expandBothAndKafkaConnectsErrorAnswers() {
-        worker = WorkerFixture.start(broker, dir, Map.of());
+        worker = workers.start(dir, Map.of());
         assertThat(worker.rest.put("/connectors/idle/config", Map.of("connector.class", "CountingSource",
                 "topic", "idle", "count", "0")).status()).isEqualTo(201);
         JsonNode expanded = worker.rest.get("/connectors?expand=status&expand=info").body();

@@ -3,14 +3,11 @@ package io.sluice.connect;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.connect.errors.DeadLetterQueueReporter;
 import io.sluice.connect.testplugins.Recorder;
-import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -29,38 +26,22 @@ import static org.awaitility.Awaitility.await;
  * context headers and the good ones flow; errors.tolerance=none fails only the task at fault.
  */
 class ConnectSinkErrorsIT {
-    static TestBroker broker;
+    @RegisterExtension
+    static final ConnectWorkers workers = new ConnectWorkers();
 
     @TempDir
     Path dir;
     WorkerFixture worker;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
-    @AfterEach
-    void stopWorker() {
-        if (worker != null) {
-            worker.close();
-        }
-    }
-
     @Test
     void sinkPoisonRecordsGoToTheDeadLetterQueueWhileGoodOnesFlowAndToleranceNoneFailsOnlyItsTask() {
-        broker.createTopic("json-in", 1, Map.of());
-        try (KafkaProducer<String, String> producer = broker.producer(Map.of())) {
+        workers.broker().createTopic("json-in", 1, Map.of());
+        try (KafkaProducer<String, String> producer = workers.broker().producer(Map.of())) {
             for (String value : List.of("{\"a\":1}", "not json", "{\"a\":2}", "\"report-me\"", "{\"a\":3}")) {
                 producer.send(new ProducerRecord<>("json-in", "k", value));
             }
         }
-        worker = WorkerFixture.start(broker, dir, Map.of());
+        worker = workers.start(dir, Map.of());
         Map<String, String> tolerant = new HashMap<>(jsonSink("json-in"));
         tolerant.put("errors.tolerance", "all");
         tolerant.put("errors.log.enable", "true");

@@ -2,13 +2,10 @@ package io.sluice.connect;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.connect.errors.DeadLetterQueueReporter;
-import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.metrics.Metrics;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -27,33 +24,17 @@ import static org.awaitility.Awaitility.await;
  * transformation, or that the producer rejects, goes to the dead letter queue and the others flow.
  */
 class ConnectSourceErrorsIT {
-    static TestBroker broker;
+    @RegisterExtension
+    static final ConnectWorkers workers = new ConnectWorkers();
 
     @TempDir
     Path dir;
     WorkerFixture worker;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
-    @AfterEach
-    void stopWorker() {
-        if (worker != null) {
-            worker.close();
-        }
-    }
-
     @Test
     void aSourceRecordThatFailsInATransformGoesToTheDeadLetterQueue() {
-        broker.createTopic("counted", 1, Map.of());
-        worker = WorkerFixture.start(broker, dir, Map.of());
+        workers.broker().createTopic("counted", 1, Map.of());
+        worker = workers.start(dir, Map.of());
         Map<String, String> config = new HashMap<>();
         config.put("connector.class", "CountingSource");
         config.put("topic", "counted");
@@ -101,8 +82,8 @@ class ConnectSourceErrorsIT {
 
     @Test
     void aRecordTheProducerRejectsIsReportedAndSkippedWithToleranceAll() {
-        broker.createTopic("sized", 1, Map.of());
-        worker = WorkerFixture.start(broker, dir, Map.of());
+        workers.broker().createTopic("sized", 1, Map.of());
+        worker = workers.start(dir, Map.of());
         Map<String, String> config = new HashMap<>();
         config.put("connector.class", "CountingSource");
         config.put("topic", "sized");

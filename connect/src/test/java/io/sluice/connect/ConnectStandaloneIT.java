@@ -3,14 +3,11 @@ package io.sluice.connect;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.connect.rest.RestClient;
 import io.sluice.connect.rest.RestClient.Response;
-import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.connect.storage.StringConverter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -33,36 +30,16 @@ import static org.awaitility.Awaitility.await;
  * plugin.path, created and driven through the REST API.
  */
 class ConnectStandaloneIT {
-    static final Path PLUGIN_PATH = Path.of("target/plugins").toAbsolutePath();
-    static TestBroker broker;
+    static final Path PLUGIN_PATH = WorkerFixture.PLUGIN_PATH;
+    @RegisterExtension
+    static final ConnectWorkers workers = new ConnectWorkers();
 
     @TempDir
     Path dir;
     ConnectStandalone connect;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
-    @AfterEach
-    void stopWorker() {
-        if (connect != null) {
-            connect.close();
-        }
-    }
-
     private Map<String, String> workerSettings() {
-        Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", broker.bootstrap());
-        settings.put("plugin.path", PLUGIN_PATH.toString());
-        settings.put("listeners", "http://127.0.0.1:0");
-        settings.put("offset.storage.file.filename", dir.resolve("connect.offsets").toString());
+        Map<String, String> settings = WorkerFixture.settings(workers.broker(), dir);
         settings.put("offset.flush.interval.ms", "500");
         settings.put("key.converter", StringConverter.class.getName());
         settings.put("value.converter", StringConverter.class.getName());
@@ -76,11 +53,11 @@ class ConnectStandaloneIT {
     @Test
     void fileSourceToTopicToFileSinkResumesAfterRestartWithoutDuplicates() throws Exception {
         String topic = "lines";
-        broker.createTopic(topic, 1, Map.of());
+        workers.broker().createTopic(topic, 1, Map.of());
         Path input = dir.resolve("in.txt");
         Path output = dir.resolve("out.txt");
         Files.write(input, lines(1, 20));
-        connect = ConnectStandalone.start(workerSettings(), List.of());
+        connect = workers.start(workerSettings(), List.of());
 
         Map<String, String> source = Map.of("connector.class", "FileStreamSource", "file", input.toString(),
                 "topic", topic);
@@ -106,7 +83,7 @@ class ConnectStandaloneIT {
         sourceFile.put("name", "file-source");
         Map<String, String> sinkFile = new HashMap<>(sink);
         sinkFile.put("name", "file-sink");
-        connect = ConnectStandalone.start(workerSettings(), List.of(sourceFile, sinkFile));
+        connect = workers.start(workerSettings(), List.of(sourceFile, sinkFile));
 
         await().atMost(Duration.ofSeconds(30)).until(() -> readLines(output).size() >= 30);
         assertThat(readLines(output)).isEqualTo(lines(1, 30));
@@ -115,10 +92,10 @@ class ConnectStandaloneIT {
 
     @Test
     void pauseResumeAndStopAreReportedInTheStatus() throws Exception {
-        broker.createTopic("paused", 1, Map.of());
+        workers.broker().createTopic("paused", 1, Map.of());
         Path input = dir.resolve("paused.txt");
         Files.write(input, lines(1, 3));
-        connect = ConnectStandalone.start(workerSettings(), List.of());
+        connect = workers.start(workerSettings(), List.of());
         rest().put("/connectors/pausable/config", Map.of("connector.class", "FileStreamSource", "file", input.toString(),
                 "topic", "paused"));
         awaitRunning("pausable");
@@ -159,7 +136,7 @@ class ConnectStandaloneIT {
 
     @Test
     void aTaskThatThrowsIsFailedWithItsTraceAndRestartsOnRequest() {
-        connect = ConnectStandalone.start(workerSettings(), List.of());
+        connect = workers.start(workerSettings(), List.of());
         // FileStreamSinkTask.start() throws when it cannot create its file.
         Path impossible = dir.resolve("no-such-dir").resolve("deeper").resolve("out.txt");
         Response created = rest().post("/connectors", Map.of("name", "broken-sink", "config", Map.of(
@@ -192,7 +169,7 @@ class ConnectStandaloneIT {
 
     @Test
     void errorsUseKafkaConnectsStatusCodesAndBodies() {
-        connect = ConnectStandalone.start(workerSettings(), List.of());
+        connect = workers.start(workerSettings(), List.of());
 
         Response missing = rest().get("/connectors/nope");
         assertThat(missing.status()).isEqualTo(404);
@@ -245,7 +222,7 @@ class ConnectStandaloneIT {
 
     @Test
     void rootAndPluginListDescribeTheWorker() {
-        connect = ConnectStandalone.start(workerSettings(), List.of());
+        connect = workers.start(workerSettings(), List.of());
         JsonNode root = rest().get("/").body();
         assertThat(root.get("version").asText()).isNotBlank();
         assertThat(root.get("kafka_cluster_id").asText()).isNotBlank();
@@ -308,7 +285,7 @@ class ConnectStandaloneIT {
 
     private static List<String> readTopic(String topic, int expected) {
         List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = broker.consumer("check-" + topic,
+        try (KafkaConsumer<String, String> consumer = workers.broker().consumer("check-" + topic,
                 Map.of("isolation.level", "read_committed"))) {
             consumer.subscribe(List.of(topic));
             long deadline = System.currentTimeMillis() + 20_000;

@@ -2,11 +2,8 @@ package io.sluice.connect;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.connect.testplugins.Recorder;
-import io.sluice.testkit.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -21,34 +18,18 @@ import static org.awaitility.Awaitility.await;
 
 /** sluice.task.restart.*: failed tasks restart by themselves with backoff, up to max.attempts. */
 class ConnectTaskRestartIT {
-    static TestBroker broker;
+    @RegisterExtension
+    static final ConnectWorkers workers = new ConnectWorkers();
 
     @TempDir
     Path dir;
     WorkerFixture worker;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
-    @AfterEach
-    void stopWorker() {
-        if (worker != null) {
-            worker.close();
-        }
-    }
-
     @Test
     void aTaskFailingTwiceRestartsByItselfAndShowsItsFailureMeanwhile() {
-        broker.createTopic("restarted", 1, Map.of());
+        workers.broker().createTopic("restarted", 1, Map.of());
         // Worker defaults, overridden by the connector below: the connector's settings must win.
-        worker = WorkerFixture.start(broker, dir, Map.of("sluice.task.restart.initial.backoff.ms", "60000"));
+        worker = workers.start(dir, Map.of("sluice.task.restart.initial.backoff.ms", "60000"));
         Map<String, String> config = source("flaky", 2);
         config.put("sluice.task.restart.initial.backoff.ms", "300");
         config.put("sluice.task.restart.max.backoff.ms", "2000");
@@ -81,8 +62,8 @@ class ConnectTaskRestartIT {
 
     @Test
     void afterMaxAttemptsTheTaskStaysFailedAndAManualRestartStillWorks() throws InterruptedException {
-        broker.createTopic("given-up", 1, Map.of());
-        worker = WorkerFixture.start(broker, dir, Map.of("sluice.task.restart.initial.backoff.ms", "100",
+        workers.broker().createTopic("given-up", 1, Map.of());
+        worker = workers.start(dir, Map.of("sluice.task.restart.initial.backoff.ms", "100",
                 "sluice.task.restart.max.attempts", "2"));
         Map<String, String> config = source("doomed", 3);
         config.put("topic", "given-up");
@@ -104,7 +85,7 @@ class ConnectTaskRestartIT {
 
     @Test
     void restartsCanBeTurnedOffPerConnector() throws InterruptedException {
-        worker = WorkerFixture.start(broker, dir, Map.of("sluice.task.restart.initial.backoff.ms", "100"));
+        worker = workers.start(dir, Map.of("sluice.task.restart.initial.backoff.ms", "100"));
         Map<String, String> config = source("no-restarts", 1);
         config.put("sluice.task.restart.enable", "false");
         assertThat(worker.rest.put("/connectors/no-restarts/config", config).status()).isEqualTo(201);
@@ -118,8 +99,8 @@ class ConnectTaskRestartIT {
 
     @Test
     void aRetriablePollFailureIsRetriedWithoutFailingTheTask() {
-        broker.createTopic("busy", 1, Map.of());
-        worker = WorkerFixture.start(broker, dir, Map.of());
+        workers.broker().createTopic("busy", 1, Map.of());
+        worker = workers.start(dir, Map.of());
         Map<String, String> config = source("busy", 0);
         config.put("topic", "busy");
         config.put("poll.retriable.failures", "3");

@@ -3,12 +3,8 @@ package io.sluice.connect;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.connect.rest.RestClient;
 import io.sluice.connect.rest.RestClient.Response;
-import io.sluice.testkit.TestBroker;
-import org.apache.kafka.connect.storage.StringConverter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -31,36 +27,15 @@ import static org.awaitility.Awaitility.await;
  * FileStreamSource (offsets in the exactly-once offsets topic) and FileStreamSink (offsets in its consumer group).
  */
 class ConnectorOffsetsIT {
-    static TestBroker broker;
+    @RegisterExtension
+    static final ConnectWorkers workers = new ConnectWorkers();
 
     @TempDir
     Path dir;
     ConnectStandalone connect;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
-    @AfterEach
-    void stopWorker() {
-        if (connect != null) {
-            connect.close();
-        }
-    }
-
     private RestClient start(boolean exactlyOnce) {
-        Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", broker.bootstrap());
-        settings.put("plugin.path", ConnectStandaloneIT.PLUGIN_PATH.toString());
-        settings.put("listeners", "http://127.0.0.1:0");
-        settings.put("key.converter", StringConverter.class.getName());
-        settings.put("value.converter", StringConverter.class.getName());
+        Map<String, String> settings = WorkerFixture.settings(workers.broker(), dir);
         settings.put("offset.flush.interval.ms", "300");
         settings.put("offset.storage.file.filename", dir.resolve("connect.offsets").toString());
         if (exactlyOnce) {
@@ -69,20 +44,20 @@ class ConnectorOffsetsIT {
             settings.put("offset.storage.partitions", "3");
             settings.put("offset.storage.replication.factor", "1");
         }
-        connect = ConnectStandalone.start(settings, List.of());
+        connect = workers.start(settings, List.of());
         return new RestClient(connect.url());
     }
 
     @Test
     void sourceOffsetsAreReadRewoundAndResetOnlyWhileStopped() throws Exception {
-        broker.createTopic("offsets-lines", 1, Map.of());
+        workers.broker().createTopic("offsets-lines", 1, Map.of());
         Path input = dir.resolve("in.txt");
         Files.write(input, lines(1, 10));
         RestClient rest = start(true);
         Map<String, String> source = Map.of("connector.class", "FileStreamSource", "file", input.toString(),
                 "topic", "offsets-lines");
         assertThat(rest.post("/connectors", Map.of("name", "src", "config", source)).status()).isEqualTo(201);
-        assertThat(TopicReader.read(broker, "offsets-lines", 10)).isEqualTo(lines(1, 10));
+        assertThat(TopicReader.read(workers.broker(), "offsets-lines", 10)).isEqualTo(lines(1, 10));
 
         long end = Files.size(input);
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(rest.get("/connectors/src/offsets")
@@ -114,7 +89,7 @@ class ConnectorOffsetsIT {
         assertThat(rest.put("/connectors/src/resume", null).status()).isEqualTo(202);
         List<String> expected = new ArrayList<>(lines(1, 10));
         expected.addAll(lines(6, 10));
-        assertThat(TopicReader.read(broker, "offsets-lines", 15)).isEqualTo(expected);
+        assertThat(TopicReader.read(workers.broker(), "offsets-lines", 15)).isEqualTo(expected);
 
         // Reset: no offsets left, the whole file is read again.
         assertThat(rest.put("/connectors/src/stop", null).status()).isEqualTo(204);
@@ -124,13 +99,13 @@ class ConnectorOffsetsIT {
         assertThat(rest.get("/connectors/src/offsets").body().get("offsets")).isEmpty();
         rest.put("/connectors/src/resume", null);
         expected.addAll(lines(1, 10));
-        assertThat(TopicReader.read(broker, "offsets-lines", 25)).isEqualTo(expected);
+        assertThat(TopicReader.read(workers.broker(), "offsets-lines", 25)).isEqualTo(expected);
     }
 
     @Test
     void sinkOffsetsAreItsConsumerGroupsAndCanBeRewound() throws Exception {
-        broker.createTopic("sink-lines", 1, Map.of());
-        try (var producer = broker.producer(Map.of())) {
+        workers.broker().createTopic("sink-lines", 1, Map.of());
+        try (var producer = workers.broker().producer(Map.of())) {
             for (String line : lines(1, 8)) {
                 producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("sink-lines", line));
             }

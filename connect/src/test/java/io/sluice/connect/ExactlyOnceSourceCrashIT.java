@@ -1,9 +1,7 @@
 package io.sluice.connect;
 
-import io.sluice.testkit.TestBroker;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -16,24 +14,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the topic, read read_committed, holds every line once, in order.
  */
 class ExactlyOnceSourceCrashIT {
-    static TestBroker broker;
+    @RegisterExtension
+    static final ConnectWorkers workers = new ConnectWorkers();
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
     @Test
     void exactlyOnceSourceSurvivesFiveSigkillsWithEveryLineOnceInOrder() throws Exception {
-        List<String> values = new SourceCrashLoop(broker, dir).run("eos-lines", true);
+        List<String> values = new SourceCrashLoop(workers.broker(), dir).run("eos-lines", true);
         assertThat(values).hasSize(SourceCrashLoop.LINES);
         assertThat(values).isEqualTo(SourceCrashLoop.expected());
     }

@@ -3,7 +3,6 @@ package io.sluice.connect;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sluice.connect.rest.RestClient;
 import io.sluice.connect.rest.RestClient.Response;
-import io.sluice.testkit.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -11,11 +10,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.connect.storage.StringConverter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -40,46 +36,25 @@ import static org.awaitility.Awaitility.await;
  * the exactly-once preflight checks with Kafka's messages.
  */
 class ExactlyOnceSourceIT {
-    static TestBroker broker;
+    @RegisterExtension
+    static final ConnectWorkers workers = new ConnectWorkers();
 
     @TempDir
     Path dir;
     ConnectStandalone connect;
 
-    @BeforeAll
-    static void startBroker() {
-        broker = TestBroker.start();
-    }
-
-    @AfterAll
-    static void stopBroker() {
-        broker.close();
-    }
-
-    @AfterEach
-    void stopWorker() {
-        if (connect != null) {
-            connect.close();
-        }
-    }
-
     private ConnectStandalone startWorker(String offsetsTopic) {
-        Map<String, String> settings = new HashMap<>();
-        settings.put("bootstrap.servers", broker.bootstrap());
-        settings.put("plugin.path", ConnectStandaloneIT.PLUGIN_PATH.toString());
-        settings.put("listeners", "http://127.0.0.1:0");
-        settings.put("key.converter", StringConverter.class.getName());
-        settings.put("value.converter", StringConverter.class.getName());
+        Map<String, String> settings = WorkerFixture.settings(workers.broker(), dir);
         settings.put("exactly.once.source.support", "enabled");
         settings.put("offset.storage.topic", offsetsTopic);
         settings.put("offset.storage.partitions", "3");
         settings.put("offset.storage.replication.factor", "1");
-        return ConnectStandalone.start(settings, List.of());
+        return workers.start(settings, List.of());
     }
 
     @Test
     void abortedTransactionsAreInvisibleToReadCommittedAndTheirOffsetsAreNotKept() throws Exception {
-        broker.createTopic("tx-out", 1, Map.of());
+        workers.broker().createTopic("tx-out", 1, Map.of());
         connect = startWorker("tx-offsets");
         RestClient rest = new RestClient(connect.url());
         Map<String, String> config = Map.of("connector.class", "TransactionalTestSource", "topic", "tx-out",
@@ -90,9 +65,9 @@ class ExactlyOnceSourceIT {
         // Batches 0-9, 20-29, ... commit; 10-19, 30-39, ... abort; the last one (90-99) aborts.
         List<String> kept = IntStream.range(0, 100).filter(i -> (i / 10) % 2 == 0).mapToObj(i -> "keep-" + i)
                 .collect(Collectors.toList());
-        List<String> committed = TopicReader.read(broker, "tx-out", "read_committed", 50);
+        List<String> committed = TopicReader.read(workers.broker(), "tx-out", "read_committed", 50);
         assertThat(committed).isEqualTo(kept);
-        List<String> everything = TopicReader.read(broker, "tx-out", "read_uncommitted", 100);
+        List<String> everything = TopicReader.read(workers.broker(), "tx-out", "read_uncommitted", 100);
         assertThat(everything).hasSize(100).contains("drop-10", "drop-99");
 
         // The offset is the last committed record's; an aborted batch's offsets were in its transaction.
@@ -114,7 +89,7 @@ class ExactlyOnceSourceIT {
 
     @Test
     void aConnectorWithItsOwnOffsetsTopicCommitsItsOffsetsThere() throws Exception {
-        broker.createTopic("own-out", 1, Map.of());
+        workers.broker().createTopic("own-out", 1, Map.of());
         connect = startWorker("worker-offsets");
         RestClient rest = new RestClient(connect.url());
         Map<String, String> config = Map.of("connector.class", "TransactionalTestSource", "topic", "own-out",
@@ -122,7 +97,7 @@ class ExactlyOnceSourceIT {
         assertThat(rest.post("/connectors", Map.of("name", "own", "config", config)).status()).isEqualTo(201);
 
         // transaction.boundary=poll: every batch commits, whatever its records are called.
-        assertThat(TopicReader.read(broker, "own-out", "read_committed", 20)).hasSize(20);
+        assertThat(TopicReader.read(workers.broker(), "own-out", "read_committed", 20)).hasSize(20);
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(rest.get("/connectors/own/offsets")
                 .body().get("offsets").get(0).get("offset").get("position").asLong()).isEqualTo(19));
         List<ConsumerRecord<byte[], byte[]>> own = readRaw("own-offsets", 3);
@@ -133,7 +108,7 @@ class ExactlyOnceSourceIT {
 
     @Test
     void shrinkingTheTaskCountFencesTheTransactionalIdsThatAreGone() throws Exception {
-        broker.createTopic("shrink-out", 1, Map.of());
+        workers.broker().createTopic("shrink-out", 1, Map.of());
         connect = startWorker("shrink-offsets");
         RestClient rest = new RestClient(connect.url());
         Map<String, String> config = new HashMap<>(Map.of("connector.class", "TransactionalTestSource",
@@ -148,7 +123,7 @@ class ExactlyOnceSourceIT {
 
         // A zombie of task 1 (say, a worker that lost its tasks but not its connection) with a transaction open.
         Map<String, Object> zombieSettings = Map.of("transactional.id", "connect-standalone-shrink-1");
-        try (KafkaProducer<String, String> zombie = broker.producer(zombieSettings)) {
+        try (KafkaProducer<String, String> zombie = workers.broker().producer(zombieSettings)) {
             zombie.initTransactions();
             zombie.beginTransaction();
             zombie.send(new ProducerRecord<>("shrink-out", "zombie")).get(10, TimeUnit.SECONDS);
@@ -159,11 +134,11 @@ class ExactlyOnceSourceIT {
             // Fenced: the commit fails and the zombie's record never shows.
             assertThatThrownBy(zombie::commitTransaction).isInstanceOf(ProducerFencedException.class);
         }
-        try (KafkaProducer<String, String> after = broker.producer(Map.of())) {
+        try (KafkaProducer<String, String> after = workers.broker().producer(Map.of())) {
             after.send(new ProducerRecord<>("shrink-out", "after")).get(10, TimeUnit.SECONDS);
         }
-        assertThat(TopicReader.read(broker, "shrink-out", "read_uncommitted", 2)).containsExactly("zombie", "after");
-        assertThat(TopicReader.read(broker, "shrink-out", "read_committed", 1)).containsExactly("after");
+        assertThat(TopicReader.read(workers.broker(), "shrink-out", "read_uncommitted", 2)).containsExactly("zombie", "after");
+        assertThat(TopicReader.read(workers.broker(), "shrink-out", "read_committed", 1)).containsExactly("after");
     }
 
     @Test
@@ -194,9 +169,9 @@ class ExactlyOnceSourceIT {
         assertThat(rest.get("/connectors").body()).isEmpty();
 
         connect.close();
-        Map<String, String> settings = new HashMap<>(Map.of("bootstrap.servers", broker.bootstrap(),
+        Map<String, String> settings = new HashMap<>(Map.of("bootstrap.servers", workers.broker().bootstrap(),
                 "listeners", "http://127.0.0.1:0", "offset.storage.file.filename", dir.resolve("o").toString()));
-        connect = ConnectStandalone.start(settings, List.of());
+        connect = workers.start(settings, List.of());
         Response disabled = new RestClient(connect.url()).post("/connectors", Map.of("name", "e", "config", base));
         assertThat(disabled.status()).isEqualTo(400);
         assertThat(disabled.body().get("message").asText())
@@ -213,7 +188,7 @@ class ExactlyOnceSourceIT {
 
     private static List<ConsumerRecord<byte[], byte[]>> readRaw(String topic, int partitions) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = broker.bytesConsumer("raw-" + UUID.randomUUID(),
+        try (KafkaConsumer<byte[], byte[]> consumer = workers.broker().bytesConsumer("raw-" + UUID.randomUUID(),
                 Map.of("isolation.level", "read_committed"))) {
             List<TopicPartition> all = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(topic, p)).toList();
             consumer.assign(all);

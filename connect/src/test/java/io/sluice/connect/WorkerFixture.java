@@ -28,15 +28,28 @@ final class WorkerFixture implements AutoCloseable {
         this.rest = new RestClient(connect.url());
     }
 
-    static WorkerFixture start(TestBroker broker, Path dir, Map<String, String> extra) {
+    /** The plugins the build stages for the tests (Apache Kafka's file connectors among them). */
+    static final Path PLUGIN_PATH = Path.of("target/plugins").toAbsolutePath();
+
+    /**
+     * What every test worker needs: {@code broker}, the test plugins, REST on an ephemeral loopback port, string
+     * converters, and its offsets file in {@code dir}. Mutable, for a test's own settings.
+     */
+    static Map<String, String> settings(TestBroker broker, Path dir) {
         Map<String, String> settings = new HashMap<>();
         settings.put("bootstrap.servers", broker.bootstrap());
-        settings.put("plugin.path", Path.of("target/plugins").toAbsolutePath().toString());
+        settings.put("plugin.path", PLUGIN_PATH.toString());
         settings.put("listeners", "http://127.0.0.1:0");
         settings.put("offset.storage.file.filename", dir.resolve("connect.offsets").toString());
-        settings.put("offset.flush.interval.ms", "500");
         settings.put("key.converter", StringConverter.class.getName());
         settings.put("value.converter", StringConverter.class.getName());
+        return settings;
+    }
+
+    /** A worker with {@link #settings}, offsets flushed every 500 ms, then {@code extra}. */
+    static WorkerFixture start(TestBroker broker, Path dir, Map<String, String> extra) {
+        Map<String, String> settings = settings(broker, dir);
+        settings.put("offset.flush.interval.ms", "500");
         settings.putAll(extra);
         return new WorkerFixture(broker, ConnectStandalone.start(settings, List.of()));
     }

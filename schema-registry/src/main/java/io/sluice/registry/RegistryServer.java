@@ -7,8 +7,7 @@ import io.sluice.runtime.group.GroupSettings;
 import io.sluice.runtime.group.LeaderElection;
 import io.sluice.runtime.rest.LeaderForwarder;
 import io.sluice.runtime.rest.WriteRouter;
-import io.sluice.service.lifecycle.Lifecycle;
-import io.sluice.service.lifecycle.Service;
+import io.sluice.service.lifecycle.LifecycleService;
 import io.sluice.service.lifecycle.ServiceState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,53 +21,49 @@ import java.util.Map;
  * the store's init timeout passed); it is {@link ServiceState#READY} while it knows a leader. Writes that
  * arrive before then wait for a leader, bounded by {@code kafkastore.timeout.ms}.
  */
-public final class RegistryServer implements Service {
+public final class RegistryServer extends LifecycleService {
     private static final Logger log = LoggerFactory.getLogger(RegistryServer.class);
     /** The group protocol type of registry instances (Confluent's is "sr"; the metadata differs, so not mixed). */
     public static final String PROTOCOL_TYPE = "sluice-sr";
 
     private final RegistryConfig config;
-    private final Lifecycle lifecycle = new Lifecycle("schema registry");
-    private final KafkaStore store;
-    private final RegistryService service;
-    private final Javalin http;
-    private final LeaderElection election;
-    private final String url;
+    private KafkaStore store;
+    private RegistryService service;
+    private Javalin http;
+    private LeaderElection election;
+    private String url;
 
     private RegistryServer(RegistryConfig config) {
+        super("schema registry");
         this.config = config;
-        lifecycle.moveTo(ServiceState.STARTING);
-        this.store = new KafkaStore(config);
-        try {
-            store.start();
-            this.service = new RegistryService(store, config);
-            Duration timeout = Duration.ofMillis(config.storeTimeoutMs);
-            RestApi api = new RestApi(service, store, new LeaderForwarder(timeout.multipliedBy(2), RestApi.CONTENT_TYPE),
-                    config.storeTimeoutMs, config.requestMaxBytes);
-            this.http = Javalin.create(c -> {
-                c.showJavalinBanner = false;
-                c.http.maxRequestSize = config.requestMaxBytes;
-                c.http.defaultContentType = RestApi.CONTENT_TYPE;
-                c.router.ignoreTrailingSlashes = true;
-            });
-            api.routes(http);
-            http.start(config.listenerHost, config.listenerPort);
-            this.url = config.advertisedUrl(http.port());
-            this.election = new LeaderElection(store.clientProps(Map.of()), "sluice-registry-election",
-                    GroupSettings.of(config.groupId, PROTOCOL_TYPE, "leader-v1"), url, config.leaderEligible,
-                    (leaderUrl, self) -> lifecycle.tryMoveTo(leaderUrl != null ? ServiceState.READY : ServiceState.STARTING));
-            election.onFailure(cause -> {
-                log.error("Schema registry {} lost its group membership for good; failing", url, cause);
-                lifecycle.fail(cause);
-            });
-            api.router(new WriteRouter(election, timeout));
-            election.start();
-            awaitJoined(Duration.ofMillis(config.storeInitTimeoutMs));
-        } catch (RuntimeException e) {
-            lifecycle.fail(e);
-            closeQuietly();
-            throw e;
-        }
+    }
+
+    private void startAll() {
+        store = new KafkaStore(config);
+        store.start();
+        this.service = new RegistryService(store, config);
+        Duration timeout = Duration.ofMillis(config.storeTimeoutMs);
+        RestApi api = new RestApi(service, store, new LeaderForwarder(timeout.multipliedBy(2), RestApi.CONTENT_TYPE),
+                config.storeTimeoutMs, config.requestMaxBytes);
+        this.http = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.http.maxRequestSize = config.requestMaxBytes;
+            c.http.defaultContentType = RestApi.CONTENT_TYPE;
+            c.router.ignoreTrailingSlashes = true;
+        });
+        api.routes(http);
+        http.start(config.listenerHost, config.listenerPort);
+        this.url = config.advertisedUrl(http.port());
+        this.election = new LeaderElection(store.clientProps(Map.of()), "sluice-registry-election",
+                GroupSettings.of(config.groupId, PROTOCOL_TYPE, "leader-v1"), url, config.leaderEligible,
+                (leaderUrl, self) -> lifecycle().tryMoveTo(leaderUrl != null ? ServiceState.READY : ServiceState.STARTING));
+        election.onFailure(cause -> {
+            log.error("Schema registry {} lost its group membership for good; failing", url, cause);
+            lifecycle().fail(cause);
+        });
+        api.router(new WriteRouter(election, timeout));
+        election.start();
+        awaitJoined(Duration.ofMillis(config.storeInitTimeoutMs));
         log.info("Schema registry listening on {} (store {} on {}, leader {})", url, config.topic,
                 config.bootstrapServers, election.leaderUrl());
     }
@@ -87,8 +82,11 @@ public final class RegistryServer implements Service {
         }
     }
 
+    /** Starts an instance; READY follows while it knows a leader (its election moves it). */
     public static RegistryServer start(RegistryConfig config) {
-        return new RegistryServer(config);
+        RegistryServer server = new RegistryServer(config);
+        server.startParts(server::startAll);
+        return server;
     }
 
     /** This instance's advertised URL, e.g. {@code http://127.0.0.1:8081}. */
@@ -113,26 +111,12 @@ public final class RegistryServer implements Service {
     }
 
     @Override
-    public ServiceState state() {
-        return lifecycle.state();
-    }
-
-    @Override
-    public boolean awaitReady(Duration timeout) throws InterruptedException {
-        return lifecycle.awaitReady(timeout);
-    }
-
-    @Override
-    public void close() {
-        if (!lifecycle.tryMoveTo(ServiceState.STOPPING)) {
-            return;
-        }
-        closeQuietly();
-        lifecycle.moveTo(ServiceState.STOPPED);
+    protected void stopped() {
         log.info("Schema registry {} stopped", url);
     }
 
-    private void closeQuietly() {
+    @Override
+    protected void closeParts() {
         // Leave the group first so another instance takes over while this one stops serving.
         if (election != null) {
             election.close();
@@ -140,6 +124,8 @@ public final class RegistryServer implements Service {
         if (http != null) {
             http.stop();
         }
-        store.close();
+        if (store != null) {
+            store.close();
+        }
     }
 }

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The options of a long-running subcommand ({@code sluice broker}, {@code sluice registry}), as a picocli mixin:
@@ -77,6 +79,31 @@ public final class ServiceOptions {
             return EXIT_START_FAILED;
         }
         runUntilStopped(component, name + "-shutdown");
+        return 0;
+    }
+
+    /**
+     * Starts a component whose settings are already read and runs it until the JVM is told to stop. Returns
+     * {@link #EXIT_CONFIG_ERROR} after one line on stderr when {@code start} throws a {@link ConfigException},
+     * {@link #EXIT_START_FAILED} when it throws anything else, else prints {@code readyLine} to stdout and returns
+     * 0 once stopped.
+     *
+     * @param name as in "{@code name} failed to start"; its shutdown threads are named after it
+     */
+    public static <S extends AutoCloseable> int startAndRun(Supplier<S> start, String name,
+                                                            Function<S, String> readyLine) throws InterruptedException {
+        S service;
+        try {
+            service = start.get();
+        } catch (ConfigException e) {
+            System.err.println("Invalid configuration: " + e.getMessage());
+            return EXIT_CONFIG_ERROR;
+        } catch (RuntimeException e) {
+            System.err.println(name + " failed to start: " + e.getMessage());
+            return EXIT_START_FAILED;
+        }
+        System.out.println(readyLine.apply(service));
+        runUntilStopped(service, name.replace(' ', '-') + "-shutdown");
         return 0;
     }
 

@@ -5,15 +5,10 @@ import io.sluice.connect.worker.WorkerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +25,7 @@ final class ConnectPart implements Part {
     static final String DEFAULT_LISTENER = "http://127.0.0.1:8083";
 
     private final ConnectStandalone worker;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpProbe probe = new HttpProbe();
 
     private ConnectPart(ConnectStandalone worker) {
         this.worker = worker;
@@ -106,16 +101,7 @@ final class ConnectPart implements Part {
     /** GET / answers with the worker's version. */
     @Override
     public boolean answers() {
-        try {
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(worker.url()))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() == 200;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (IOException notYet) {
-            return false;
-        }
+        return probe.answers200(URI.create(worker.url()));
     }
 
     @Override

@@ -3,17 +3,12 @@ package io.sluice.cli.platform;
 import io.sluice.registry.RegistryConfig;
 import io.sluice.registry.RegistryServer;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 
 /** The platform's schema registry, storing its schemas on the platform's broker. */
 final class RegistryPart implements Part {
     private final RegistryServer server;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpProbe probe = new HttpProbe();
 
     private RegistryPart(RegistryServer server) {
         this.server = server;
@@ -46,16 +41,7 @@ final class RegistryPart implements Part {
     /** GET /subjects answers, and a leader is known (so that a first write is not refused). */
     @Override
     public boolean answers() {
-        try {
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/subjects"))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() == 200 && server.leaderUrl() != null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (IOException notYet) {
-            return false;
-        }
+        return probe.answers200(URI.create(server.url() + "/subjects")) && server.leaderUrl() != null;
     }
 
     @Override

@@ -58,19 +58,8 @@ public final class ConnectCommand implements Runnable {
                 System.err.println("Invalid configuration: " + e.getMessage());
                 return ServiceOptions.EXIT_CONFIG_ERROR;
             }
-            ConnectStandalone connect;
-            try {
-                connect = ConnectStandalone.start(worker, connectors);
-            } catch (ConfigException e) {
-                System.err.println("Invalid configuration: " + e.getMessage());
-                return ServiceOptions.EXIT_CONFIG_ERROR;
-            } catch (RuntimeException e) {
-                System.err.println("sluice-connect failed to start: " + e.getMessage());
-                return ServiceOptions.EXIT_START_FAILED;
-            }
-            System.out.println("Sluice Connect (standalone) ready: REST API on " + connect.url());
-            ServiceOptions.runUntilStopped(connect, "sluice-connect-shutdown");
-            return 0;
+            return ServiceOptions.startAndRun(() -> ConnectStandalone.start(worker, connectors), "sluice-connect",
+                    connect -> "Sluice Connect (standalone) ready: REST API on " + connect.url());
         }
     }
 
@@ -96,19 +85,8 @@ public final class ConnectCommand implements Runnable {
                 System.err.println("Invalid configuration: " + e.getMessage());
                 return ServiceOptions.EXIT_CONFIG_ERROR;
             }
-            ConnectDistributed connect;
-            try {
-                connect = ConnectDistributed.start(worker);
-            } catch (ConfigException e) {
-                System.err.println("Invalid configuration: " + e.getMessage());
-                return ServiceOptions.EXIT_CONFIG_ERROR;
-            } catch (RuntimeException e) {
-                System.err.println("sluice-connect failed to start: " + e.getMessage());
-                return ServiceOptions.EXIT_START_FAILED;
-            }
-            System.out.println("Sluice Connect (distributed) ready: REST API on " + connect.url());
-            ServiceOptions.runUntilStopped(connect, "sluice-connect-shutdown");
-            return 0;
+            return ServiceOptions.startAndRun(() -> ConnectDistributed.start(worker), "sluice-connect",
+                    connect -> "Sluice Connect (distributed) ready: REST API on " + connect.url());
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.sluice.connect.converters;
 
-import io.sluice.registry.RegistryConfig;
 import io.sluice.registry.RegistryServer;
 import io.sluice.registry.client.CachedSchemaRegistryClient;
 import io.sluice.registry.serde.KafkaAvroDeserializer;
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +30,6 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 /** {@link AvroConverter} against a real registry on a real broker. */
 class AvroConverterIT {
@@ -76,12 +73,7 @@ class AvroConverterIT {
     @BeforeAll
     static void start() {
         broker = TestBroker.start();
-        Map<String, String> settings = new HashMap<>();
-        settings.put(RegistryConfig.LISTENERS, "http://127.0.0.1:0");
-        settings.put(RegistryConfig.BOOTSTRAP_SERVERS, broker.bootstrap());
-        settings.put(RegistryConfig.TOPIC_REPLICATION_FACTOR, "1");
-        registry = RegistryServer.start(RegistryConfig.of(settings));
-        await().atMost(Duration.ofSeconds(30)).until(registry::isLeader);
+        registry = TestRegistries.start(broker);
         client = new CachedSchemaRegistryClient(registry.url(), 100);
     }
 

@@ -1,6 +1,5 @@
 package io.sluice.connect.testplugins;
 
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -18,14 +17,7 @@ import java.util.Map;
  * {@code poll.retriable.failures} polls throw a RetriableException; the value named {@code pad.value} is made
  * 5,000 characters longer.
  */
-public final class CountingSourceConnector extends SourceConnector {
-    private Map<String, String> config;
-
-    @Override
-    public void start(Map<String, String> props) {
-        config = props;
-    }
-
+public final class CountingSourceConnector extends TestSourceConnector {
     @Override
     public Class<? extends Task> taskClass() {
         return CountingSourceTask.class;
@@ -34,20 +26,6 @@ public final class CountingSourceConnector extends SourceConnector {
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
         return List.of(config);
-    }
-
-    @Override
-    public void stop() {
-    }
-
-    @Override
-    public ConfigDef config() {
-        return new ConfigDef();
-    }
-
-    @Override
-    public String version() {
-        return "1.0";
     }
 
     public static final class CountingSourceTask extends SourceTask {

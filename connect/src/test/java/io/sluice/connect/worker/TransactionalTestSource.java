@@ -1,6 +1,6 @@
 package io.sluice.connect.worker;
 
-import org.apache.kafka.common.config.ConfigDef;
+import io.sluice.connect.testplugins.TestSourceConnector;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.source.ConnectorTransactionBoundaries;
@@ -20,14 +20,7 @@ import java.util.Map;
  * (values {@code keep-<n>} / {@code drop-<n>}). {@code eos.support} (supported | unsupported | null) is what it
  * answers to the exactly-once preflight check.
  */
-public final class TransactionalTestSource extends SourceConnector {
-    private Map<String, String> config;
-
-    @Override
-    public void start(Map<String, String> props) {
-        config = props;
-    }
-
+public final class TransactionalTestSource extends TestSourceConnector {
     @Override
     public Class<? extends Task> taskClass() {
         return TestTask.class;
@@ -36,15 +29,6 @@ public final class TransactionalTestSource extends SourceConnector {
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
         return java.util.Collections.nCopies(maxTasks, config);
-    }
-
-    @Override
-    public void stop() {
-    }
-
-    @Override
-    public ConfigDef config() {
-        return new ConfigDef();
     }
 
     @Override

@@ -1,21 +1,17 @@
 package io.sluice.mirror.checkpoint;
 
 import io.sluice.mirror.InternalTopics;
+import io.sluice.mirror.MirrorConnector;
 import io.sluice.mirror.Periodic;
 import io.sluice.mirror.config.MirrorConnectorConfig;
 import io.sluice.mirror.config.TopicFilter;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.GroupListing;
-import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.connect.connector.Task;
-import org.apache.kafka.connect.source.ExactlyOnceSupport;
-import org.apache.kafka.connect.source.SourceConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * the source's consumer groups ({@code groups} / {@code groups.exclude}), refreshes them every
  * {@code refresh.groups.interval.seconds} and deals them to {@link MirrorCheckpointTask}s.
  */
-public final class MirrorCheckpointConnector extends SourceConnector {
+public final class MirrorCheckpointConnector extends MirrorConnector {
     private static final Logger log = LoggerFactory.getLogger(MirrorCheckpointConnector.class);
 
     private Map<String, String> props;
@@ -80,32 +76,12 @@ public final class MirrorCheckpointConnector extends SourceConnector {
 
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
-        List<String> all = groups;
         boolean enabled = config.getBoolean(MirrorConnectorConfig.EMIT_CHECKPOINTS_ENABLED)
                 || config.getBoolean(MirrorConnectorConfig.SYNC_GROUP_OFFSETS_ENABLED);
-        if (all.isEmpty() || !enabled) {
+        if (!enabled) {
             return List.of();
         }
-        int tasks = Math.min(maxTasks, all.size());
-        List<List<String>> assigned = new ArrayList<>();
-        for (int i = 0; i < tasks; i++) {
-            assigned.add(new ArrayList<>());
-        }
-        for (int i = 0; i < all.size(); i++) {
-            assigned.get(i % tasks).add(all.get(i));
-        }
-        List<Map<String, String>> configs = new ArrayList<>();
-        for (List<String> list : assigned) {
-            Map<String, String> task = new HashMap<>(props);
-            task.put(MirrorConnectorConfig.TASK_CONSUMER_GROUPS, String.join(",", list));
-            configs.add(task);
-        }
-        return configs;
-    }
-
-    @Override
-    public ExactlyOnceSupport exactlyOnceSupport(Map<String, String> props) {
-        return ExactlyOnceSupport.SUPPORTED;
+        return dealRoundRobin(props, MirrorConnectorConfig.TASK_CONSUMER_GROUPS, groups, maxTasks);
     }
 
     @Override
@@ -116,15 +92,5 @@ public final class MirrorCheckpointConnector extends SourceConnector {
         if (sourceAdmin != null) {
             sourceAdmin.close();
         }
-    }
-
-    @Override
-    public ConfigDef config() {
-        return MirrorConnectorConfig.CONFIG;
-    }
-
-    @Override
-    public String version() {
-        return AppInfoParser.getVersion();
     }
 }

@@ -3,7 +3,6 @@ package io.sluice.mirror.cli;
 import io.sluice.mirror.config.MirrorMakerConfig;
 import io.sluice.service.ServiceOptions;
 import io.sluice.service.config.PropertiesLoader;
-import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,19 +42,9 @@ public final class MirrorCommand implements Callable<Integer> {
             spec.commandLine().usage(System.err);
             return ServiceOptions.EXIT_CONFIG_ERROR;
         }
-        MirrorMaker mirror;
-        try {
-            mirror = MirrorMaker.start(load(configFile, overrides), new LinkedHashSet<>(clusters));
-        } catch (ConfigException e) {
-            System.err.println("Invalid configuration: " + e.getMessage());
-            return ServiceOptions.EXIT_CONFIG_ERROR;
-        } catch (RuntimeException e) {
-            System.err.println("sluice mirror failed to start: " + e.getMessage());
-            return ServiceOptions.EXIT_START_FAILED;
-        }
-        System.out.println("Sluice mirror ready: flows " + mirror.flows());
-        ServiceOptions.runUntilStopped(mirror, "sluice-mirror-shutdown");
-        return 0;
+        return ServiceOptions.startAndRun(
+                () -> MirrorMaker.start(load(configFile, overrides), new LinkedHashSet<>(clusters)), "sluice mirror",
+                mirror -> "Sluice mirror ready: flows " + mirror.flows());
     }
 
     static MirrorMakerConfig load(Path file, List<String> overrides) {

@@ -1,13 +1,10 @@
 package io.sluice.mirror.heartbeat;
 
 import io.sluice.mirror.InternalTopics;
+import io.sluice.mirror.MirrorConnector;
 import io.sluice.mirror.config.MirrorConnectorConfig;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.connect.connector.Task;
-import org.apache.kafka.connect.source.ExactlyOnceSupport;
-import org.apache.kafka.connect.source.SourceConnector;
 
 import java.util.List;
 import java.util.Map;
@@ -17,7 +14,7 @@ import java.util.Map;
  * {@code heartbeats} topic every {@code emit.heartbeats.interval.seconds}; mirrored onwards they show which
  * clusters a cluster hears from, and how many hops away ({@code RemoteClusterUtils.replicationHops}).
  */
-public final class MirrorHeartbeatConnector extends SourceConnector {
+public final class MirrorHeartbeatConnector extends MirrorConnector {
     private Map<String, String> props;
     private MirrorConnectorConfig config;
 
@@ -44,21 +41,6 @@ public final class MirrorHeartbeatConnector extends SourceConnector {
     }
 
     @Override
-    public ExactlyOnceSupport exactlyOnceSupport(Map<String, String> props) {
-        return ExactlyOnceSupport.SUPPORTED;
-    }
-
-    @Override
     public void stop() {
-    }
-
-    @Override
-    public ConfigDef config() {
-        return MirrorConnectorConfig.CONFIG;
-    }
-
-    @Override
-    public String version() {
-        return AppInfoParser.getVersion();
     }
 }

@@ -1,21 +1,18 @@
 package io.sluice.mirror.source;
 
 import io.sluice.mirror.InternalTopics;
+import io.sluice.mirror.MirrorConnector;
 import io.sluice.mirror.Periodic;
 import io.sluice.mirror.config.MirrorConnectorConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.mirror.ReplicationPolicy;
-import org.apache.kafka.connect.source.ExactlyOnceSupport;
 import org.apache.kafka.connect.source.SourceConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +24,7 @@ import java.util.stream.Collectors;
  * and deals them round-robin to up to {@code tasks.max} {@link MirrorSourceTask}s; every
  * {@code refresh.topics.interval.seconds} it looks again and reassigns when partitions appeared.
  */
-public final class MirrorSourceConnector extends SourceConnector {
+public final class MirrorSourceConnector extends MirrorConnector {
     private static final Logger log = LoggerFactory.getLogger(MirrorSourceConnector.class);
 
     private Map<String, String> props;
@@ -82,31 +79,8 @@ public final class MirrorSourceConnector extends SourceConnector {
 
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
-        List<TopicPartition> all = partitions;
-        if (all.isEmpty()) {
-            return List.of();
-        }
-        int tasks = Math.min(maxTasks, all.size());
-        List<List<String>> assigned = new ArrayList<>();
-        for (int i = 0; i < tasks; i++) {
-            assigned.add(new ArrayList<>());
-        }
-        for (int i = 0; i < all.size(); i++) {
-            assigned.get(i % tasks).add(all.get(i).toString());
-        }
-        List<Map<String, String>> configs = new ArrayList<>();
-        for (List<String> list : assigned) {
-            Map<String, String> task = new HashMap<>(props);
-            task.put(MirrorConnectorConfig.TASK_TOPIC_PARTITIONS, String.join(",", list));
-            configs.add(task);
-        }
-        return configs;
-    }
-
-    /** Records and source positions can commit in one transaction: every record carries its own position. */
-    @Override
-    public ExactlyOnceSupport exactlyOnceSupport(Map<String, String> props) {
-        return ExactlyOnceSupport.SUPPORTED;
+        List<String> all = partitions.stream().map(TopicPartition::toString).toList();
+        return dealRoundRobin(props, MirrorConnectorConfig.TASK_TOPIC_PARTITIONS, all, maxTasks);
     }
 
     @Override
@@ -120,16 +94,6 @@ public final class MirrorSourceConnector extends SourceConnector {
         if (targetAdmin != null) {
             targetAdmin.close();
         }
-    }
-
-    @Override
-    public ConfigDef config() {
-        return MirrorConnectorConfig.CONFIG;
-    }
-
-    @Override
-    public String version() {
-        return AppInfoParser.getVersion();
     }
 
     static List<TopicPartition> parse(String assigned) {
