@@ -10,7 +10,6 @@ import io.sluice.connect.plugins.Plugins;
 import io.sluice.connect.storage.KafkaOffsetStore;
 import io.sluice.connect.storage.OffsetStore;
 import io.sluice.connect.storage.SourceOffsets;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -481,35 +480,11 @@ public final class Worker implements AutoCloseable {
     }
 
     private Map<String, Object> producerSettings(ConnectorTaskId id, Map<String, String> connectorConfig) {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put(ProducerConfig.ACKS_CONFIG, "all");
-        settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        settings.put(ProducerConfig.CLIENT_ID_CONFIG, "connector-producer-" + id);
-        settings.putAll(config.producerSettings());
-        settings.putAll(prefixed(connectorConfig, CONNECTOR_CLIENT_PRODUCER_OVERRIDES_PREFIX));
-        return settings;
+        return TaskClientSettings.producer(config, id, connectorConfig);
     }
 
     private Map<String, Object> consumerSettings(ConnectorTaskId id, Map<String, String> connectorConfig) {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put(ConsumerConfig.GROUP_ID_CONFIG, "connect-" + id.connector());
-        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        settings.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        settings.put(ConsumerConfig.CLIENT_ID_CONFIG, "connector-consumer-" + id);
-        settings.putAll(config.consumerSettings());
-        settings.putAll(prefixed(connectorConfig, CONNECTOR_CLIENT_CONSUMER_OVERRIDES_PREFIX));
-        return settings;
-    }
-
-    private static Map<String, Object> prefixed(Map<String, String> settings, String prefix) {
-        Map<String, Object> result = new HashMap<>();
-        settings.forEach((key, value) -> {
-            if (key.startsWith(prefix)) {
-                result.put(key.substring(prefix.length()), value);
-            }
-        });
-        return result;
+        return TaskClientSettings.consumer(config, id, connectorConfig);
     }
 
     /** Stops the given tasks, all at once, and waits (bounded by task.shutdown.graceful.timeout.ms) for them. */
