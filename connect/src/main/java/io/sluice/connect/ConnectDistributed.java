@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.sluice.connect.herder.DistributedHerder;
 import io.sluice.connect.plugins.Plugins;
 import io.sluice.connect.rest.ConnectRestApi;
+import io.sluice.connect.rest.StartupGate;
 import io.sluice.connect.rest.DistributedRoutes;
 import io.sluice.connect.storage.StatusStore;
 import io.sluice.connect.storage.KafkaOffsetStore;
@@ -59,7 +60,10 @@ public final class ConnectDistributed extends LifecycleService {
         http = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.router.ignoreTrailingSlashes = true;
+            ConnectRestApi.configure(c);
         });
+        StartupGate gate = new StartupGate();
+        gate.install(http);
         http.start(config.listenerHost, config.listenerPort);
         String host = config.getString(WorkerConfig.REST_ADVERTISED_HOST_NAME);
         Integer port = config.getInt(WorkerConfig.REST_ADVERTISED_PORT);
@@ -81,6 +85,7 @@ public final class ConnectDistributed extends LifecycleService {
                 store(config, WorkerConfig.CONFIG_TOPIC, 1, WorkerConfig.CONFIG_REPLICATION_FACTOR), statuses, group, url);
         new DistributedRoutes(herder, new LeaderForwarder(DistributedHerder.LEADER_WAIT, "application/json")).routes(http);
         new ConnectRestApi(herder, plugins, clusterId).routes(http);
+        gate.open();
         herder.start();
         try {
             if (herder.awaitLeaderUrl(Duration.ofMillis(session + config.getInt(WorkerConfig.REBALANCE_TIMEOUT_MS))).isEmpty()) {

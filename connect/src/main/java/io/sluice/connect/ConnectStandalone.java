@@ -5,6 +5,7 @@ import io.sluice.connect.herder.HerderException;
 import io.sluice.connect.herder.StandaloneHerder;
 import io.sluice.connect.plugins.Plugins;
 import io.sluice.connect.rest.ConnectRestApi;
+import io.sluice.connect.rest.StartupGate;
 import io.sluice.connect.storage.FileOffsetStore;
 import io.sluice.connect.storage.KafkaOffsetStore;
 import io.sluice.connect.storage.OffsetStore;
@@ -70,6 +71,8 @@ public final class ConnectStandalone extends LifecycleService {
             c.router.ignoreTrailingSlashes = true;
             ConnectRestApi.configure(c);
         });
+        StartupGate gate = new StartupGate();
+        gate.install(http);
         http.start(config.listenerHost, config.listenerPort);
         String host = config.getString(WorkerConfig.REST_ADVERTISED_HOST_NAME);
         Integer port = config.getInt(WorkerConfig.REST_ADVERTISED_PORT);
@@ -78,6 +81,7 @@ public final class ConnectStandalone extends LifecycleService {
         url = "http://" + workerHost + ":" + workerPort + "/";
         herder = new StandaloneHerder(new Worker(config, plugins, offsets, workerHost + ":" + workerPort));
         new ConnectRestApi(herder, plugins, clusterId).routes(http);
+        gate.open();
         for (Map<String, String> connector : connectorConfigs) {
             String name = connector.get(ConnectorConfig.NAME);
             if (name == null || name.isBlank()) {

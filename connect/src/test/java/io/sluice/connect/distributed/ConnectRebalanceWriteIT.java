@@ -66,8 +66,8 @@ class ConnectRebalanceWriteIT {
         // As soon as the joining worker's REST API listens — before it is in the group — a write on it.
         RestClient.Response first = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
                 .ignoreExceptionsInstanceOf(UncheckedIOException.class)
-                // Javalin answers 404 for a moment between listening and the routes being registered.
-                .until(() -> joiner.post("/connectors", source("during-join", input)), r -> r.status() != 404);
+                // A worker answers 503 "still starting up" between listening and the routes being registered.
+                .until(() -> joiner.post("/connectors", source("during-join", input)), r -> r.status() != 503);
         boolean joinedBefore = joining.isDone();
         assertThat(first.status()).as("%s", first.body()).isEqualTo(201);
         follower = joining.get(60, TimeUnit.SECONDS);
