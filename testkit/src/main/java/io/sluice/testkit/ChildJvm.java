@@ -24,9 +24,19 @@ public final class ChildJvm implements AutoCloseable {
     private long runStart;
 
     public ChildJvm(Path logFile, String heap, String mainClass, List<String> args) {
+        this(logFile, List.of("-Xmx" + heap), mainClass, args);
+    }
+
+    /**
+     * With JVM options of its own, e.g. {@code -XX:TieredStopAtLevel=1} for a child that is killed and restarted
+     * often, where start-up time matters more than peak speed.
+     */
+    public ChildJvm(Path logFile, List<String> jvmOptions, String mainClass, List<String> args) {
         this.logFile = logFile;
         String java = ProcessHandle.current().info().command().orElse("java");
-        command = new ArrayList<>(List.of(java, "-Xmx" + heap, "-cp", System.getProperty("java.class.path"), mainClass));
+        command = new ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(args);
     }
 
@@ -84,6 +94,23 @@ public final class ChildJvm implements AutoCloseable {
                 throw new IllegalStateException("Child JVM: no " + what + " in " + timeoutMs + " ms; see " + logFile);
             }
             Thread.sleep(100);
+        }
+    }
+
+    /** SIGSTOP: the whole JVM freezes (threads, heartbeats, sockets unanswered) until {@link #resume}; a zombie. */
+    public void suspend() throws IOException, InterruptedException {
+        signal("-STOP");
+    }
+
+    /** SIGCONT after {@link #suspend}: the JVM runs on as if no time had passed, unaware it was replaced. */
+    public void resume() throws IOException, InterruptedException {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) throws IOException, InterruptedException {
+        int exit = new ProcessBuilder("kill", signal, String.valueOf(process.pid())).inheritIO().start().waitFor();
+        if (exit != 0) {
+            throw new IllegalStateException("kill " + signal + " " + process.pid() + " exited with " + exit);
         }
     }
 

@@ -7,6 +7,7 @@ import io.sluice.connect.errors.ErrorReporter;
 import io.sluice.connect.metrics.TaskMetrics;
 import io.sluice.connect.metrics.TaskMetricsRegistry;
 import io.sluice.connect.plugins.Plugins;
+import io.sluice.connect.storage.KafkaOffsetStore;
 import io.sluice.connect.storage.OffsetStore;
 import io.sluice.connect.storage.SourceOffsets;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -42,6 +43,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 
 /**
  * Runs the connectors and tasks it is told to run and reports their {@link Status}. It decides nothing: the
@@ -59,12 +62,16 @@ public final class Worker implements AutoCloseable {
     private final WorkerConfig config;
     private final Plugins plugins;
     private final OffsetStore offsetStore;
+    /** Offsets topics of connectors with their own {@code offsets.storage.topic}, by topic. */
+    private final Map<String, KafkaOffsetStore> connectorOffsetStores = new ConcurrentHashMap<>();
     private final String workerId;
     private final Metrics metrics = new Metrics();
     private final Map<String, WorkerConnector> connectors = new ConcurrentHashMap<>();
     private final Map<String, Status> connectorStatus = new ConcurrentHashMap<>();
     private final Map<ConnectorTaskId, WorkerTask> tasks = new ConcurrentHashMap<>();
     private final Map<ConnectorTaskId, Status> taskStatus = new ConcurrentHashMap<>();
+    private volatile Predicate<ConnectorTaskId> fence = id -> true;
+    private volatile BiConsumer<ConnectorTaskId, String> topicListener = (id, topic) -> { };
     private final AtomicInteger threads = new AtomicInteger();
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread thread = new Thread(r, "connect-task-" + threads.incrementAndGet());
@@ -142,7 +149,7 @@ public final class Worker implements AutoCloseable {
         WorkerConnector worker = new WorkerConnector(name, connector, connectorConfig, status,
                 new PluginMetricsImpl(metrics, Map.of("connector", name)));
         connectors.put(name, worker);
-        return worker.start(target, onReconfigure, offsetStore == null ? null : new SourceOffsets(name, offsetStore));
+        return worker.start(target, onReconfigure, offsetStore == null ? null : sourceOffsets(name, connectorConfig));
     }
 
     /** Task configs from a running connector, with what Kafka Connect adds ({@code task.class}, sink topics). */
@@ -210,6 +217,19 @@ public final class Worker implements AutoCloseable {
         });
     }
 
+    /**
+     * Which tasks this worker still owns, asked before a task produces or commits: a distributed herder answers
+     * from its group generation, so a zombie task stops writing. Standalone workers own every task.
+     */
+    public void fenceWith(Predicate<ConnectorTaskId> owned) {
+        this.fence = owned;
+    }
+
+    /** Told (on task threads) of each topic a task produces to or consumes from: Kafka Connect's topic tracking. */
+    public void onTopicUsed(BiConsumer<ConnectorTaskId, String> listener) {
+        this.topicListener = listener;
+    }
+
     /** Starts one task on its own thread; a task that cannot be built is FAILED at once. */
     public void startTask(ConnectorTaskId id, Map<String, String> connectorConfig, Map<String, String> taskConfig,
                           TargetState target) {
@@ -238,6 +258,8 @@ public final class Worker implements AutoCloseable {
             return;
         }
         task.onFailure(this::taskFailed);
+        task.fence(() -> fence.test(id));
+        task.onTopicUsed(topic -> topicListener.accept(id, topic));
         tasks.put(id, task);
         executor.submit(task);
     }
@@ -336,11 +358,7 @@ public final class Worker implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private WorkerTask buildTask(ConnectorTaskId id, Map<String, String> connectorConfig, Map<String, String> taskConfig,
                                  TargetState target, Status status) throws Exception {
-        WorkerConnector connector = connectors.get(id.connector());
-        if (connector == null) {
-            throw new ConnectException("Connector " + id.connector() + " does not run on this worker");
-        }
-        Class<? extends Task> taskClass = (Class<? extends Task>) connector.taskClass();
+        Class<? extends Task> taskClass = taskClass(id, connectorConfig, taskConfig);
         ClassLoader saved = Thread.currentThread().getContextClassLoader();
         Thread.currentThread().setContextClassLoader(taskClass.getClassLoader());
         List<AutoCloseable> built = new ArrayList<>();
@@ -361,14 +379,24 @@ public final class Worker implements AutoCloseable {
             if (task instanceof SourceTask sourceTask) {
                 TransformationChain<SourceRecord> transforms = TransformationChain.of(connectorConfig, plugins);
                 built.add(transforms);
-                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(id, connectorConfig),
-                        new ByteArraySerializer(), new ByteArraySerializer());
                 if (offsetStore == null) {
                     throw new ConnectException("This worker has no offset store for source tasks");
                 }
+                SourceOffsets taskOffsets = sourceOffsets(id.connector(), connectorConfig);
+                boolean exactlyOnce = config.exactlyOnceSourceEnabled();
+                Map<String, Object> producerSettings = producerSettings(id, connectorConfig);
+                if (exactlyOnce) {
+                    producerSettings.putAll(ExactlyOnceSources.producerSettings(config, id));
+                }
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings,
+                        new ByteArraySerializer(), new ByteArraySerializer());
+                built.add(producer);
+                SourceTransactions transactions = exactlyOnce ? new SourceTransactions(producer,
+                        SourceConnectorConfig.transactionBoundary(connectorConfig),
+                        SourceConnectorConfig.transactionInterval(connectorConfig, interval),
+                        ExactlyOnceSources.offsetsTopic(taskOffsets.store())) : null;
                 self[0] = new WorkerSourceTask(id, status, target, sourceTask, taskConfig, converters, transforms,
-                        producer, new SourceOffsets(id.connector(), offsetStore), taskMetrics, interval, errors,
-                        counters);
+                        producer, taskOffsets, taskMetrics, interval, errors, counters, transactions);
                 return self[0];
             }
             if (task instanceof SinkTask sinkTask) {
@@ -403,6 +431,53 @@ public final class Worker implements AutoCloseable {
                     record -> SourceRecordPipeline.serialize(converters, record), counters));
         }
         return new ErrorHandler(id, errors, reporters, counters, stopping);
+    }
+
+    /**
+     * The running connector's task class or, on a distributed worker that runs the task without its connector, the
+     * {@code task.class} of the task config, loaded by the connector plugin's class loader.
+     */
+    @SuppressWarnings("unchecked")
+    private Class<? extends Task> taskClass(ConnectorTaskId id, Map<String, String> connectorConfig,
+                                            Map<String, String> taskConfig) throws ClassNotFoundException {
+        WorkerConnector connector = connectors.get(id.connector());
+        if (connector != null) {
+            return (Class<? extends Task>) connector.taskClass();
+        }
+        String name = taskConfig.get(TASK_CLASS);
+        if (name == null) {
+            throw new ConnectException("Connector " + id.connector() + " does not run on this worker and task " + id
+                    + " has no " + TASK_CLASS);
+        }
+        ClassLoader loader = plugins.connector(connectorConfig.get(ConnectorConfig.CONNECTOR_CLASS)).loader();
+        return (Class<? extends Task>) Class.forName(name, true, loader);
+    }
+
+    /**
+     * Connector {@code name}'s offsets: in its own {@code offsets.storage.topic} when it sets one and this worker
+     * keeps offsets in a topic (reading the worker's topic for partitions not found there), else the worker's store.
+     */
+    public SourceOffsets sourceOffsets(String name, Map<String, String> connectorConfig) {
+        String topic = SourceConnectorConfig.offsetsTopic(connectorConfig);
+        if (topic == null || !(offsetStore instanceof KafkaOffsetStore global) || topic.equals(global.topic())) {
+            return new SourceOffsets(name, offsetStore);
+        }
+        KafkaOffsetStore own = connectorOffsetStores.computeIfAbsent(topic, t -> new KafkaOffsetStore(
+                config.adminSettings(), "connect-offsets-" + t, t, config.getInt(WorkerConfig.OFFSET_PARTITIONS),
+                config.offsetStorageReplicationFactor()));
+        return new SourceOffsets(name, own, offsetStore);
+    }
+
+    /**
+     * Fences the transactional producers of tasks {@code fromTask} (inclusive) to {@code toTask} (exclusive) of
+     * {@code connector}: ids that no longer run (the connector has fewer tasks now, or is stopped) must not be
+     * able to commit a transaction a zombie still holds open. No-op unless exactly-once is enabled.
+     */
+    public void fenceZombies(String connector, int fromTask, int toTask) {
+        if (!config.exactlyOnceSourceEnabled() || fromTask >= toTask) {
+            return;
+        }
+        ExactlyOnceSources.fence(config, connector, fromTask, toTask);
     }
 
     private Map<String, Object> producerSettings(ConnectorTaskId id, Map<String, String> connectorConfig) {
@@ -500,6 +575,7 @@ public final class Worker implements AutoCloseable {
         stopTasks(new ArrayList<>(tasks.keySet()));
         new ArrayList<>(connectors.keySet()).forEach(this::stopConnector);
         executor.shutdownNow();
+        connectorOffsetStores.values().forEach(store -> Utils.closeQuietly(store, "offsets store"));
         metrics.close();
     }
 }
