@@ -1,0 +1,170 @@
+package io.sluice.jdbc.source;
+
+import io.sluice.testkit.ChildJvm;
+import io.sluice.testkit.TestBroker;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The JDBC source in timestamp mode on a worker with {@code exactly.once.source.support=enabled}, SIGKILLed three
+ * times while rows keep arriving in groups larger than batch.max.rows: the topic, read read_committed, holds every
+ * row exactly once — each poll's whole timestamp groups and their offset commit in one Kafka transaction, so a
+ * restart neither skips nor repeats a row (without exactly-once a re-read group would repeat).
+ */
+class JdbcSourceExactlyOnceCrashIT {
+    private static final int GROUP = 7;
+    private static final int KILLS = 3;
+    private static final int BURST = 150;
+    private static final String TOPIC = "eos-EVENTS";
+    private static final LocalDateTime BASE = LocalDateTime.of(2024, 5, 1, 0, 0);
+    private static final Pattern READY = Pattern.compile("Sluice Connect \\(standalone\\) ready");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyRowOnceAfterThreeSigkillsWhileRowsArrive() throws Exception {
+        // AUTO_SERVER: this test process holds the database open and serves it to the child worker over TCP.
+        String url = "jdbc:h2:file:" + dir.resolve("eos") + ";AUTO_SERVER=TRUE";
+        try (TestBroker broker = TestBroker.start();
+             Connection keeper = DriverManager.getConnection(url)) {
+            try (Statement s = keeper.createStatement()) {
+                s.execute("CREATE TABLE events (id INT PRIMARY KEY, updated TIMESTAMP NOT NULL, "
+                        + "payload VARCHAR(200))");
+            }
+            broker.createTopic(TOPIC, 1, Map.of());
+            Path worker = dir.resolve("worker.properties");
+            Files.writeString(worker, String.join("\n", "bootstrap.servers=" + broker.bootstrap(),
+                    "listeners=http://127.0.0.1:0", "offset.storage.file.filename=" + dir.resolve("offsets"),
+                    "exactly.once.source.support=enabled", "offset.storage.partitions=1",
+                    "key.converter=" + JsonConverter.class.getName(),
+                    "value.converter=" + JsonConverter.class.getName()));
+            Path connector = dir.resolve("jdbc.properties");
+            Files.writeString(connector, String.join("\n", "name=eos", "connector.class=JdbcSourceConnector",
+                    "connection.url=" + url, "mode=timestamp", "timestamp.column.name=updated",
+                    "topic.prefix=eos-", "batch.max.rows=5", "poll.interval.ms=50",
+                    "exactly.once.support=required"));
+            insertGroups(keeper, 0, 40);
+            AtomicInteger groups = new AtomicInteger(40);
+            List<Integer> killedAt = new ArrayList<>();
+            try (ChildJvm child = new ChildJvm(dir.resolve("worker.log"), "256m", ConnectWorkerMain.class.getName(),
+                    List.of("standalone", worker.toString(), connector.toString()))) {
+                child.start();
+                child.awaitLine(READY, 90_000);
+                for (int kill = 1; kill <= KILLS; kill++) {
+                    // A burst of rows, a group per transaction; the kill lands once the worker is reading it.
+                    int before = readCommitted(broker).size();
+                    Thread writer = writer(url, groups, BURST);
+                    killedAt.add(awaitRows(broker, before + 50, 60_000));
+                    child.kill();
+                    writer.join(60_000);
+                    child.start();
+                    child.awaitLine(READY, 90_000);
+                }
+                Thread last = writer(url, groups, 20);
+                last.join(60_000);
+                int written = groups.get() * GROUP;
+                awaitRows(broker, written, 90_000);
+                List<Integer> ids = readCommitted(broker);
+                assertThat(ids).as("rows on the topic").hasSize(written);
+                assertThat(new HashSet<>(ids)).as("distinct rows on the topic").hasSize(written);
+                System.out.println("Killed the worker at " + killedAt + " rows on the topic; " + written
+                        + " rows written, each read exactly once");
+            }
+        }
+    }
+
+    /** Starts a thread inserting {@code count} more groups, a little apart. */
+    private static Thread writer(String url, AtomicInteger groups, int count) {
+        Thread writer = new Thread(() -> {
+            try (Connection connection = DriverManager.getConnection(url)) {
+                for (int i = 0; i < count; i++) {
+                    insertGroups(connection, groups.get(), 1);
+                    groups.incrementAndGet();
+                    Thread.sleep(5);
+                }
+            } catch (SQLException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "row-writer");
+        writer.start();
+        return writer;
+    }
+
+    /** Groups {@code first}.. of GROUP rows each, a group per transaction, timestamps a second apart. */
+    private static void insertGroups(Connection connection, int first, int groups) throws SQLException {
+        connection.setAutoCommit(false);
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO events VALUES (?, ?, ?)")) {
+            for (int g = first; g < first + groups; g++) {
+                for (int i = 0; i < GROUP; i++) {
+                    insert.setInt(1, g * GROUP + i);
+                    insert.setObject(2, BASE.plusSeconds(g));
+                    insert.setString(3, "x".repeat(150));
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+                connection.commit();
+            }
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    /** Waits until the committed topic holds at least {@code rows} records; returns how many it holds. */
+    private static int awaitRows(TestBroker broker, int rows, long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        int seen = readCommitted(broker).size();
+        while (seen < rows && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200);
+            seen = readCommitted(broker).size();
+        }
+        assertThat(seen).as("committed records on " + TOPIC).isGreaterThanOrEqualTo(rows);
+        return seen;
+    }
+
+    /** The ids of every committed record on the topic, in order. */
+    private static List<Integer> readCommitted(TestBroker broker) {
+        JsonConverter converter = new JsonConverter();
+        converter.configure(Map.of("schemas.enable", "true"), false);
+        List<Integer> ids = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = broker.bytesConsumer(null,
+                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+            TopicPartition partition = new TopicPartition(TOPIC, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            // read_committed: the end is the last stable offset; markers and aborted records are not returned.
+            long end = consumer.endOffsets(List.of(partition), Duration.ofSeconds(10)).get(partition);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (consumer.position(partition) < end && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    ids.add(((Struct) converter.toConnectData(TOPIC, record.value()).value()).getInt32("ID"));
+                }
+            }
+        }
+        return ids;
+    }
+}
