@@ -38,7 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class JdbcSourceExactlyOnceCrashIT {
     private static final int GROUP = 7;
     private static final int KILLS = 3;
-    private static final int BURST = 150;
+    private static final int BURST = 80;
     private static final String TOPIC = "eos-EVENTS";
     private static final LocalDateTime BASE = LocalDateTime.of(2024, 5, 1, 0, 0);
     private static final Pattern READY = Pattern.compile("Sluice Connect \\(standalone\\) ready");
@@ -68,22 +68,26 @@ class JdbcSourceExactlyOnceCrashIT {
                     "connection.url=" + url, "mode=timestamp", "timestamp.column.name=updated",
                     "topic.prefix=eos-", "batch.max.rows=5", "poll.interval.ms=50",
                     "exactly.once.support=required"));
-            insertGroups(keeper, 0, 40);
-            AtomicInteger groups = new AtomicInteger(40);
+            insertGroups(keeper, 0, 20);
+            AtomicInteger groups = new AtomicInteger(20);
             List<Integer> killedAt = new ArrayList<>();
             try (ChildJvm child = new ChildJvm(dir.resolve("worker.log"), "256m", ConnectWorkerMain.class.getName(),
                     List.of("standalone", worker.toString(), connector.toString()))) {
+                long t0 = System.nanoTime();
                 child.start();
                 child.awaitLine(READY, 90_000);
+                System.out.printf("worker ready after %.1f s%n", (System.nanoTime() - t0) / 1e9);
                 for (int kill = 1; kill <= KILLS; kill++) {
                     // A burst of rows, a group per transaction; the kill lands once the worker is reading it.
                     int before = readCommitted(broker).size();
                     Thread writer = writer(url, groups, BURST);
                     killedAt.add(awaitRows(broker, before + 50, 60_000));
                     child.kill();
+                    System.out.printf("kill %d at %.1f s%n", kill, (System.nanoTime() - t0) / 1e9);
                     writer.join(60_000);
                     child.start();
                     child.awaitLine(READY, 90_000);
+                    System.out.printf("worker ready again at %.1f s%n", (System.nanoTime() - t0) / 1e9);
                 }
                 Thread last = writer(url, groups, 20);
                 last.join(60_000);
