@@ -39,24 +39,44 @@ class JdbcSourceExactlyOnceCrashIT {
     private static final int GROUP = 7;
     private static final int KILLS = 3;
     private static final int BURST = 80;
-    private static final String TOPIC = "eos-EVENTS";
+    private String topic;
+    private String user;
+    private String idField;
     private static final LocalDateTime BASE = LocalDateTime.of(2024, 5, 1, 0, 0);
     private static final Pattern READY = Pattern.compile("Sluice Connect \\(standalone\\) ready");
 
     @TempDir
     Path dir;
 
+    /** The database's JDBC URL, reachable from a child JVM too. */
+    String url() {
+        // AUTO_SERVER: this test process holds the database open and serves it to the child worker over TCP.
+        return "jdbc:h2:file:" + dir.resolve("eos") + ";AUTO_SERVER=TRUE";
+    }
+
+    /** The connection user, or null. */
+    String user() {
+        return null;
+    }
+
+    /** An unquoted identifier as the database stores it (H2 upper-cases). */
+    String id(String name) {
+        return name.toUpperCase(java.util.Locale.ROOT);
+    }
+
     @Test
     void everyRowOnceAfterThreeSigkillsWhileRowsArrive() throws Exception {
-        // AUTO_SERVER: this test process holds the database open and serves it to the child worker over TCP.
-        String url = "jdbc:h2:file:" + dir.resolve("eos") + ";AUTO_SERVER=TRUE";
+        String url = url();
+        user = user();
+        topic = "eos-" + id("events");
+        idField = id("id");
         try (TestBroker broker = TestBroker.start();
-             Connection keeper = DriverManager.getConnection(url)) {
+             Connection keeper = DriverManager.getConnection(url, user, null)) {
             try (Statement s = keeper.createStatement()) {
                 s.execute("CREATE TABLE events (id INT PRIMARY KEY, updated TIMESTAMP NOT NULL, "
                         + "payload VARCHAR(200))");
             }
-            broker.createTopic(TOPIC, 1, Map.of());
+            broker.createTopic(topic, 1, Map.of());
             Path worker = dir.resolve("worker.properties");
             Files.writeString(worker, String.join("\n", "bootstrap.servers=" + broker.bootstrap(),
                     "listeners=http://127.0.0.1:0", "offset.storage.file.filename=" + dir.resolve("offsets"),
@@ -64,10 +84,13 @@ class JdbcSourceExactlyOnceCrashIT {
                     "key.converter=" + JsonConverter.class.getName(),
                     "value.converter=" + JsonConverter.class.getName()));
             Path connector = dir.resolve("jdbc.properties");
-            Files.writeString(connector, String.join("\n", "name=eos", "connector.class=JdbcSourceConnector",
-                    "connection.url=" + url, "mode=timestamp", "timestamp.column.name=updated",
-                    "topic.prefix=eos-", "batch.max.rows=5", "poll.interval.ms=50",
-                    "exactly.once.support=required"));
+            List<String> settings = new ArrayList<>(List.of("name=eos", "connector.class=JdbcSourceConnector",
+                    "connection.url=" + url, "mode=timestamp", "timestamp.column.name=updated", "topic.prefix=eos-",
+                    "batch.max.rows=5", "poll.interval.ms=50", "exactly.once.support=required"));
+            if (user != null) {
+                settings.add("connection.user=" + user);
+            }
+            Files.writeString(connector, String.join("\n", settings));
             insertGroups(keeper, 0, 20);
             AtomicInteger groups = new AtomicInteger(20);
             List<Integer> killedAt = new ArrayList<>();
@@ -103,9 +126,9 @@ class JdbcSourceExactlyOnceCrashIT {
     }
 
     /** Starts a thread inserting {@code count} more groups, a little apart. */
-    private static Thread writer(String url, AtomicInteger groups, int count) {
+    private Thread writer(String url, AtomicInteger groups, int count) {
         Thread writer = new Thread(() -> {
-            try (Connection connection = DriverManager.getConnection(url)) {
+            try (Connection connection = DriverManager.getConnection(url, user, null)) {
                 for (int i = 0; i < count; i++) {
                     insertGroups(connection, groups.get(), 1);
                     groups.incrementAndGet();
@@ -139,25 +162,25 @@ class JdbcSourceExactlyOnceCrashIT {
     }
 
     /** Waits until the committed topic holds at least {@code rows} records; returns how many it holds. */
-    private static int awaitRows(TestBroker broker, int rows, long timeoutMs) throws InterruptedException {
+    private int awaitRows(TestBroker broker, int rows, long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         int seen = readCommitted(broker).size();
         while (seen < rows && System.currentTimeMillis() < deadline) {
             Thread.sleep(200);
             seen = readCommitted(broker).size();
         }
-        assertThat(seen).as("committed records on " + TOPIC).isGreaterThanOrEqualTo(rows);
+        assertThat(seen).as("committed records on " + topic).isGreaterThanOrEqualTo(rows);
         return seen;
     }
 
     /** The ids of every committed record on the topic, in order. */
-    private static List<Integer> readCommitted(TestBroker broker) {
+    private List<Integer> readCommitted(TestBroker broker) {
         JsonConverter converter = new JsonConverter();
         converter.configure(Map.of("schemas.enable", "true"), false);
         List<Integer> ids = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = broker.bytesConsumer(null,
                 Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
-            TopicPartition partition = new TopicPartition(TOPIC, 0);
+            TopicPartition partition = new TopicPartition(topic, 0);
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             // read_committed: the end is the last stable offset; markers and aborted records are not returned.
@@ -165,7 +188,7 @@ class JdbcSourceExactlyOnceCrashIT {
             long deadline = System.currentTimeMillis() + 10_000;
             while (consumer.position(partition) < end && System.currentTimeMillis() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    ids.add(((Struct) converter.toConnectData(TOPIC, record.value()).value()).getInt32("ID"));
+                    ids.add(((Struct) converter.toConnectData(topic, record.value()).value()).getInt32(idField));
                 }
             }
         }
