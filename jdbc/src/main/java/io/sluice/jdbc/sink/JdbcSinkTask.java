@@ -68,6 +68,7 @@ public final class JdbcSinkTask extends SinkTask {
         String name = props.getOrDefault("name", "jdbc-sink");
         // Two connections: the data's transaction, and DDL that must not run inside it.
         pool = ConnectionPools.open(connection, "sluice-jdbc-sink-" + name, 2);
+        awaitDatabase(connection);
         mapper = new RowMapper(config);
         tables = new TableManager(dialect, config.getBoolean(JdbcSinkConfig.AUTO_CREATE),
                 config.getBoolean(JdbcSinkConfig.AUTO_EVOLVE));
@@ -80,6 +81,20 @@ public final class JdbcSinkTask extends SinkTask {
         log.info("JDBC sink task for {} started: dialect {}, insert.mode={}, pk.mode={}, exactly.once={}",
                 ConnectionPools.redact(connection.url()), dialect, config.insertMode, config.pkMode,
                 config.exactlyOnce);
+    }
+
+    /** Fails the start, after connection.attempts, when the database cannot be reached at all. */
+    private void awaitDatabase(JdbcConnectionConfig connection) {
+        try (Connection ignored = ConnectionPools.firstConnection(pool, connection)) {
+            log.debug("Connected to {}", ConnectionPools.redact(connection.url()));
+        } catch (SQLException | RuntimeException e) {
+            pool.close();
+            throw e instanceof ConnectException ce ? ce : new ConnectException(e.getMessage(), e);
+        } catch (InterruptedException e) {
+            pool.close();
+            Thread.currentThread().interrupt();
+            throw new ConnectException("Interrupted while connecting to the database", e);
+        }
     }
 
     @Override

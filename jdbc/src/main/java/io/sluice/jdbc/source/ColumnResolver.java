@@ -16,12 +16,16 @@ import java.util.List;
  * columns instead of an SQL error.
  */
 final class ColumnResolver {
-    /** A column as the result set names it, and whether its values carry their own time zone. */
-    record Resolved(String label, boolean withZone) {
+    /**
+     * A column as the result set names it, whether its values carry their own time zone, and whether the
+     * database says it may hold NULL (unknown counts as no).
+     */
+    record Resolved(String label, boolean withZone, boolean nullable) {
     }
 
     private final List<String> labels = new ArrayList<>();
     private final List<Boolean> zoned = new ArrayList<>();
+    private final List<Boolean> nullable = new ArrayList<>();
     private final String source;
 
     private ColumnResolver(String source) {
@@ -37,6 +41,7 @@ final class ColumnResolver {
             for (int i = 1; i <= metadata.getColumnCount(); i++) {
                 resolver.labels.add(metadata.getColumnLabel(i));
                 resolver.zoned.add(SchemaMapping.hasZone(metadata.getColumnType(i), metadata.getColumnTypeName(i)));
+                resolver.nullable.add(metadata.isNullable(i) == ResultSetMetaData.columnNullable);
             }
         }
         return resolver;
@@ -56,6 +61,6 @@ final class ColumnResolver {
             throw new ConnectException(configKey + " names column '" + configured + "', which " + source
                     + " does not have; its columns are " + labels);
         }
-        return new Resolved(labels.get(index), zoned.get(index));
+        return new Resolved(labels.get(index), zoned.get(index), nullable.get(index));
     }
 }

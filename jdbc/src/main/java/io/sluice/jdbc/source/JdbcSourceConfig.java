@@ -41,6 +41,8 @@ public class JdbcSourceConfig extends AbstractConfig {
     public static final String DB_TIMEZONE = "db.timezone";
     public static final String NUMERIC_MAPPING = "numeric.mapping";
     public static final String QUOTE_SQL_IDENTIFIERS = "quote.sql.identifiers";
+    public static final String VALIDATE_NON_NULL = "validate.non.null";
+    public static final String QUERY_SUFFIX = "query.suffix";
 
     private static final String MODE_GROUP = "Mode";
     private static final String CONNECTOR_GROUP = "Connector";
@@ -106,7 +108,14 @@ public class JdbcSourceConfig extends AbstractConfig {
                 .define(TIMESTAMP_INITIAL, Type.LONG, null, Importance.LOW,
                         "Epoch ms to start timestamp modes from when there is no stored offset; -1 means the "
                                 + "database's current time; unset means from the beginning.", MODE_GROUP, 6,
-                        Width.MEDIUM, "Initial Timestamp");
+                        Width.MEDIUM, "Initial Timestamp")
+                .define(VALIDATE_NON_NULL, Type.BOOLEAN, true, Importance.LOW,
+                        "Whether a task fails when a table's incrementing column, or all of its timestamp columns, "
+                                + "may hold NULL (rows with NULL there are never copied). Not checked in query mode.",
+                        MODE_GROUP, 7, Width.SHORT, "Validate Non Null")
+                .define(QUERY_SUFFIX, Type.STRING, "", Importance.LOW,
+                        "Text appended to every generated query, e.g. a locking or hint clause.", MODE_GROUP, 8,
+                        Width.MEDIUM, "Query suffix");
         def.define(POLL_INTERVAL_MS, Type.INT, 5000, ConfigDef.Range.atLeast(1), Importance.HIGH,
                         "How often each table is polled for new rows.", CONNECTOR_GROUP, 1, Width.SHORT,
                         "Poll Interval (ms)")
@@ -154,6 +163,11 @@ public class JdbcSourceConfig extends AbstractConfig {
         List<String> all = new ArrayList<>(getList(first));
         all.addAll(getList(second));
         return all.stream().map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
+    }
+
+    public String querySuffix() {
+        String suffix = getString(QUERY_SUFFIX);
+        return suffix == null || suffix.isBlank() ? null : suffix.trim();
     }
 
     public ZoneId dbTimeZone() {

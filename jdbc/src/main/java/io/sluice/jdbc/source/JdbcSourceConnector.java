@@ -1,11 +1,13 @@
 package io.sluice.jdbc.source;
 
+import io.sluice.jdbc.ConnectionPools;
 import io.sluice.jdbc.JdbcConnectionConfig;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.ExactlyOnceSupport;
 import org.apache.kafka.connect.source.SourceConnector;
 import org.apache.kafka.connect.util.ConnectorUtils;
@@ -13,13 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * JDBC source connector with Confluent's config names ({@code io.confluent.connect.jdbc.JdbcSourceConnector}'s
@@ -116,17 +116,11 @@ public class JdbcSourceConnector extends SourceConnector {
         return result;
     }
 
+    /** Through the driver the tasks' pools would use, so a driver found only on plugin.path is found here too. */
     private static String tryConnect(JdbcConnectionConfig connection) {
-        Properties info = new Properties();
-        if (connection.user() != null) {
-            info.setProperty("user", connection.user());
-        }
-        if (connection.passwordValue() != null) {
-            info.setProperty("password", connection.passwordValue());
-        }
-        try (Connection ignored = DriverManager.getConnection(connection.url(), info)) {
+        try (Connection ignored = ConnectionPools.connectOnce(connection)) {
             return null;
-        } catch (SQLException e) {
+        } catch (SQLException | ConnectException e) {
             return "Cannot connect to the database: " + e.getMessage();
         }
     }

@@ -38,15 +38,20 @@ public class JdbcSourceTask extends SourceTask {
     @Override
     public void start(Map<String, String> props) {
         JdbcSourceTaskConfig config = new JdbcSourceTaskConfig(props);
-        pool = ConnectionPools.open(JdbcConnectionConfig.from(config), "jdbc-source-" + props.getOrDefault("task.id",
+        JdbcConnectionConfig connectionConfig = JdbcConnectionConfig.from(config);
+        pool = ConnectionPools.open(connectionConfig, "jdbc-source-" + props.getOrDefault("task.id",
                 Integer.toHexString(System.identityHashCode(this))), 2);
         String quote;
-        try (Connection connection = pool.getConnection()) {
+        try (Connection connection = ConnectionPools.firstConnection(pool, connectionConfig)) {
             quote = Identifiers.quoteString(connection.getMetaData(), config.quoteIdentifiers());
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
             pool.close();
-            throw new ConnectException("Cannot connect to " + config.getString(JdbcConnectionConfig.CONNECTION_URL)
-                    + ": " + e.getMessage(), e);
+            throw e instanceof ConnectException ce ? ce : new ConnectException("Cannot read the metadata of "
+                    + ConnectionPools.redact(connectionConfig.url()) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            pool.close();
+            Thread.currentThread().interrupt();
+            throw new ConnectException("Interrupted while connecting to the database", e);
         }
         List<QuerySpec> specs = new ArrayList<>();
         if (config.query() != null) {

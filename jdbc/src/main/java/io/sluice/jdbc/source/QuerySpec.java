@@ -1,5 +1,7 @@
 package io.sluice.jdbc.source;
 
+import org.apache.kafka.connect.errors.ConnectException;
+
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +14,8 @@ import java.util.stream.Collectors;
  */
 record QuerySpec(Mode mode, TableId table, String query, String topicPrefix, String incrementingColumn,
                  List<String> timestampColumns, int batchMaxRows, long delayMs, long pollIntervalMs, ZoneId zone,
-                 NumericMapping numericMapping, String quote, Long timestampInitial) {
+                 NumericMapping numericMapping, String quote, Long timestampInitial, boolean validateNonNull,
+                 String suffix) {
     /** Confluent's partition key for query mode holds this fixed value. */
     static final String QUERY_PARTITION_VALUE = "query";
 
@@ -32,7 +35,8 @@ record QuerySpec(Mode mode, TableId table, String query, String topicPrefix, Str
                 config.getInt(JdbcSourceConfig.BATCH_MAX_ROWS),
                 config.getLong(JdbcSourceConfig.TIMESTAMP_DELAY_INTERVAL_MS),
                 config.getInt(JdbcSourceConfig.POLL_INTERVAL_MS), config.dbTimeZone(), config.numericMapping(),
-                quote, config.getLong(JdbcSourceConfig.TIMESTAMP_INITIAL));
+                quote, config.getLong(JdbcSourceConfig.TIMESTAMP_INITIAL),
+                config.getBoolean(JdbcSourceConfig.VALIDATE_NON_NULL), config.querySuffix());
     }
 
     /**
@@ -52,6 +56,27 @@ record QuerySpec(Mode mode, TableId table, String query, String topicPrefix, Str
         return table != null ? table.name() : null;
     }
 
+    /**
+     * Rows with NULL in the offset column are never read by the incremental modes, so a table that allows it is
+     * refused unless validate.non.null=false. A query's columns cannot be traced to a table: not checked.
+     */
+    void checkNonNull(ColumnResolver.Resolved incrementing, List<ColumnResolver.Resolved> timestamps) {
+        if (!validateNonNull || table == null) {
+            return;
+        }
+        if (incrementing != null && incrementing.nullable()) {
+            throw new ConnectException("Cannot make incremental queries using incrementing column "
+                    + incrementing.label() + " on " + table.qualifiedName() + " because this column is nullable;"
+                    + " make it NOT NULL or set " + JdbcSourceConfig.VALIDATE_NON_NULL + "=false");
+        }
+        if (!timestamps.isEmpty() && timestamps.stream().allMatch(ColumnResolver.Resolved::nullable)) {
+            throw new ConnectException("Cannot make incremental queries using timestamp columns "
+                    + timestamps.stream().map(ColumnResolver.Resolved::label).toList() + " on "
+                    + table.qualifiedName() + " because all of these columns are nullable; make one NOT NULL or"
+                    + " set " + JdbcSourceConfig.VALIDATE_NON_NULL + "=false");
+        }
+    }
+
     String description() {
         return table != null ? "table " + table.qualifiedName() : "the configured query";
     }
@@ -67,12 +92,14 @@ record QuerySpec(Mode mode, TableId table, String query, String topicPrefix, Str
                 ? Identifiers.quote(timestamps.get(0).label(), quote)
                 : timestamps.stream().map(c -> Identifiers.quote(c.label(), quote))
                         .collect(Collectors.joining(", ", "COALESCE(", ")"));
-        return switch (mode) {
-            case BULK -> select;
-            case INCREMENTING -> select + " WHERE " + inc + " > ? ORDER BY " + inc + " ASC";
-            case TIMESTAMP -> select + " WHERE " + ts + " > ? AND " + ts + " < ? ORDER BY " + ts + " ASC";
-            case TIMESTAMP_INCREMENTING -> select + " WHERE " + ts + " < ? AND ((" + ts + " = ? AND " + inc
+        String where = switch (mode) {
+            case BULK -> "";
+            case INCREMENTING -> " WHERE " + inc + " > ? ORDER BY " + inc + " ASC";
+            case TIMESTAMP -> " WHERE " + ts + " > ? AND " + ts + " < ? ORDER BY " + ts + " ASC";
+            case TIMESTAMP_INCREMENTING -> " WHERE " + ts + " < ? AND ((" + ts + " = ? AND " + inc
                     + " > ?) OR " + ts + " > ?) ORDER BY " + ts + " ASC, " + inc + " ASC";
         };
+        // As in Confluent's connector: after everything, ORDER BY included.
+        return select + where + (suffix == null ? "" : " " + suffix);
     }
 }

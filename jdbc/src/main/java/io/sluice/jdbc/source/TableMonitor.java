@@ -25,6 +25,7 @@ final class TableMonitor implements AutoCloseable {
     private final TableLister lister;
     private final Runnable onChange;
     private final long intervalMs;
+    private final JdbcConnectionConfig connection;
     private final HikariDataSource pool;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "jdbc-source-table-monitor");
@@ -37,15 +38,23 @@ final class TableMonitor implements AutoCloseable {
         this.lister = new TableLister(config);
         this.onChange = onChange;
         this.intervalMs = config.getLong(JdbcSourceConfig.TABLE_POLL_INTERVAL_MS);
-        this.pool = ConnectionPools.open(JdbcConnectionConfig.from(config), "jdbc-source-tables", 1);
+        this.connection = JdbcConnectionConfig.from(config);
+        this.pool = ConnectionPools.open(connection, "jdbc-source-tables", 1);
     }
 
     void start() {
-        try {
-            tables = list();
+        try (Connection first = ConnectionPools.firstConnection(pool, connection)) {
+            tables = lister.list(first);
         } catch (SQLException e) {
             close();
             throw new ConnectException("Cannot list the tables to copy: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            close();
+            Thread.currentThread().interrupt();
+            throw new ConnectException("Interrupted while connecting to the database", e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
         log.info("JDBC source copies {} table(s): {}", tables.size(), tables);
         timer.scheduleWithFixedDelay(this::refresh, intervalMs, intervalMs, TimeUnit.MILLISECONDS);

@@ -106,6 +106,14 @@ final class TableQuerier {
             for (String column : spec.timestampColumns()) {
                 timestampColumns.add(columns.resolve(JdbcSourceConfig.TIMESTAMP_COLUMN_NAME, column));
             }
+            try {
+                spec.checkNonNull(incrementingColumn, timestampColumns);
+            } catch (RuntimeException e) {
+                // Checked again should the task be retried after the table is fixed.
+                incrementingColumn = null;
+                timestampColumns = null;
+                throw e;
+            }
         }
         // PostgreSQL streams a result set only inside a transaction; otherwise it reads all rows into memory.
         connection.setAutoCommit(false);

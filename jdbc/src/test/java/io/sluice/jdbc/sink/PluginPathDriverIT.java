@@ -1,5 +1,7 @@
 package io.sluice.jdbc.sink;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.connect.ConnectStandalone;
 import io.sluice.connect.worker.TargetState;
 import io.sluice.testkit.TestBroker;
@@ -9,6 +11,10 @@ import org.apache.kafka.connect.json.JsonConverter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -23,7 +29,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A JDBC driver Sluice does not ship (HSQLDB), dropped in a plugin.path directory of its own, is found by the sink
- * (which is on the worker's classpath), and the generic dialect writes through it.
+ * (which is on the worker's classpath), and the generic dialect writes through it; the source connector's
+ * validate() finds it too.
  */
 class PluginPathDriverIT {
     static final Path PLUGIN_PATH = Path.of("target/plugins").toAbsolutePath();
@@ -48,6 +55,10 @@ class PluginPathDriverIT {
             worker.put("value.converter", JsonConverter.class.getName());
             ConnectStandalone connect = ConnectStandalone.start(worker, List.of());
             try {
+                // The source connector's validate() connects through the same driver lookup as the pools.
+                assertThat(urlErrors(connect, url)).isEmpty();
+                assertThat(urlErrors(connect, "jdbc:hsqldb:hsql://127.0.0.1:1/nothing")).singleElement()
+                        .asString().startsWith("Cannot connect to the database");
                 connect.herder().putConnectorConfig("hsqldb-sink", Map.of("connector.class", "JdbcSinkConnector",
                         "topics", topic, "connection.url", url, "connection.user", "SA", "auto.create", "true"),
                         false, TargetState.STARTED);
@@ -65,5 +76,25 @@ class PluginPathDriverIT {
                 connect.close();
             }
         }
+    }
+
+    /** The errors validate reports on connection.url. */
+    private static List<String> urlErrors(ConnectStandalone connect, String url) throws Exception {
+        Map<String, String> config = Map.of("name", "hsqldb-source", "connector.class", "JdbcSourceConnector", "connection.url", url,
+                "connection.user", "SA", "mode", "bulk", "topic.prefix", "hsql-");
+        ObjectMapper json = new ObjectMapper();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(connect.url() + "connector-plugins/JdbcSourceConnector/config/validate"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(config))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> errors = new java.util.ArrayList<>();
+        for (JsonNode setting : json.readTree(response.body()).get("configs")) {
+            if (setting.get("value").get("name").asText().equals("connection.url")) {
+                setting.get("value").get("errors").forEach(e -> errors.add(e.asText()));
+            }
+        }
+        return errors;
     }
 }
