@@ -56,7 +56,7 @@ class MirrorCrashIT {
             Thread producer = new Thread(() -> produce(clusters, producing, produced), "crash-producer");
             try (ChildJvm mirror = new ChildJvm(dir.resolve("mirror.log"), "384m", MirrorCommand.class.getName(),
                     List.of(file.toString()))) {
-                mirror.start().awaitLine(READY, 90_000);
+                awaitReady(mirror.start());
                 producer.start();
                 for (int kill = 1; kill <= KILLS; kill++) {
                     // Killed while it copies: it has mirrored more since its (re)start, and the producer goes on.
@@ -64,7 +64,7 @@ class MirrorCrashIT {
                     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                             .until(() -> progress(clusters) >= before + 200);
                     mirror.kill();
-                    mirror.start().awaitLine(READY, 90_000);
+                    awaitReady(mirror.start());
                 }
                 producing.set(false);
                 producer.join(30_000);
@@ -81,6 +81,16 @@ class MirrorCrashIT {
                 assertThat(Mirrors.count(Mirrors.readAll(clusters.target(), "mm2-offsets.A.internal")))
                         .as("source positions in the offsets topic on the target").isPositive();
             }
+        }
+    }
+
+    /** Ready, or a failure that shows how far the mirror got (its log is gone with the temp dir). */
+    private static void awaitReady(ChildJvm mirror) throws Exception {
+        try {
+            mirror.awaitLine(READY, 120_000);
+        } catch (IllegalStateException e) {
+            String log = mirror.output();
+            throw new AssertionError(e.getMessage() + "\n" + log.substring(Math.max(0, log.length() - 4000)), e);
         }
     }
 

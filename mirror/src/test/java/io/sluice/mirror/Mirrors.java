@@ -43,6 +43,7 @@ final class Mirrors {
         p.put("emit.checkpoints.interval.seconds", "1");
         p.put("sync.group.offsets.interval.seconds", "1");
         p.put("offset.flush.interval.ms", "1000");
+        p.put("offset.storage.partitions", "2"); // a quick start on a busy machine; MM2's 25 by default
         p.put("sluice.mirror.state.dir", stateDir.toString());
         return p;
     }
