@@ -9,7 +9,8 @@
 #   RECORDS=100000 bench/mirror.sh                   # a quick run
 #   MIRRORS=sluice RECORDS=100000 bench/mirror.sh    # one side only
 #
-# A skeleton: end-to-end lag under continuous load is not measured yet. Results: bench/results/mirror-latest.md.
+# Then, mirror still running, a burst of LAG_RECORDS at LAG_RATE/s measures its catch-up lag. CPU-s covers the backlog
+# only. Results: bench/results/mirror-latest.md.
 set -uo pipefail
 
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,6 +28,8 @@ BUILD_TIMEOUT="${BUILD_TIMEOUT:-1200}"
 BROKER_LIFETIME="${BROKER_LIFETIME:-7200}"
 KEEP_DATA="${KEEP_DATA:-0}"
 MIRROR_HEAP="${MIRROR_HEAP:-2g}"
+LAG_RECORDS="${LAG_RECORDS:-20000}"
+LAG_RATE="${LAG_RATE:-5000}"
 MM2_LIBS="$WORK/mm2-libs"
 
 start_run mirror mirror-runs
@@ -92,10 +95,25 @@ run_mirror() { # run_mirror sluice|mm2: mirrors topic bench-<mirror> and times i
   while (( n < RECORDS && $(date +%s) < deadline )); do sleep 1; n="$(remote_count "A.$topic")"; done
   secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   R[$m.cpu]="$(cpu_delta "$cpu0")"
+  if (( n >= RECORDS )); then measure_lag "$m" "$topic"; fi
   stop_groups "${PGIDS[@]}"; PGIDS=("${saved[@]:0:$before}")
   if (( n < RECORDS )); then R[$m.rps]=failed; log "$m: only $n of $RECORDS records in $MIRROR_TIMEOUT s"; return; fi
   R[$m.rps]=$(awk -v r="$RECORDS" -v s="$secs" 'BEGIN { printf "%.0f", r / s }')
-  log "$m: $RECORDS records in $secs s (${R[$m.rps]} records/s, ${R[$m.cpu]} CPU-s)"
+  log "$m: $RECORDS records in $secs s (${R[$m.rps]} records/s, ${R[$m.cpu]} CPU-s, lag ${R[$m.lag]:-?} s)"
+}
+
+# Lag of a caught-up mirror: LAG_RECORDS more records written at LAG_RATE/s; seconds from the producer's end until
+# the last of them is on B (polled once a second, so +-1 s). A group at the head on A sees B this far behind.
+measure_lag() { # measure_lag MIRROR TOPIC
+  local m="$1" topic="$2" want end n=0 deadline
+  want=$(( RECORDS + LAG_RECORDS ))
+  tool "$STEP_TIMEOUT" org.apache.kafka.tools.ProducerPerformance --topic "$topic" --num-records "$LAG_RECORDS" \
+      --record-size "$RECORD_SIZE" --throughput "$LAG_RATE" --producer-props "bootstrap.servers=$BOOT_A" acks=all \
+      >"$RUN/lag-$m.log" 2>&1
+  end=$(date +%s.%N); deadline=$(( $(date +%s) + 300 ))
+  while (( n < want && $(date +%s) < deadline )); do n="$(remote_count "A.$topic")"; (( n < want )) && sleep 1; done
+  if (( n < want )); then R[$m.lag]=failed; return; fi
+  R[$m.lag]=$(awk -v a="$end" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 }
 
 [[ "$MIRRORS" == *mm2* ]] && fetch_mm2
@@ -115,9 +133,18 @@ done
   echo
   echo "$(count_label "$RECORDS") x $(size_label "$RECORD_SIZE"), $PARTITIONS partitions, Sluice clusters A -> B on loopback; $(machine_line)"
   echo
-  echo "| mirror | records/s | mirror CPU-s |"
-  echo "|---|---|---|"
-  for m in $MIRRORS; do echo "| $m | ${R[$m.rps]:-skipped} | ${R[$m.cpu]:-} |"; done
+  echo "| mirror | records/s | catch-up lag s ($(count_label "$LAG_RECORDS") at $LAG_RATE/s) | mirror CPU-s | records per CPU-s |"
+  echo "|---|---|---|---|---|"
+  for m in $MIRRORS; do
+    per_cpu=$(awk -v r="$RECORDS" -v c="${R[$m.cpu]:-0}" 'BEGIN { if (c + 0 > 0) printf "%.0f", r / c; else print "-" }')
+    echo "| $m | ${R[$m.rps]:-skipped} | ${R[$m.lag]:-} | ${R[$m.cpu]:-} | $per_cpu |"
+  done
+  if [[ "${R[sluice.rps]:-}" =~ ^[0-9]+$ && "${R[mm2.rps]:-}" =~ ^[0-9]+$ ]]; then
+    echo
+    echo "Sluice / MM2: throughput $(awk -v a="${R[sluice.rps]}" -v b="${R[mm2.rps]}" 'BEGIN { printf "%.2f", a / b }')x," \
+         "CPU-s $(awk -v a="${R[sluice.cpu]}" -v b="${R[mm2.cpu]}" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "-" }')x" \
+         "(Sluice exactly-once, MM2 at-least-once). Records/s include the mirror's start-up."
+  fi
 } >"$RUN/results.md"
 cat "$RUN/results.md"
 [[ "$MIRRORS" == *mm2* && "$MIRRORS" == *sluice* ]] && cp "$RUN/results.md" "$BENCH/results/mirror-latest.md"

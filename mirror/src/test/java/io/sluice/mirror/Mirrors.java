@@ -43,14 +43,19 @@ final class Mirrors {
         p.put("emit.checkpoints.interval.seconds", "1");
         p.put("sync.group.offsets.interval.seconds", "1");
         p.put("offset.flush.interval.ms", "1000");
+        p.put("offset.storage.partitions", "2"); // a quick start on a busy machine; MM2's 25 by default
         p.put("sluice.mirror.state.dir", stateDir.toString());
         return p;
     }
 
     /** Every committed record of {@code topic}, per partition, read until the end offsets of the moment. */
     static Map<Integer, List<ConsumerRecord<byte[], byte[]>>> readAll(TestCluster cluster, String topic) {
+        return readAll(cluster.bootstrap(), topic);
+    }
+
+    static Map<Integer, List<ConsumerRecord<byte[], byte[]>>> readAll(String bootstrap, String topic) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         Map<Integer, List<ConsumerRecord<byte[], byte[]>>> result = new HashMap<>();

@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "mirror", mixinStandardHelpOptions = true,
         description = "Mirror topics and consumer group offsets between clusters (MirrorMaker 2's mm2.properties).",
-        subcommands = {MirrorStatusCommand.class})
+        subcommands = {MirrorStatusCommand.class, MirrorPromoteCommand.class})
 public final class MirrorCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "MM2_PROPERTIES", description = "MirrorMaker 2 settings.")
     Path configFile;

@@ -1,9 +1,13 @@
 package io.sluice.mirror.cli;
 
 import io.sluice.connect.ConnectStandalone;
+import io.sluice.mirror.config.MirrorConnectorConfig;
 import io.sluice.mirror.config.MirrorMakerConfig;
 import io.sluice.mirror.config.MirrorMakerConfig.Flow;
+import io.sluice.mirror.preserving.MirrorTopics;
 import io.sluice.service.lifecycle.LifecycleService;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,11 +35,27 @@ public final class MirrorMaker extends LifecycleService {
         MirrorMaker mirror = new MirrorMaker(config.flows(targets));
         mirror.startReady(() -> {
             for (Flow flow : mirror.flows) {
+                requireSluiceTargetIfPreserving(config, flow);
+            }
+            for (Flow flow : mirror.flows) {
                 mirror.workers.add(ConnectStandalone.start(config.workerSettings(flow), config.connectorConfigs(flow)));
                 log.info("Flow {} running{}", flow, flow.enabled() ? "" : " (heartbeats only)");
             }
         });
         return mirror;
+    }
+
+    /** Offset-preserving mirror topics need a Sluice target: said before anything starts, not in a connector's log. */
+    private static void requireSluiceTargetIfPreserving(MirrorMakerConfig config, Flow flow) {
+        MirrorConnectorConfig connector = new MirrorConnectorConfig(config.connectorBase(flow));
+        if (!flow.enabled() || !connector.getBoolean(MirrorConnectorConfig.OFFSET_PRESERVING)) {
+            return;
+        }
+        try (Admin target = Admin.create(connector.targetAdmin())) {
+            MirrorTopics.requireSluiceTarget(target, connector.sourceBootstrapServers());
+        } catch (MirrorTopics.NotASluiceTargetException e) {
+            throw new ConfigException(flow + "." + MirrorConnectorConfig.OFFSET_PRESERVING + " = true: " + e.getMessage());
+        }
     }
 
     public List<Flow> flows() {

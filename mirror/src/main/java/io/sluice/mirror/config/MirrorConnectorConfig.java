@@ -15,6 +15,7 @@ import org.apache.kafka.connect.mirror.ReplicationPolicy;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -55,6 +56,9 @@ public class MirrorConnectorConfig extends AbstractConfig {
     public static final String EMIT_HEARTBEATS_ENABLED = "emit.heartbeats.enabled";
     public static final String EMIT_HEARTBEATS_INTERVAL = "emit.heartbeats.interval.seconds";
     public static final String OFFSET_LAG_MAX = "offset.lag.max";
+    /** Sluice's own: mirrored topics become offset-preserving mirror topics on a Sluice target. */
+    public static final String OFFSET_PRESERVING = "offset.preserving";
+    public static final String OFFSET_PRESERVING_TOPICS = "offset.preserving.topics";
     /** Task config: the upstream partitions (topic-partition, comma separated) a source task mirrors, as MM2's. */
     public static final String TASK_TOPIC_PARTITIONS = "task.assigned.partitions";
     /** Task config: the consumer groups a checkpoint task translates, as MM2's. */
@@ -110,7 +114,14 @@ public class MirrorConnectorConfig extends AbstractConfig {
             .define(EMIT_HEARTBEATS_INTERVAL, Type.LONG, 1L, Importance.LOW, "How often heartbeats are emitted.")
             .define(OFFSET_LAG_MAX, Type.LONG, 100L, Importance.LOW,
                     "Accepted for MM2 compatibility; Sluice writes a sync whenever the offset mapping changes, "
-                            + "so translation is exact whatever this says.");
+                            + "so translation is exact whatever this says.")
+            .define(OFFSET_PRESERVING, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "Create the remote topics of the topics matching offset.preserving.topics as offset-preserving "
+                            + "mirror topics (same name, same offsets; the target's brokers follow the source). "
+                            + "Needs a Sluice target.")
+            .define(OFFSET_PRESERVING_TOPICS, Type.LIST, ".*", Importance.MEDIUM,
+                    "Regexes of the mirrored topics that are offset-preserving when offset.preserving = true; "
+                            + "the others are mirrored as usual.");
 
     public MirrorConnectorConfig(Map<String, String> props) {
         super(CONFIG, props, false);
@@ -156,6 +167,16 @@ public class MirrorConnectorConfig extends AbstractConfig {
 
     public TopicFilter topicFilter() {
         return new TopicFilter(getList(TOPICS), getList(TOPICS_EXCLUDE));
+    }
+
+    /** Whether a mirrored topic is offset-preserving: identity name, copied by the target's brokers, not by tasks. */
+    public boolean offsetPreserving(String topic) {
+        return getBoolean(OFFSET_PRESERVING) && new TopicFilter(getList(OFFSET_PRESERVING_TOPICS), List.of()).matches(topic);
+    }
+
+    /** How the target's brokers reach the source for offset-preserving topics: the source's bootstrap servers. */
+    public String sourceBootstrapServers() {
+        return String.valueOf(sourceAdmin().get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG));
     }
 
     public TopicFilter groupFilter() {

@@ -24,11 +24,15 @@ import java.util.Set;
  */
 public final class MirrorMakerConfig {
     public static final String CLUSTERS = "clusters";
-    /** Sluice's own: where a flow's worker keeps its files (source positions until the runtime keeps them in Kafka). */
+    /**
+     * Sluice's own: where a flow's worker keeps its files. With exactly-once on (the default) the source positions
+     * live in the offsets topic on the target; the file there is only read once, to seed that topic.
+     */
     public static final String STATE_DIR = "sluice.mirror.state.dir";
     public static final String EXACTLY_ONCE = "exactly.once.source.support";
     private static final List<String> WORKER_KEYS = List.of("offset.flush.interval.ms", "offset.flush.timeout.ms",
-            "task.shutdown.graceful.timeout.ms", EXACTLY_ONCE);
+            "task.shutdown.graceful.timeout.ms", EXACTLY_ONCE, "offset.storage.replication.factor",
+            "offset.storage.partitions");
 
     /** One direction between two clusters. */
     public record Flow(String source, String target, boolean enabled, boolean heartbeats) {
@@ -129,6 +133,11 @@ public final class MirrorMakerConfig {
             }
         }
         worker.putIfAbsent("offset.flush.interval.ms", "5000");
+        // MM2's dedicated-mode names: the group (so the prefix of the tasks' transactional ids,
+        // "A-mm2-MirrorSourceConnector-0") and the offsets topic on the target, one per source cluster, so flows
+        // from two sources into one target, or a Connect cluster on it, never share ids or positions.
+        worker.putIfAbsent("group.id", flow.source() + "-mm2");
+        worker.putIfAbsent("offset.storage.topic", "mm2-offsets." + flow.source() + ".internal");
         worker.put("offset.storage.file.filename", stateDir().resolve(flow.source() + "-to-" + flow.target() + ".offsets").toString());
         return worker;
     }

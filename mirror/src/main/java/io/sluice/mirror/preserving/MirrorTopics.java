@@ -1,6 +1,7 @@
 package io.sluice.mirror.preserving;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -88,6 +89,34 @@ public final class MirrorTopics {
             throw new IllegalStateException("Interrupted while creating mirror topic " + targetTopic, e);
         } catch (TimeoutException e) {
             throw new IllegalStateException("Timed out creating mirror topic " + targetTopic, e);
+        }
+    }
+
+    /**
+     * Fails unless the target accepts mirror topics: a validate-only CreateTopics with the mirror config, which a
+     * Sluice broker accepts and any other broker refuses as an unknown topic config. Creates nothing.
+     *
+     * @throws NotASluiceTargetException when the target does not know the mirror configs
+     */
+    public static void requireSluiceTarget(Admin target, String sourceBootstrapServers) {
+        NewTopic probe = new NewTopic("sluice-mirror-probe", Optional.of(1), Optional.empty())
+                .configs(Map.of(SOURCE_BOOTSTRAP_SERVERS, sourceBootstrapServers));
+        try {
+            target.createTopics(List.of(probe), new CreateTopicsOptions().validateOnly(true)).all()
+                    .get(TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof InvalidConfigurationException invalid && mentionsMirrorConfig(invalid)) {
+                throw notSluice(invalid);
+            }
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("Cannot check the target for mirror topics: " + e.getCause().getMessage(),
+                        e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while checking the target for mirror topics", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Timed out checking the target for mirror topics", e);
         }
     }
 

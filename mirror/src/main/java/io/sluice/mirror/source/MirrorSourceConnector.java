@@ -4,9 +4,11 @@ import io.sluice.mirror.InternalTopics;
 import io.sluice.mirror.MirrorConnector;
 import io.sluice.mirror.Periodic;
 import io.sluice.mirror.config.MirrorConnectorConfig;
+import io.sluice.mirror.preserving.MirrorTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.mirror.ReplicationPolicy;
 import org.apache.kafka.connect.source.SourceConnector;
 import org.slf4j.Logger;
@@ -45,6 +47,13 @@ public final class MirrorSourceConnector extends MirrorConnector {
         topics = new TopicSync(config, policy, sourceAdmin, targetAdmin);
         InternalTopics.ensure(targetAdmin, config.offsetSyncsTopic(policy),
                 config.getShort(MirrorConnectorConfig.OFFSET_SYNCS_REPLICATION_FACTOR));
+        if (config.getBoolean(MirrorConnectorConfig.OFFSET_PRESERVING)) {
+            try {
+                MirrorTopics.requireSluiceTarget(targetAdmin, config.sourceBootstrapServers());
+            } catch (RuntimeException e) {
+                throw new ConnectException(MirrorConnectorConfig.OFFSET_PRESERVING + "=true: " + e.getMessage(), e);
+            }
+        }
         if (config.getBoolean(MirrorConnectorConfig.SYNC_TOPIC_ACLS_ENABLED)) {
             log.info("{}=true has no effect: Sluice has no ACLs to copy yet", MirrorConnectorConfig.SYNC_TOPIC_ACLS_ENABLED);
         }

@@ -2,6 +2,7 @@ package io.sluice.mirror.source;
 
 import io.sluice.mirror.config.MirrorConnectorConfig;
 import io.sluice.mirror.config.TopicFilter;
+import io.sluice.mirror.preserving.MirrorTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
@@ -19,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,6 +48,8 @@ final class TopicSync {
     private final Admin source;
     private final Admin target;
     private final List<Pattern> configExcludes;
+    /** Offset-preserving mirror topics known to exist on the target. */
+    private final Set<String> followed = new HashSet<>();
 
     TopicSync(MirrorConnectorConfig config, ReplicationPolicy policy, Admin source, Admin target) {
         this.config = config;
@@ -82,6 +86,12 @@ final class TopicSync {
         if (topics.isEmpty()) {
             return List.of();
         }
+        Set<String> preserving = topics.stream().filter(this::offsetPreserving).collect(Collectors.toSet());
+        ensureMirrorTopics(preserving);
+        topics.removeAll(preserving);
+        if (topics.isEmpty()) {
+            return List.of();
+        }
         Map<String, TopicDescription> described = source.describeTopics(topics).allTopicNames()
                 .get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
         ensureRemoteTopics(described);
@@ -90,6 +100,35 @@ final class TopicSync {
         partitions.sort((a, b) -> a.topic().equals(b.topic()) ? Integer.compare(a.partition(), b.partition())
                 : a.topic().compareTo(b.topic()));
         return partitions;
+    }
+
+    /** Offset-preserving topics are copied by the target's brokers, so no task reads them; heartbeats never are. */
+    boolean offsetPreserving(String topic) {
+        return config.offsetPreserving(topic) && !policy.isHeartbeatsTopic(topic);
+    }
+
+    /**
+     * Creates the missing offset-preserving mirror topics, under the source topic's own name (a mirror topic that
+     * exists already is checked and left alone). One topic that cannot be created does not stop the others.
+     */
+    private void ensureMirrorTopics(Set<String> preserving) {
+        int rf = config.getInt(MirrorConnectorConfig.REPLICATION_FACTOR);
+        for (String topic : preserving) {
+            if (followed.contains(topic)) {
+                continue;
+            }
+            try {
+                MirrorTopics.MirrorTopic created = MirrorTopics.create(source, config.sourceBootstrapServers(), topic,
+                        target, topic, rf < 0 ? Optional.empty() : Optional.of((short) rf));
+                followed.add(topic);
+                log.info("{} offset-preserving mirror topic {} ({} partitions)", created.created() ? "Created" : "Found",
+                        topic, created.partitions());
+            } catch (MirrorTopics.NotASluiceTargetException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                log.error("Cannot make {} an offset-preserving mirror topic: {}", topic, e.getMessage());
+            }
+        }
     }
 
     private void ensureRemoteTopics(Map<String, TopicDescription> sourceTopics)
