@@ -14,8 +14,8 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,13 +37,18 @@ import java.util.Set;
 public final class OrderEnrichmentJob implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OrderEnrichmentJob.class);
 
+    /** {@code format} reads an order and writes it enriched; the 5-argument form keeps the CSV orders. */
     public record Settings(String bootstrapServers, String inputTopic, String outputTopic, String groupId,
-                           String transactionalId) {
+                           String transactionalId, OrderFormat format) {
+        public Settings(String bootstrapServers, String inputTopic, String outputTopic, String groupId,
+                        String transactionalId) {
+            this(bootstrapServers, inputTopic, outputTopic, groupId, transactionalId, new CsvOrders());
+        }
     }
 
     private final Settings settings;
-    private final KafkaConsumer<String, String> consumer;
-    private final KafkaProducer<String, String> producer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaProducer<byte[], byte[]> producer;
     private volatile boolean stopping;
     private long committedRecords;
 
@@ -60,23 +65,15 @@ public final class OrderEnrichmentJob implements AutoCloseable {
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "200");
-        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         consumer = new KafkaConsumer<>(c);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         producer = new KafkaProducer<>(p);
-    }
-
-    /** The business logic: one enriched order per input order. */
-    static String enrich(ConsumerRecord<String, String> order) {
-        String[] fields = order.value().split(",");
-        long quantity = Long.parseLong(fields[1].trim());
-        long unitPrice = Long.parseLong(fields[2].trim());
-        return order.value() + ",total=" + (quantity * unitPrice) + ",source=" + order.partition() + ":" + order.offset();
     }
 
     /** Runs until {@link #stop()}; throws if this instance was fenced by a newer one. */
@@ -86,7 +83,7 @@ public final class OrderEnrichmentJob implements AutoCloseable {
         log.info("Enriching {} into {} as transactional id {}", settings.inputTopic(), settings.outputTopic(),
                 settings.transactionalId());
         while (!stopping) {
-            ConsumerRecords<String, String> records;
+            ConsumerRecords<byte[], byte[]> records;
             try {
                 records = consumer.poll(Duration.ofMillis(200));
             } catch (WakeupException e) {
@@ -98,8 +95,9 @@ public final class OrderEnrichmentJob implements AutoCloseable {
             producer.beginTransaction();
             try {
                 Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-                for (ConsumerRecord<String, String> order : records) {
-                    producer.send(new ProducerRecord<>(settings.outputTopic(), order.key(), enrich(order)));
+                for (ConsumerRecord<byte[], byte[]> order : records) {
+                    producer.send(new ProducerRecord<>(settings.outputTopic(), order.key(),
+                            settings.format().enrich(order)));
                     next.put(new TopicPartition(order.topic(), order.partition()), new OffsetAndMetadata(order.offset() + 1));
                 }
                 producer.sendOffsetsToTransaction(next, consumer.groupMetadata());

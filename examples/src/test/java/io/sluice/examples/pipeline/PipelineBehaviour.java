@@ -1,0 +1,141 @@
+package io.sluice.examples.pipeline;
+
+import io.sluice.examples.pipeline.PipelineProcesses.Part;
+import io.sluice.testkit.TestBroker;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The exactly-once database-to-database pipeline (issue 12's done-when): rows inserted into {@code orders} while the
+ * JDBC source worker, the enrichment job and the JDBC sink worker — each in its own JVM — are SIGKILLed at random
+ * moments and restarted; at the end {@code orders_enriched} holds every order exactly once, with its total.
+ * Each database runs this through a subclass.
+ */
+abstract class PipelineBehaviour {
+    private static final int CHUNK = 100;
+    /** About the time between two kills, restart included: the writer spreads the rows over all the kills. */
+    private static final long KILL_SPACING_MS = 6_000;
+
+    @TempDir
+    Path dir;
+
+    /** A new database reachable from child JVMs; closed by the test. */
+    abstract PipelineDatabase database() throws Exception;
+
+    @Test
+    void everyOrderArrivesEnrichedExactlyOnceDespiteSigkillsOfEveryPart() throws Exception {
+        run(20_000, 2);
+    }
+
+    /** The done-when's size; run with -Dsluice.long=true. */
+    @Test
+    @Tag("long")
+    @EnabledIfSystemProperty(named = "sluice.long", matches = "true")
+    void aHundredThousandOrdersExactlyOnceDespiteSigkillsOfEveryPart() throws Exception {
+        run(100_000, 3);
+    }
+
+    private void run(int orders, int killsEach) throws Exception {
+        long started = System.nanoTime();
+        Random random = new Random();
+        try (PipelineDatabase db = database(); TestBroker broker = TestBroker.start()) {
+            db.createOrders();
+            broker.createTopic(PipelineProcesses.ORDERS_TOPIC, 2, Map.of());
+            broker.createTopic(PipelineProcesses.ENRICHED_TOPIC, 2, Map.of());
+            String name = getClass().getSimpleName() + "-" + orders;
+            try (PipelineProcesses parts = new PipelineProcesses(dir, name, broker.bootstrap(), db,
+                    new PipelineProcesses.Converter("org.apache.kafka.connect.json.JsonConverter", Map.of()))) {
+                for (Part part : Part.values()) {
+                    parts.start(part);
+                }
+                // Inserted while everything runs, paced so the kills below land while rows still flow.
+                AtomicReference<Throwable> writerFailure = new AtomicReference<>();
+                Thread writer = new Thread(() -> {
+                    try {
+                        insertOrders(db, orders, Math.max(1, KILL_SPACING_MS * 3 * killsEach * CHUNK / orders));
+                    } catch (Throwable e) {
+                        writerFailure.set(e);
+                    }
+                }, "orders-writer");
+                writer.start();
+
+                List<Part> kills = new ArrayList<>();
+                for (Part part : Part.values()) {
+                    for (int i = 0; i < killsEach; i++) {
+                        kills.add(part);
+                    }
+                }
+                Collections.shuffle(kills, random);
+                int midStream = 0;
+                for (Part part : kills) {
+                    Thread.sleep(1_000 + random.nextInt(4_000));
+                    parts.kill(part);
+                    long atKill = db.count("orders_enriched");
+                    if (atKill < orders) {
+                        midStream++;
+                    }
+                    System.out.printf("%s: killed %s with %d of %d orders in orders_enriched%n", name, part, atKill,
+                            orders);
+                    Thread.sleep(random.nextInt(1_000));
+                    parts.start(part);
+                }
+                writer.join(300_000);
+                assertThat(writerFailure.get()).as("orders writer").isNull();
+                assertThat(midStream).as("kills that hit the pipeline mid-stream").isPositive();
+
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> db.count("orders_enriched") >= orders);
+                Thread.sleep(3_000); // a duplicate written late would show now
+                assertThat(db.countAndDistinct("orders")).isEqualTo(orders + "|" + orders);
+                assertThat(db.countAndDistinct("orders_enriched")).as("rows and distinct ids in orders_enriched")
+                        .isEqualTo(orders + "|" + orders);
+                assertThat(db.ordersEnriched()).isEqualTo(db.ordersEnrichedByHand());
+                for (Part part : Part.values()) {
+                    assertThat(parts.log(part)).as("%s log", part).doesNotContain("FAILED");
+                }
+            }
+        }
+        System.out.printf("%s: %d orders through the pipeline, %d SIGKILLs of each part, in %d s%n",
+                getClass().getSimpleName(), orders, killsEach, Duration.ofNanos(System.nanoTime() - started).toSeconds());
+    }
+
+    /** Orders 1..count in transactions of CHUNK rows, {@code pauseMs} apart. */
+    private static void insertOrders(PipelineDatabase db, int count, long pauseMs) throws SQLException,
+            InterruptedException {
+        try (Connection c = db.connect();
+             PreparedStatement insert = c.prepareStatement("INSERT INTO \"orders\" VALUES (?, ?, ?, ?, ?)")) {
+            c.setAutoCommit(false);
+            for (int id = 1; id <= count; id++) {
+                insert.setLong(1, id);
+                insert.setString(2, "customer-" + (id % 97));
+                insert.setString(3, "item-" + (id % 13));
+                insert.setInt(4, 1 + id % 7);
+                insert.setBigDecimal(5, BigDecimal.valueOf(100 + id % 1000, 2));
+                insert.addBatch();
+                if (id % CHUNK == 0 || id == count) {
+                    insert.executeBatch();
+                    c.commit();
+                    Thread.sleep(pauseMs);
+                }
+            }
+        }
+    }
+}
