@@ -87,6 +87,23 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the whole JVM freezes (threads, heartbeats, sockets unanswered) until {@link #resume}; a zombie. */
+    public void suspend() throws IOException, InterruptedException {
+        signal("-STOP");
+    }
+
+    /** SIGCONT after {@link #suspend}: the JVM runs on as if no time had passed, unaware it was replaced. */
+    public void resume() throws IOException, InterruptedException {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) throws IOException, InterruptedException {
+        int exit = new ProcessBuilder("kill", signal, String.valueOf(process.pid())).inheritIO().start().waitFor();
+        if (exit != 0) {
+            throw new IllegalStateException("kill " + signal + " " + process.pid() + " exited with " + exit);
+        }
+    }
+
     public boolean isAlive() {
         return process != null && process.isAlive();
     }

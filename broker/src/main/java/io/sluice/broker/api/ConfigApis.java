@@ -6,6 +6,7 @@ import io.sluice.broker.config.BrokerConfig;
 import io.sluice.broker.config.DynamicConfigStore;
 import io.sluice.broker.config.GroupConfigs;
 import io.sluice.broker.log.LogConfig;
+import io.sluice.broker.log.MirrorTopicConfig;
 import io.sluice.broker.network.ApiRequest;
 import io.sluice.broker.network.ApiRouter;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -149,7 +150,10 @@ public final class ConfigApis {
 
     private void store(ConfigResource.Type type, String name, Map<String, String> configs, boolean validateOnly) {
         switch (type) {
-            case TOPIC -> topics.setConfigs(name, configs, validateOnly);
+            case TOPIC -> {
+                MirrorTopicConfig.checkChange(name, topic(name).configs(), configs);
+                topics.setConfigs(name, configs, validateOnly);
+            }
             case BROKER -> {
                 BrokerConfig.parseDynamic(configs);
                 if (!validateOnly) {

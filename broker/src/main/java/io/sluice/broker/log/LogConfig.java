@@ -329,4 +329,13 @@ public final class LogConfig {
     public boolean errorsDeadletterqueueGroupEnable() {
         return values.getBoolean(TopicConfig.ERRORS_DEADLETTERQUEUE_GROUP_ENABLE_CONFIG);
     }
+
+    /**
+     * Where this topic's partitions are mirrored from, when it is an offset-preserving mirror topic
+     * ({@link MirrorTopicConfig}); empty for an ordinary, writable topic.
+     */
+    public java.util.Optional<MirrorTopicConfig.Source> mirrorSource(String topic) {
+        return MirrorTopicConfig.source(values.getString(MirrorTopicConfig.SOURCE_BOOTSTRAP_SERVERS),
+                values.getString(MirrorTopicConfig.SOURCE_TOPIC), topic);
+    }
 }

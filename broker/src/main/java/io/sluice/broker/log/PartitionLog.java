@@ -247,8 +247,8 @@ public final class PartitionLog implements Closeable {
 
     /**
      * Appends batches fetched from the partition's leader as they are: offsets, leader epochs and
-     * timestamps stay the leader's. Each batch must be magic v2, pass its CRC check and start exactly
-     * at the log end; a trailing partial batch (a fetch cut at its byte limit) is ignored. Producer
+     * timestamps stay the leader's. Each batch must be magic v2, pass its CRC check and start at or
+     * past the log end (compacted logs have gaps); a trailing partial batch (a fetch cut at its byte limit) is ignored. Producer
      * state is updated but not checked: the leader already decided what the log holds.
      *
      * @return the log end offset after the append
@@ -266,9 +266,11 @@ public final class PartitionLog implements Closeable {
                     throw new CorruptRecordException("Replicated batch at offset " + batch.baseOffset() + " of "
                             + topicPartition + " is invalid");
                 }
-                if (batch.baseOffset() != next) {
+                // A gap is allowed, as in Kafka: compaction removes whole batches, so a compacted leader's (or
+                // mirror source's) next batch may start past our log end. Overlap never is.
+                if (batch.baseOffset() < next) {
                     throw new CorruptRecordException("Replicated batch of " + topicPartition + " starts at "
-                            + batch.baseOffset() + ", expected " + next);
+                            + batch.baseOffset() + ", below the log end " + next);
                 }
                 next = batch.nextOffset();
                 maxTimestamp = Math.max(maxTimestamp, batch.maxTimestamp());

@@ -29,7 +29,7 @@ final class TopicConfigDefinition {
     }
 
     static ConfigDef build() {
-        return new ConfigDef()
+        return MirrorTopicConfig.define(new ConfigDef())
                 .define(TopicConfig.CLEANUP_POLICY_CONFIG, Type.LIST, TopicConfig.CLEANUP_POLICY_DELETE,
                         ValidList.in(TopicConfig.CLEANUP_POLICY_COMPACT, TopicConfig.CLEANUP_POLICY_DELETE),
                         Importance.MEDIUM, TopicConfig.CLEANUP_POLICY_DOC)
@@ -119,6 +119,7 @@ final class TopicConfigDefinition {
 
     /** Rules that span keys, on parsed values of the keys given. */
     static void validateTogether(Map<String, Object> parsed) {
+        MirrorTopicConfig.validateTogether(parsed);
         Object min = parsed.get(TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG);
         Object max = parsed.get(TopicConfig.MAX_COMPACTION_LAG_MS_CONFIG);
         if (min != null && max != null && (Long) min > (Long) max) {

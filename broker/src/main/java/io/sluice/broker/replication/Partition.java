@@ -1,16 +1,19 @@
 package io.sluice.broker.replication;
 
 import io.sluice.broker.log.AppendResult;
+import io.sluice.broker.log.MirrorTopicConfig;
 import io.sluice.broker.log.PartitionLog;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -43,6 +46,11 @@ final class Partition {
     int controllerEpoch;
     /** The log end offset when this broker became leader: a follower below it cannot join the ISR. */
     long leaderEpochStartOffset;
+    /**
+     * Whether this leadership's epoch starts an epoch of the log: false while it leads a mirror topic, and
+     * after that mirror's promotion until the epoch is bumped past the source's ({@link MirrorFollowers}).
+     */
+    volatile boolean leaderEpochInLog;
     final Map<Integer, Follower> followers = new HashMap<>();
 
     static final class Follower {
@@ -76,7 +84,12 @@ final class Partition {
         leaderEpoch = epoch;
         leaderEpochStartOffset = log.logEndOffset();
         followers.clear();
-        log.assignEpochAtLogEnd(leaderEpoch);
+        // A mirror's log keeps its source's leader epochs (consumers validate positions against them, on
+        // either cluster alike), so this broker's own epoch goes into it only once the topic is promoted.
+        leaderEpochInLog = mirrorSource().isEmpty();
+        if (leaderEpochInLog) {
+            log.assignEpochAtLogEnd(leaderEpoch);
+        }
         for (int r : replicas) {
             if (r != localBrokerId) {
                 Follower f = new Follower();
@@ -159,6 +172,16 @@ final class Partition {
             if (!isLocalLeader()) {
                 throw new NotLeaderOrFollowerException("Broker " + localBrokerId + " is not the leader of " + tp);
             }
+            Optional<MirrorTopicConfig.Source> source = mirrorSource();
+            if (source.isPresent()) {
+                throw new PolicyViolationException("Topic " + tp.topic() + " is a mirror of " + source.get()
+                        + "; promote it to write (bin/sluice mirror promote --topic " + tp.topic() + ")");
+            }
+            if (!leaderEpochInLog) {
+                // Promoted a moment ago: writable once the leader epoch moved past the source's epochs.
+                throw new NotLeaderOrFollowerException("Broker " + localBrokerId + " is taking over " + tp
+                        + " from its mirror source; retry");
+            }
             int minIsr = log.config().minInSyncReplicas();
             List<Integer> inSync = isr;
             if (acks == -1 && inSync.size() < minIsr) {
@@ -166,6 +189,29 @@ final class Partition {
                         + ", fewer than min.insync.replicas " + minIsr);
             }
             return log.append(records, leaderEpoch);
+        } finally {
+            leaderIsrUpdateLock.readLock().unlock();
+        }
+    }
+
+    /** Where this partition is mirrored from, while its topic is a mirror topic. */
+    Optional<MirrorTopicConfig.Source> mirrorSource() {
+        return log.config().mirrorSource(tp.topic());
+    }
+
+    /**
+     * Appends batches fetched from the mirror source as they are (offsets, epochs, producer state,
+     * markers), as a follower would, while this broker leads the partition and its topic is still a
+     * mirror; false (nothing written) otherwise.
+     */
+    boolean appendMirrored(MemoryRecords records) {
+        leaderIsrUpdateLock.readLock().lock();
+        try {
+            if (!isLocalLeader() || mirrorSource().isEmpty()) {
+                return false;
+            }
+            log.appendAsFollower(records);
+            return true;
         } finally {
             leaderIsrUpdateLock.readLock().unlock();
         }

@@ -116,6 +116,7 @@ public final class ReplicaManager implements AutoCloseable {
     private final FollowerTracker followers;
     private final RoleChanges roleChanges;
     private final ConsumerReads consumerReads = new ConsumerReads();
+    private final MirrorFollowers mirrors;
 
     public ReplicaManager(BrokerConfig config, ClusterStore store, TopicRegistry topics, DelayedOperations delayedFetches,
                           Executor requestPool, IntFunction<Optional<Node>> nodes) {
@@ -134,6 +135,7 @@ public final class ReplicaManager implements AutoCloseable {
                 log.warn("Ignoring unreadable {} in {}: {}", HW_CHECKPOINT, dir, e.getMessage());
             }
         }
+        this.mirrors = new MirrorFollowers(brokerId, config, store, topics.logManager(), partitions::values);
         this.roleChanges = new RoleChanges(brokerId, config, store, topics, nodes, partitions, states, checkpointedHw,
                 followerApply, onAppend, this::notifyLeadership, this::maybeIncrementHighWatermark, delayedAcks,
                 delayedFetches, task -> scheduler.execute(guarded(task)), scheduler);
@@ -142,6 +144,7 @@ public final class ReplicaManager implements AutoCloseable {
     /** Starts following the partition states in ZooKeeper and the periodic ISR and checkpoint tasks. */
     public void start() {
         roleChanges.start();
+        mirrors.start();
         long check = Math.max(10, Math.min(lagTimeMaxMs / 2, 5_000));
         isrChanges.scheduleWithFixedDelay(guarded(followers::maybeShrinkIsr), check, check, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(guarded(this::checkpointHighWatermarks), 1000, 1000, TimeUnit.MILLISECONDS);
@@ -412,8 +415,17 @@ public final class ReplicaManager implements AutoCloseable {
         halted = true;
     }
 
+    /**
+     * The mirror partitions this broker leads and how following their sources stands (FOLLOWING,
+     * SOURCE_UNAVAILABLE, SOURCE_TRUNCATED, ...), with the last error if any.
+     */
+    public Map<TopicPartition, String> mirrorStates() {
+        return mirrors.states();
+    }
+
     @Override
     public void close() {
+        mirrors.close();
         roleChanges.close();
         scheduler.shutdownNow();
         isrChanges.shutdownNow();

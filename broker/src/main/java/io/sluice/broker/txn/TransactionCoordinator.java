@@ -481,6 +481,10 @@ public final class TransactionCoordinator implements AutoCloseable {
                     return MarkerOutcome.DONE;
                 }
                 break;
+            case POLICY_VIOLATION:
+                // A read-only mirror topic: it refused the transaction's records too, so it needs no marker.
+                log.info("Partition {} of {} is a mirror topic; no marker needed", tp, txn.transactionalId());
+                return MarkerOutcome.DONE;
             case INVALID_PRODUCER_EPOCH, PRODUCER_FENCED, TRANSACTION_COORDINATOR_FENCED:
                 log.warn("Marker for {} of {} refused with {}: a newer coordinator owns it; stopping here", tp,
                         txn.transactionalId(), error);

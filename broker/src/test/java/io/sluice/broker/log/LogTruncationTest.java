@@ -66,7 +66,7 @@ class LogTruncationTest {
     }
 
     @Test
-    void followerAppendKeepsOffsetsAndEpochsAndRejectsGapsAndCorruption() {
+    void followerAppendKeepsOffsetsAndEpochsAndRejectsOverlapsAndCorruption() {
         MemoryRecords leaderBatches;
         try (PartitionLog leader = open(dir.resolve("leader"))) {
             for (int i = 0; i < 10; i++) {
@@ -79,15 +79,19 @@ class LogTruncationTest {
             assertThat(follower.leaderEpochs()).containsExactly(Map.entry(2, 0L), Map.entry(3, 5L));
             assertThat(readAll(follower)).extracting(LogTestSupport.Rec::offset)
                     .containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
-            // A batch that does not continue the log is refused.
-            MemoryRecords gap = MemoryRecords.withRecords(20L, Compression.NONE, new SimpleRecord("x".getBytes()));
-            assertThatThrownBy(() -> follower.appendAsFollower(gap))
+            // A batch that overlaps the log is refused.
+            MemoryRecords overlap = MemoryRecords.withRecords(5L, Compression.NONE, new SimpleRecord("x".getBytes()));
+            assertThatThrownBy(() -> follower.appendAsFollower(overlap))
                     .isInstanceOf(org.apache.kafka.common.errors.CorruptRecordException.class);
             MemoryRecords corrupt = MemoryRecords.withRecords(10L, Compression.NONE, new SimpleRecord("y".getBytes()));
             corrupt.buffer().put(corrupt.sizeInBytes() - 1, (byte) 0x55);
             assertThatThrownBy(() -> follower.appendAsFollower(corrupt))
                     .isInstanceOf(org.apache.kafka.common.errors.CorruptRecordException.class);
             assertThat(follower.logEndOffset()).isEqualTo(10);
+            // A gap is not: a compacted leader's next batch may start past the log end (as in Kafka).
+            MemoryRecords gap = MemoryRecords.withRecords(20L, Compression.NONE, new SimpleRecord("z".getBytes()));
+            assertThat(follower.appendAsFollower(gap)).isEqualTo(21);
+            assertThat(readAll(follower)).extracting(LogTestSupport.Rec::offset).endsWith(8L, 9L, 20L);
         }
     }
 

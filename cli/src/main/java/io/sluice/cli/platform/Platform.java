@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A broker and a schema registry in one process: started in that order (the registry bootstraps from the
- * broker's actual listener), ready once each answers its clients, stopped in reverse order.
+ * A broker, a schema registry and a Kafka Connect worker in one process: started in that order (the registry and
+ * the worker bootstrap from the broker's actual listener), ready once each answers its clients, stopped in reverse
+ * order.
  */
 final class Platform implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Platform.class);
@@ -28,8 +29,10 @@ final class Platform implements AutoCloseable {
      * Starts every part; on a failure stops those already started and rethrows.
      *
      * @param registrySettings the registry's settings; its {@code kafkastore.bootstrap.servers} is the broker's
+     * @param connectSettings  the Connect worker's settings, without the platform's defaults (see {@link ConnectPart})
      */
-    static Platform start(BrokerConfig brokerConfig, Map<String, String> registrySettings) {
+    static Platform start(BrokerConfig brokerConfig, Map<String, String> registrySettings,
+                          Map<String, String> connectSettings) {
         Platform platform = new Platform();
         try {
             BrokerPart broker = BrokerPart.start(brokerConfig);
@@ -40,8 +43,11 @@ final class Platform implements AutoCloseable {
                         configured, broker.bootstrapServers());
             }
             registrySettings.put(RegistryConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-            platform.parts.add(RegistryPart.start(RegistryConfig.of(registrySettings)));
-            // A Connect worker joins here, bootstrapping from the broker as the registry does.
+            RegistryPart registry = RegistryPart.start(RegistryConfig.of(registrySettings));
+            platform.parts.add(registry);
+            Map<String, String> worker = ConnectPart.withDefaults(connectSettings, brokerConfig.logDirs().get(0),
+                    registry.address());
+            platform.parts.add(ConnectPart.start(worker, broker.bootstrapServers()));
         } catch (RuntimeException e) {
             platform.close();
             throw e;
@@ -73,7 +79,7 @@ final class Platform implements AutoCloseable {
         return state;
     }
 
-    /** Stops the parts in reverse order: clients of the broker (the registry) before the broker. */
+    /** Stops the parts in reverse order: clients of the broker (worker, registry) before the broker. */
     @Override
     public synchronized void close() {
         if (state == State.STOPPED) {

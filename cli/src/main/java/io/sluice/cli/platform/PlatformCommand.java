@@ -1,6 +1,7 @@
 package io.sluice.cli.platform;
 
 import io.sluice.broker.config.BrokerConfig;
+import io.sluice.connect.worker.WorkerConfig;
 import io.sluice.registry.RegistryConfig;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
@@ -14,13 +15,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 
 /**
- * {@code sluice platform}: a broker (embedded ZooKeeper) and a schema registry in one process, each set up
- * with the properties file it takes when started alone plus prefixed overrides.
+ * {@code sluice platform}: a broker (embedded ZooKeeper), a schema registry and a Kafka Connect worker in one
+ * process, each set up with the properties file it takes when started alone plus prefixed overrides.
  */
 @Command(name = "platform", mixinStandardHelpOptions = true,
-        description = {"Start a broker (embedded ZooKeeper) and a schema registry in one process: by default the "
-                + "broker on 127.0.0.1:9092 (data in ./data) and the registry on http://127.0.0.1:8081.",
-                "Prints one 'ready' line once both answer; SIGTERM or Ctrl-C stops the registry, then the broker."})
+        description = {"Start a broker (embedded ZooKeeper), a schema registry and a Kafka Connect worker in one "
+                + "process: by default the broker on 127.0.0.1:9092 (data in ./data), the registry on "
+                + "http://127.0.0.1:8081 and Connect's REST API on http://127.0.0.1:8083.",
+                "Prints one 'ready' line once all answer; SIGTERM or Ctrl-C stops Connect, the registry, then the "
+                        + "broker."})
 public final class PlatformCommand implements Callable<Integer> {
     /** Enough for a first start on a slow laptop (creating __consumer_offsets and _schemas). */
     private static final long READY_TIMEOUT_MS = 120_000;
@@ -31,27 +34,27 @@ public final class PlatformCommand implements Callable<Integer> {
     @Option(names = "--registry-config", paramLabel = "FILE", description = "The schema registry's properties file.")
     Path registryConfig;
 
-    @Option(names = "--connect-config", paramLabel = "FILE", hidden = true,
-            description = "A Connect worker's properties file (once Sluice has Connect).")
+    @Option(names = "--connect-config", paramLabel = "FILE",
+            description = "The Connect worker's properties file (Kafka Connect's worker settings; standalone mode, "
+                    + "bootstrap.servers is always the platform's broker).")
     Path connectConfig;
 
     @Option(names = {"-o", "--override"}, paramLabel = "PART.KEY=VALUE",
             description = "Override one setting of one part (repeatable), e.g. broker.log.dirs=/var/lib/sluice or "
-                    + "registry.listeners=http://127.0.0.1:18081.")
+                    + "registry.listeners=http://127.0.0.1:18081 or connect.plugin.path=/opt/connectors.")
     List<String> overrides = List.of();
 
     @Override
     public Integer call() throws Exception {
         BrokerConfig broker;
         Map<String, String> registry;
+        Map<String, String> connect;
         try {
-            if (connectConfig != null || PlatformSettings.mentions("connect.", overrides)) {
-                throw new IllegalArgumentException("Kafka Connect is not part of Sluice yet: remove --connect-config "
-                        + "and connect.* overrides");
-            }
             broker = BrokerConfig.of(PlatformSettings.of("broker.", brokerConfig, overrides));
             registry = PlatformSettings.of("registry.", registryConfig, overrides);
             RegistryConfig.of(registry); // reject a bad registry setting before the broker starts
+            connect = PlatformSettings.of("connect.", connectConfig, overrides);
+            new WorkerConfig(ConnectPart.withDefaults(connect, broker.logDirs().get(0), null)); // and a bad worker one
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("Invalid configuration: " + e.getMessage());
             return 2;
@@ -59,7 +62,7 @@ public final class PlatformCommand implements Callable<Integer> {
         long began = System.currentTimeMillis();
         Platform platform;
         try {
-            platform = Platform.start(broker, registry);
+            platform = Platform.start(broker, registry, connect);
         } catch (RuntimeException e) {
             System.err.println("Cannot start the platform: " + e.getMessage());
             return 1;

@@ -39,9 +39,4 @@ final class PlatformSettings {
         }
         return PropertiesLoader.resolve(values);
     }
-
-    /** True when some override addresses the component of {@code prefix}. */
-    static boolean mentions(String prefix, List<String> overrides) {
-        return overrides.stream().anyMatch(o -> o.trim().startsWith(prefix));
-    }
 }

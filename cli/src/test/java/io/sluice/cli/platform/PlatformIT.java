@@ -19,6 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,9 +29,13 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code sluice platform} in a child JVM: ready line, a record and a schema, SIGTERM, restart, both still there. */
+/**
+ * {@code sluice platform} in a child JVM: ready line, a record, a schema and a connector (connect-file from the
+ * build's plugins, the default plugin.path), SIGTERM, restart, all still there.
+ */
 class PlatformIT {
-    private static final Pattern READY = Pattern.compile("^Sluice platform ready in .*: broker (\\S+), schema registry (\\S+)\\.");
+    private static final Pattern READY = Pattern.compile(
+            "^Sluice platform ready in .*: broker (\\S+), schema registry (\\S+), connect (\\S+)\\.");
     private static final String TOPIC = "orders";
     private static final String SCHEMA = "{\"schema\": \"{\\\"type\\\":\\\"string\\\"}\"}";
 
@@ -40,6 +45,8 @@ class PlatformIT {
     void servesBrokerAndRegistryAndKeepsBothAcrossARestart(@TempDir Path tmp) throws Exception {
         int brokerPort = ChildBroker.freePort();
         int registryPort = ChildBroker.freePort();
+        int connectPort = ChildBroker.freePort();
+        Path sinkFile = tmp.resolve("orders.txt");
         List<String> args = List.of("platform",
                 "--broker-config", Path.of("..", "config", "broker.properties").toString(),
                 "--registry-config", Path.of("..", "config", "registry.properties").toString(),
@@ -47,11 +54,15 @@ class PlatformIT {
                 "--override", "broker.log.dirs=" + tmp.resolve("data"),
                 "--override", "broker.offsets.topic.num.partitions=3",
                 "--override", "broker.group.initial.rebalance.delay.ms=0",
-                "--override", "registry.listeners=http://127.0.0.1:" + registryPort);
+                "--override", "registry.listeners=http://127.0.0.1:" + registryPort,
+                "--override", "connect.listeners=http://127.0.0.1:" + connectPort,
+                "--override", "connect.offset.flush.interval.ms=500");
         try (ChildJvm platform = new ChildJvm(tmp.resolve("platform.log"), "768m", Sluice.class.getName(), args)) {
             var ready = platform.start().awaitLine(READY, 90_000);
             String bootstrap = ready.group(1);
             String registry = ready.group(2);
+            String connect = ready.group(3);
+            assertThat(connect).isEqualTo("http://127.0.0.1:" + connectPort);
             assertThat(bootstrap).isEqualTo("127.0.0.1:" + brokerPort);
             assertThat(registry).isEqualTo("http://127.0.0.1:" + registryPort);
             assertThat(platform.output()).contains("reachable from this machine only")
@@ -65,9 +76,21 @@ class PlatformIT {
             assertThat(registered.statusCode()).as(registered.body()).isEqualTo(200);
             assertThat(registered.body()).isEqualTo("{\"id\":1}");
 
+            // a sink on the platform's worker, with the platform's defaults: plugins, StringConverter by connector
+            HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(connect + "/connectors"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(sinkBody(sinkFile)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+            awaitLines(sinkFile, List.of("a", "b", "c"));
+
             assertThat(platform.terminate(60)).isEqualTo(143);
             String stopping = platform.output();
-            assertThat(stopping).contains("Schema registry " + registry + " stopped", "Sluice platform stopped");
+            assertThat(stopping).contains("Schema registry " + registry + " stopped", "Sluice platform stopped",
+                    "Kafka Connect worker " + connect + "/ stopped");
+            assertThat(stopping.indexOf("Kafka Connect worker " + connect + "/ stopped"))
+                    .as("the worker stops before the registry")
+                    .isLessThan(stopping.indexOf("Schema registry " + registry + " stopped"));
             assertThat(stopping.indexOf("Schema registry " + registry + " stopped"))
                     .as("the registry stops before the broker")
                     .isLessThan(stopping.indexOf("Sluice platform stopped"));
@@ -79,6 +102,14 @@ class PlatformIT {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(stored.statusCode()).isEqualTo(200);
             assertThat(stored.body()).contains("\"id\":1", "\"version\":1", "\"subject\":\"orders-value\"");
+            // standalone: the connector is not remembered, but the sink's group offsets are; re-created it goes on
+            produce(bootstrap, List.of("d"));
+            HttpResponse<String> again = http.send(HttpRequest.newBuilder(URI.create(connect + "/connectors"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(sinkBody(sinkFile)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
+            awaitLines(sinkFile, List.of("a", "b", "c", "d"));
         }
     }
 
@@ -88,6 +119,29 @@ class PlatformIT {
                 List.of("platform", "--override", "listeners=PLAINTEXT://127.0.0.1:1"))) {
             platform.start().awaitLine(Pattern.compile("Invalid --override 'listeners=PLAINTEXT://127.0.0.1:1'"), 30_000);
         }
+    }
+
+    @Test
+    void refusesABadConnectSettingBeforeStartingAnything(@TempDir Path tmp) throws Exception {
+        try (ChildJvm platform = new ChildJvm(tmp.resolve("bad-connect.log"), "256m", Sluice.class.getName(),
+                List.of("platform", "--override", "connect.offset.flush.interval.ms=soon"))) {
+            platform.start().awaitLine(Pattern.compile("Invalid configuration: .*soon.*offset\\.flush\\.interval\\.ms"),
+                    30_000);
+        }
+    }
+
+    private static String sinkBody(Path file) {
+        return "{\"name\":\"orders-sink\",\"config\":{\"connector.class\":\"FileStreamSink\",\"topics\":\"" + TOPIC
+                + "\",\"file\":\"" + file + "\",\"value.converter\":\"org.apache.kafka.connect.storage.StringConverter\"}}";
+    }
+
+    private static void awaitLines(Path file, List<String> expected) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline
+                && !(Files.exists(file) && Files.readAllLines(file).equals(expected))) {
+            Thread.sleep(100);
+        }
+        assertThat(Files.exists(file) ? Files.readAllLines(file) : List.of()).isEqualTo(expected);
     }
 
     private static void produce(String bootstrap, List<String> values) throws Exception {

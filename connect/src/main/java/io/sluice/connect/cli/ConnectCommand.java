@@ -1,5 +1,6 @@
 package io.sluice.connect.cli;
 
+import io.sluice.connect.ConnectDistributed;
 import io.sluice.connect.ConnectStandalone;
 import io.sluice.service.ServiceOptions;
 import io.sluice.service.config.PropertiesLoader;
@@ -18,7 +19,7 @@ import java.util.concurrent.Callable;
 /** {@code sluice connect <mode>}: a Kafka Connect worker on Sluice's own Connect runtime. */
 @Command(name = "connect", mixinStandardHelpOptions = true,
         description = "Run a Kafka Connect worker (Sluice's runtime for the connect-api).",
-        subcommands = {ConnectCommand.Standalone.class})
+        subcommands = {ConnectCommand.Standalone.class, ConnectCommand.Distributed.class})
 public final class ConnectCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -67,6 +68,44 @@ public final class ConnectCommand implements Runnable {
                 return ServiceOptions.EXIT_START_FAILED;
             }
             System.out.println("Sluice Connect (standalone) ready: REST API on " + connect.url());
+            ServiceOptions.runUntilStopped(connect, "sluice-connect-shutdown");
+            return 0;
+        }
+    }
+
+    /** {@code sluice connect distributed worker.properties}, as Kafka's connect-distributed. */
+    @Command(name = "distributed", mixinStandardHelpOptions = true,
+            description = "Run a distributed worker: it joins group.id with the other workers; connectors are created "
+                    + "over the REST API and kept in config.storage.topic, offsets in offset.storage.topic, states in "
+                    + "status.storage.topic.")
+    public static final class Distributed implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "WORKER_PROPERTIES", description = "Worker settings (Kafka Connect's names).")
+        Path workerFile;
+
+        @Option(names = {"-o", "--override"}, paramLabel = "KEY=VALUE",
+                description = "Override one worker setting (repeatable).")
+        List<String> overrides = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, String> worker;
+            try {
+                worker = PropertiesLoader.load(workerFile, overrides);
+            } catch (ConfigException e) {
+                System.err.println("Invalid configuration: " + e.getMessage());
+                return ServiceOptions.EXIT_CONFIG_ERROR;
+            }
+            ConnectDistributed connect;
+            try {
+                connect = ConnectDistributed.start(worker);
+            } catch (ConfigException e) {
+                System.err.println("Invalid configuration: " + e.getMessage());
+                return ServiceOptions.EXIT_CONFIG_ERROR;
+            } catch (RuntimeException e) {
+                System.err.println("sluice-connect failed to start: " + e.getMessage());
+                return ServiceOptions.EXIT_START_FAILED;
+            }
+            System.out.println("Sluice Connect (distributed) ready: REST API on " + connect.url());
             ServiceOptions.runUntilStopped(connect, "sluice-connect-shutdown");
             return 0;
         }

@@ -1,5 +1,6 @@
 package io.sluice.connect.plugins;
 
+import io.sluice.connect.converters.AvroConverter;
 import io.sluice.connect.converters.ByteArrayConverter;
 import org.apache.kafka.connect.connector.Connector;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -21,11 +22,13 @@ import java.util.stream.Collectors;
  */
 public final class Plugins {
     /**
-     * Kafka's converters that live in {@code connect-runtime}, which Sluice does not ship; configs naming them get
+     * Converters Sluice does not ship (Kafka's in {@code connect-runtime}, Confluent's Avro one); configs naming them get
      * Sluice's equivalents.
      */
     private static final Map<String, String> RUNTIME_CLASS_NAMES = Map.of(
-            "org.apache.kafka.connect.converters.ByteArrayConverter", ByteArrayConverter.class.getName());
+            "org.apache.kafka.connect.converters.ByteArrayConverter", ByteArrayConverter.class.getName(),
+            // Confluent's Avro converter is not shipped either; Sluice's reads and writes the same format
+            "io.confluent.connect.avro.AvroConverter", AvroConverter.class.getName());
 
     private final List<PluginDesc> plugins;
     private final Map<String, List<PluginDesc>> byName = new HashMap<>();

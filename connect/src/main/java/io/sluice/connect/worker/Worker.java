@@ -42,6 +42,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 
 /**
  * Runs the connectors and tasks it is told to run and reports their {@link Status}. It decides nothing: the
@@ -65,6 +67,8 @@ public final class Worker implements AutoCloseable {
     private final Map<String, Status> connectorStatus = new ConcurrentHashMap<>();
     private final Map<ConnectorTaskId, WorkerTask> tasks = new ConcurrentHashMap<>();
     private final Map<ConnectorTaskId, Status> taskStatus = new ConcurrentHashMap<>();
+    private volatile Predicate<ConnectorTaskId> fence = id -> true;
+    private volatile BiConsumer<ConnectorTaskId, String> topicListener = (id, topic) -> { };
     private final AtomicInteger threads = new AtomicInteger();
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread thread = new Thread(r, "connect-task-" + threads.incrementAndGet());
@@ -210,6 +214,19 @@ public final class Worker implements AutoCloseable {
         });
     }
 
+    /**
+     * Which tasks this worker still owns, asked before a task produces or commits: a distributed herder answers
+     * from its group generation, so a zombie task stops writing. Standalone workers own every task.
+     */
+    public void fenceWith(Predicate<ConnectorTaskId> owned) {
+        this.fence = owned;
+    }
+
+    /** Told (on task threads) of each topic a task produces to or consumes from: Kafka Connect's topic tracking. */
+    public void onTopicUsed(BiConsumer<ConnectorTaskId, String> listener) {
+        this.topicListener = listener;
+    }
+
     /** Starts one task on its own thread; a task that cannot be built is FAILED at once. */
     public void startTask(ConnectorTaskId id, Map<String, String> connectorConfig, Map<String, String> taskConfig,
                           TargetState target) {
@@ -238,6 +255,8 @@ public final class Worker implements AutoCloseable {
             return;
         }
         task.onFailure(this::taskFailed);
+        task.fence(() -> fence.test(id));
+        task.onTopicUsed(topic -> topicListener.accept(id, topic));
         tasks.put(id, task);
         executor.submit(task);
     }
@@ -336,11 +355,7 @@ public final class Worker implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private WorkerTask buildTask(ConnectorTaskId id, Map<String, String> connectorConfig, Map<String, String> taskConfig,
                                  TargetState target, Status status) throws Exception {
-        WorkerConnector connector = connectors.get(id.connector());
-        if (connector == null) {
-            throw new ConnectException("Connector " + id.connector() + " does not run on this worker");
-        }
-        Class<? extends Task> taskClass = (Class<? extends Task>) connector.taskClass();
+        Class<? extends Task> taskClass = taskClass(id, connectorConfig, taskConfig);
         ClassLoader saved = Thread.currentThread().getContextClassLoader();
         Thread.currentThread().setContextClassLoader(taskClass.getClassLoader());
         List<AutoCloseable> built = new ArrayList<>();
@@ -403,6 +418,26 @@ public final class Worker implements AutoCloseable {
                     record -> SourceRecordPipeline.serialize(converters, record), counters));
         }
         return new ErrorHandler(id, errors, reporters, counters, stopping);
+    }
+
+    /**
+     * The running connector's task class or, on a distributed worker that runs the task without its connector, the
+     * {@code task.class} of the task config, loaded by the connector plugin's class loader.
+     */
+    @SuppressWarnings("unchecked")
+    private Class<? extends Task> taskClass(ConnectorTaskId id, Map<String, String> connectorConfig,
+                                            Map<String, String> taskConfig) throws ClassNotFoundException {
+        WorkerConnector connector = connectors.get(id.connector());
+        if (connector != null) {
+            return (Class<? extends Task>) connector.taskClass();
+        }
+        String name = taskConfig.get(TASK_CLASS);
+        if (name == null) {
+            throw new ConnectException("Connector " + id.connector() + " does not run on this worker and task " + id
+                    + " has no " + TASK_CLASS);
+        }
+        ClassLoader loader = plugins.connector(connectorConfig.get(ConnectorConfig.CONNECTOR_CLASS)).loader();
+        return (Class<? extends Task>) Class.forName(name, true, loader);
     }
 
     private Map<String, Object> producerSettings(ConnectorTaskId id, Map<String, String> connectorConfig) {

@@ -34,6 +34,21 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String TASK_SHUTDOWN_TIMEOUT_MS = "task.shutdown.graceful.timeout.ms";
     public static final String TOPIC_TRACKING_ENABLE = "topic.tracking.enable";
     public static final String TOPIC_TRACKING_ALLOW_RESET = "topic.tracking.allow.reset";
+    // Distributed mode (Kafka Connect's DistributedConfig names); defined here so they never reach the tasks' clients.
+    public static final String GROUP_ID = "group.id";
+    public static final String CONFIG_TOPIC = "config.storage.topic";
+    public static final String CONFIG_REPLICATION_FACTOR = "config.storage.replication.factor";
+    public static final String OFFSET_TOPIC = "offset.storage.topic";
+    public static final String OFFSET_REPLICATION_FACTOR = "offset.storage.replication.factor";
+    public static final String OFFSET_PARTITIONS = "offset.storage.partitions";
+    public static final String STATUS_TOPIC = "status.storage.topic";
+    public static final String STATUS_REPLICATION_FACTOR = "status.storage.replication.factor";
+    public static final String STATUS_PARTITIONS = "status.storage.partitions";
+    public static final String SESSION_TIMEOUT_MS = "session.timeout.ms";
+    public static final String HEARTBEAT_INTERVAL_MS = "heartbeat.interval.ms";
+    public static final String REBALANCE_TIMEOUT_MS = "rebalance.timeout.ms";
+    public static final String SCHEDULED_REBALANCE_MAX_DELAY_MS = "scheduled.rebalance.max.delay.ms";
+    public static final String REST_ADVERTISED_LISTENER = "rest.advertised.listener";
 
     private static final ConfigDef CONFIG = new ConfigDef()
             .define(BOOTSTRAP_SERVERS, Type.LIST, "localhost:9092", Importance.HIGH,
@@ -56,7 +71,29 @@ public final class WorkerConfig extends AbstractConfig {
             .define(OFFSET_FLUSH_TIMEOUT_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "How long an offset commit waits for outstanding records.")
             .define(TASK_SHUTDOWN_TIMEOUT_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
-                    "How long stopping waits for a task.");
+                    "How long stopping waits for a task.")
+            .define(GROUP_ID, Type.STRING, "connect-cluster", Importance.HIGH,
+                    "The group the distributed workers of one Connect cluster join.")
+            .define(CONFIG_TOPIC, Type.STRING, "connect-configs", Importance.HIGH, "Topic of connector configs.")
+            .define(CONFIG_REPLICATION_FACTOR, Type.SHORT, (short) 3, Importance.LOW,
+                    "Replication factor of the config topic when created (-1: 3, capped by the brokers up).")
+            .define(OFFSET_TOPIC, Type.STRING, "connect-offsets", Importance.HIGH, "Topic of source offsets.")
+            .define(OFFSET_REPLICATION_FACTOR, Type.SHORT, (short) 3, Importance.LOW,
+                    "Replication factor of the offsets topic when created.")
+            .define(OFFSET_PARTITIONS, Type.INT, 25, Importance.LOW, "Partitions of the offsets topic when created.")
+            .define(STATUS_TOPIC, Type.STRING, "connect-status", Importance.HIGH, "Topic of connector and task states.")
+            .define(STATUS_REPLICATION_FACTOR, Type.SHORT, (short) 3, Importance.LOW,
+                    "Replication factor of the status topic when created.")
+            .define(STATUS_PARTITIONS, Type.INT, 5, Importance.LOW, "Partitions of the status topic when created.")
+            .define(SESSION_TIMEOUT_MS, Type.INT, 10_000, Importance.HIGH,
+                    "A worker that does not heartbeat within this is out of the group; its work moves at once.")
+            .define(HEARTBEAT_INTERVAL_MS, Type.INT, 3_000, Importance.HIGH, "Heartbeats to the group coordinator.")
+            .define(REBALANCE_TIMEOUT_MS, Type.INT, 60_000, Importance.HIGH,
+                    "How long a rebalance waits for every worker to rejoin.")
+            .define(SCHEDULED_REBALANCE_MAX_DELAY_MS, Type.INT, 300_000, Importance.LOW,
+                    "Accepted for compatibility; Sluice reassigns a departed worker's work at the next rebalance.")
+            .define(REST_ADVERTISED_LISTENER, Type.STRING, null, Importance.LOW,
+                    "Scheme given to other workers (http).");
 
     static {
         TaskRestartPolicy.defineWorker(CONFIG);

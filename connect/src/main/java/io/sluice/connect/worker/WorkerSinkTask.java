@@ -253,7 +253,13 @@ final class WorkerSinkTask extends WorkerTask {
         if (toCommit.isEmpty()) {
             return;
         }
+        if (isFenced()) {
+            // Another worker may own this task now and have committed further; committing would move offsets back.
+            log.warn("Sink task {} is fenced (its worker lost its group generation); not committing {}", id, toCommit);
+            return;
+        }
         try {
+            // The consumer's own group generation goes with the commit too: the broker refuses it from a replaced member.
             consumer.commitSync(toCommit);
             lastCommitted.putAll(toCommit);
         } catch (WakeupException e) {
@@ -313,6 +319,7 @@ final class WorkerSinkTask extends WorkerTask {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            partitions.stream().map(TopicPartition::topic).distinct().forEach(WorkerSinkTask.this::topicUsed);
             for (TopicPartition tp : partitions) {
                 long position = consumer.position(tp);
                 currentOffsets.put(tp, new OffsetAndMetadata(position));

@@ -21,8 +21,10 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs a {@link SourceTask}: poll → transforms → converters → idempotent producer. Source offsets are committed
@@ -46,6 +48,7 @@ final class WorkerSourceTask extends WorkerTask {
     private final TaskMetrics taskMetrics;
     /** Offsets of records sent since the last commit, by source partition; the task thread's only. */
     private final Map<Map<String, ?>, Map<String, ?>> pendingOffsets = new HashMap<>();
+    private final Set<String> topicsUsed = new HashSet<>();
     private volatile Throwable sendFailure;
     private volatile boolean started;
 
@@ -100,6 +103,10 @@ final class WorkerSourceTask extends WorkerTask {
                 break;
             }
             checkSendFailure();
+            if (isFenced()) {
+                awaitUnfenced();
+                continue;
+            }
             List<SourceRecord> records;
             try {
                 records = task.poll();
@@ -130,10 +137,24 @@ final class WorkerSourceTask extends WorkerTask {
         commitOffsets();
     }
 
+    /** A fenced task polls nothing and sends nothing until its worker is back in the group (or it is stopped). */
+    private void awaitUnfenced() throws InterruptedException {
+        log.warn("Source task {} is fenced (its worker lost its group generation); not producing", id);
+        synchronized (this) {
+            while (isFenced() && !isStopping()) {
+                wait(100);
+            }
+        }
+    }
+
     private void send(SourceRecord original) {
         // Transforms and converters run under errors.*: a failed record is reported and skipped, or fails the task.
         ProducerRecord<byte[], byte[]> record = pipeline.apply(original);
         if (record != null) {
+            String topic = record.topic();
+            if (topicsUsed.add(topic)) {
+                topicUsed(topic);
+            }
             producer.send(record, (metadata, error) -> acknowledged(original, metadata, error));
         } else {
             commitRecord(original, null);
@@ -182,6 +203,12 @@ final class WorkerSourceTask extends WorkerTask {
     private void commitOffsets() {
         producer.flush();
         checkSendFailure();
+        if (isFenced()) {
+            // The task's new owner resumes from the last offsets committed while this one owned it.
+            log.warn("Source task {} is fenced; not committing its source offsets", id);
+            pendingOffsets.clear();
+            return;
+        }
         if (!pendingOffsets.isEmpty()) {
             offsets.write(new HashMap<>(pendingOffsets));
             pendingOffsets.clear();

@@ -5,6 +5,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * One running task on its own thread: starts the connector's task, loops until stopped, reports its
@@ -19,6 +21,8 @@ abstract class WorkerTask implements Runnable {
     private final ClassLoader loader;
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopping;
+    private volatile BooleanSupplier current = () -> true;
+    private volatile Consumer<String> topicUsed = topic -> { };
     private TargetState target;
     private volatile java.util.function.Consumer<WorkerTask> failureListener = t -> { };
     private volatile boolean failed;
@@ -73,6 +77,28 @@ abstract class WorkerTask implements Runnable {
 
     /** Wakes the task's thread out of a blocking call so that it sees {@link #isStopping()}. */
     protected abstract void wakeUp();
+
+    /** Set by the worker before the task runs: whether the task still belongs to this worker (see {@link Worker#fenceWith}). */
+    void fence(BooleanSupplier isCurrent) {
+        this.current = isCurrent;
+    }
+
+    /** Set by the worker before the task runs: told of the topics the task produces to or consumes from. */
+    void onTopicUsed(Consumer<String> listener) {
+        this.topicUsed = listener;
+    }
+
+    protected void topicUsed(String topic) {
+        topicUsed.accept(topic);
+    }
+
+    /**
+     * Whether this task's worker may no longer own it (a distributed worker that lost its place in the group): then
+     * it must neither produce nor commit, since another worker may run the same task already.
+     */
+    protected boolean isFenced() {
+        return !current.getAsBoolean();
+    }
 
     protected boolean isStopping() {
         return stopping;

@@ -91,6 +91,11 @@ public final class GroupMembership implements AutoCloseable {
     private final ExponentialBackoff retryBackoff;
     private final CountDownLatch closing = new CountDownLatch(1);
     private volatile boolean running = true;
+    /** When the member's loop last ran a turn; a long gap means this process was suspended (or starved). */
+    private volatile long lastTurnNanos = System.nanoTime();
+    /** Set when such a gap was seen: until the next join completes, this member may have been replaced. */
+    private volatile boolean suspect;
+    private volatile boolean joining;
 
     /**
      * @param clientProps kafka-clients settings (bootstrap servers, security); consumer names
@@ -140,10 +145,44 @@ public final class GroupMembership implements AutoCloseable {
         thread.start();
     }
 
+    /** Asks for a rebalance of the whole group (e.g. the work to assign changed); returns at once. */
+    public void requestRejoin(String reason) {
+        coordinator.requestRejoin(reason);
+    }
+
+    /**
+     * Whether this member still holds its place in the group's current generation as far as it can tell: it knows
+     * the coordinator, has a generation, and its loop has not stalled longer than the session timeout (after a
+     * SIGSTOP, a long GC or a network cut the coordinator may already have given its work to others). Whoever acts
+     * for the group (commits, produces) checks this first, so that a zombie stops before it learns it was replaced.
+     */
+    public boolean inGoodStanding() {
+        if (suspect) {
+            return false;
+        }
+        if (!joining && System.nanoTime() - lastTurnNanos > TimeUnit.MILLISECONDS.toNanos(settings.sessionTimeoutMs())) {
+            return false;
+        }
+        return coordinator.hasGeneration();
+    }
+
+    private void checkStall() {
+        long now = System.nanoTime();
+        long gapMs = TimeUnit.NANOSECONDS.toMillis(now - lastTurnNanos);
+        if (gapMs > settings.sessionTimeoutMs()) {
+            suspect = true;
+            log.warn("Group member of {} stalled for {} ms (over session.timeout.ms); treating its generation as lost "
+                    + "and rejoining", settings.groupId(), gapMs);
+            coordinator.requestRejoin("member stalled for " + gapMs + " ms");
+        }
+        lastTurnNanos = now;
+    }
+
     private void run() {
         int failures = 0;
         while (running) {
             try {
+                checkStall();
                 coordinator.pollOnce();
                 failures = 0;
             } catch (WakeupException e) {
@@ -247,7 +286,14 @@ public final class GroupMembership implements AutoCloseable {
 
         @Override
         protected void onJoinComplete(int generation, String memberId, String protocol, ByteBuffer assignment) {
+            suspect = false;
+            lastTurnNanos = System.nanoTime();
             listener.onAssigned(new Assignment(generation, memberId, leaderOfThisJoin, assignment));
+            lastTurnNanos = System.nanoTime();
+        }
+
+        boolean hasGeneration() {
+            return !coordinatorUnknown() && generation().generationId >= 0;
         }
 
         /** One turn of the member's loop: find the coordinator, (re)join when needed, heartbeat. */
@@ -257,7 +303,13 @@ public final class GroupMembership implements AutoCloseable {
             }
             if (rejoinNeededOrPending()) {
                 // Blocks until joined (or woken up by close); the heartbeat thread starts with the first join.
-                ensureActiveGroup();
+                joining = true;
+                try {
+                    ensureActiveGroup();
+                } finally {
+                    joining = false;
+                    lastTurnNanos = System.nanoTime();
+                }
             }
             long now = super.time.milliseconds();
             pollHeartbeat(now);

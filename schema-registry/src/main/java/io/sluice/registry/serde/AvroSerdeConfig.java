@@ -65,7 +65,7 @@ public final class AvroSerdeConfig {
      * A strategy given as instance, class or class name. Confluent's class names are accepted too and mean the
      * strategy of the same simple name here, so configs written for Confluent's serializers keep working.
      */
-    static SubjectNameStrategy strategy(Object value) {
+    public static SubjectNameStrategy strategy(Object value) {
         if (value == null) {
             return new TopicNameStrategy();
         }
