@@ -1,6 +1,8 @@
 package io.sluice.examples.pipeline;
 
 import io.sluice.examples.pipeline.PipelineProcesses.Part;
+import io.sluice.registry.RegistryConfig;
+import io.sluice.registry.RegistryServer;
 import io.sluice.testkit.TestBroker;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -8,6 +10,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,7 +32,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * The exactly-once database-to-database pipeline (issue 12's done-when): rows inserted into {@code orders} while the
  * JDBC source worker, the enrichment job and the JDBC sink worker — each in its own JVM — are SIGKILLed at random
- * moments and restarted; at the end {@code orders_enriched} holds every order exactly once, with its total.
+ * moments and restarted — values in Avro, schemas in Sluice's registry; at the end {@code orders_enriched} holds every order exactly once, with its total.
  * Each database runs this through a subclass.
  */
 abstract class PipelineBehaviour {
@@ -56,13 +62,15 @@ abstract class PipelineBehaviour {
     private void run(int orders, int killsEach) throws Exception {
         long started = System.nanoTime();
         Random random = new Random();
-        try (PipelineDatabase db = database(); TestBroker broker = TestBroker.start()) {
+        try (PipelineDatabase db = database(); TestBroker broker = TestBroker.start();
+             RegistryServer registry = startRegistry(broker)) {
             db.createOrders();
             broker.createTopic(PipelineProcesses.ORDERS_TOPIC, 2, Map.of());
             broker.createTopic(PipelineProcesses.ENRICHED_TOPIC, 2, Map.of());
             String name = getClass().getSimpleName() + "-" + orders;
             try (PipelineProcesses parts = new PipelineProcesses(dir, name, broker.bootstrap(), db,
-                    new PipelineProcesses.Converter("org.apache.kafka.connect.json.JsonConverter", Map.of()))) {
+                    new PipelineProcesses.Converter("io.sluice.connect.converters.AvroConverter",
+                            Map.of("schema.registry.url", registry.url())))) {
                 for (Part part : Part.values()) {
                     parts.start(part);
                 }
@@ -111,10 +119,26 @@ abstract class PipelineBehaviour {
                 for (Part part : Part.values()) {
                     assertThat(parts.log(part)).as("%s log", part).doesNotContain("FAILED");
                 }
+                assertThat(subjects(registry)).as("Avro value schemas in the registry")
+                        .contains("\"shop-orders-value\"", "\"shop-orders-enriched-value\"");
             }
         }
         System.out.printf("%s: %d orders through the pipeline, %d SIGKILLs of each part, in %d s%n",
                 getClass().getSimpleName(), orders, killsEach, Duration.ofNanos(System.nanoTime() - started).toSeconds());
+    }
+
+    private static RegistryServer startRegistry(TestBroker broker) {
+        RegistryServer registry = RegistryServer.start(RegistryConfig.of(Map.of(
+                RegistryConfig.LISTENERS, "http://127.0.0.1:0",
+                RegistryConfig.BOOTSTRAP_SERVERS, broker.bootstrap(),
+                RegistryConfig.TOPIC_REPLICATION_FACTOR, "1")));
+        await().atMost(Duration.ofSeconds(30)).until(registry::isLeader);
+        return registry;
+    }
+
+    private static String subjects(RegistryServer registry) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + "/subjects")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /** Orders 1..count in transactions of CHUNK rows, {@code pauseMs} apart. */
