@@ -6,7 +6,7 @@ import io.sluice.connect.plugins.Plugins;
 import io.sluice.connect.rest.ConnectRestApi;
 import io.sluice.connect.rest.DistributedRoutes;
 import io.sluice.connect.storage.StatusStore;
-import io.sluice.connect.storage.TopicOffsetStore;
+import io.sluice.connect.storage.KafkaOffsetStore;
 import io.sluice.connect.worker.Worker;
 import io.sluice.connect.worker.WorkerConfig;
 import io.sluice.runtime.group.GroupSettings;
@@ -40,7 +40,7 @@ public final class ConnectDistributed implements Service {
 
     private final Lifecycle lifecycle = new Lifecycle("connect worker");
     private Javalin http;
-    private TopicOffsetStore offsets;
+    private KafkaOffsetStore offsets;
     private StatusStore statuses;
     private DistributedHerder herder;
     private String url;
@@ -81,9 +81,9 @@ public final class ConnectDistributed implements Service {
         String workerId = (host != null ? host : config.listenerHost) + ":" + (port != null ? port : http.port());
         url = (scheme == null ? "http" : scheme) + "://" + workerId + "/";
 
-        offsets = new TopicOffsetStore(clientProps, "connect-" + workerId, store(config, WorkerConfig.OFFSET_TOPIC,
-                config.getInt(WorkerConfig.OFFSET_PARTITIONS), WorkerConfig.OFFSET_REPLICATION_FACTOR));
-        offsets.start();
+        offsets = new KafkaOffsetStore(clientProps, "connect-" + workerId + "-offsets",
+                config.getString(WorkerConfig.OFFSET_TOPIC), config.getInt(WorkerConfig.OFFSET_PARTITIONS),
+                config.offsetStorageReplicationFactor());
         statuses = new StatusStore(clientProps, "connect-" + workerId, store(config, WorkerConfig.STATUS_TOPIC,
                 config.getInt(WorkerConfig.STATUS_PARTITIONS), WorkerConfig.STATUS_REPLICATION_FACTOR));
         statuses.start();

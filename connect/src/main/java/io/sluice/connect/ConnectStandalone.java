@@ -6,6 +6,8 @@ import io.sluice.connect.herder.StandaloneHerder;
 import io.sluice.connect.plugins.Plugins;
 import io.sluice.connect.rest.ConnectRestApi;
 import io.sluice.connect.storage.FileOffsetStore;
+import io.sluice.connect.storage.KafkaOffsetStore;
+import io.sluice.connect.storage.OffsetStore;
 import io.sluice.connect.worker.ConnectorConfig;
 import io.sluice.connect.worker.TargetState;
 import io.sluice.connect.worker.Worker;
@@ -19,8 +21,11 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -40,6 +45,7 @@ public final class ConnectStandalone implements Service {
     private final Lifecycle lifecycle = new Lifecycle("connect worker");
     private Javalin http;
     private StandaloneHerder herder;
+    private KafkaOffsetStore offsetTopicStore;
     private String url;
 
     private ConnectStandalone() {
@@ -66,9 +72,9 @@ public final class ConnectStandalone implements Service {
     }
 
     private void startParts(WorkerConfig config, List<Map<String, String>> connectorConfigs) {
-        FileOffsetStore offsets = new FileOffsetStore(Path.of(config.offsetFile()));
         Plugins plugins = Plugins.scan(config.pluginPath());
         String clusterId = clusterId(config);
+        OffsetStore offsets = openOffsetStore(config);
         http = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.router.ignoreTrailingSlashes = true;
@@ -95,6 +101,32 @@ public final class ConnectStandalone implements Service {
         }
         log.info("Kafka Connect worker (standalone) listening on {} with {} connector(s), cluster {}", url,
                 connectorConfigs.size(), clusterId);
+    }
+
+    /**
+     * The offsets file, or with exactly-once the offsets topic: tasks commit offsets in their transactions, which
+     * a file cannot join. Offsets of a file from before the switch seed the topic (for partitions the topic has
+     * none for), so switching exactly-once on is just a restart with the new setting.
+     */
+    private OffsetStore openOffsetStore(WorkerConfig config) {
+        if (!config.exactlyOnceSourceEnabled()) {
+            return new FileOffsetStore(Path.of(config.offsetFile()));
+        }
+        String topic = config.getString(WorkerConfig.OFFSET_TOPIC);
+        KafkaOffsetStore store = new KafkaOffsetStore(config.adminSettings(), "connect-standalone-offsets", topic,
+                config.getInt(WorkerConfig.OFFSET_PARTITIONS), config.offsetStorageReplicationFactor());
+        offsetTopicStore = store;
+        String file = config.getString(WorkerConfig.OFFSET_STORAGE_FILE);
+        if (file != null && !file.isBlank() && Files.exists(Path.of(file))) {
+            Map<ByteBuffer, ByteBuffer> seed = new HashMap<>(new FileOffsetStore(Path.of(file)).all());
+            seed.keySet().removeAll(store.getAll(seed.keySet()).keySet());
+            if (!seed.isEmpty()) {
+                store.putAll(seed);
+                log.info("Copied {} source offset(s) from {} to topic {} (exactly-once keeps offsets there)",
+                        seed.size(), file, topic);
+            }
+        }
+        return store;
     }
 
     private static String clusterId(WorkerConfig config) {
@@ -145,6 +177,9 @@ public final class ConnectStandalone implements Service {
         }
         if (http != null) {
             http.stop();
+        }
+        if (offsetTopicStore != null) {
+            offsetTopicStore.close();
         }
     }
 }

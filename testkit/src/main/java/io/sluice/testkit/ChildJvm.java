@@ -24,9 +24,19 @@ public final class ChildJvm implements AutoCloseable {
     private long runStart;
 
     public ChildJvm(Path logFile, String heap, String mainClass, List<String> args) {
+        this(logFile, List.of("-Xmx" + heap), mainClass, args);
+    }
+
+    /**
+     * With JVM options of its own, e.g. {@code -XX:TieredStopAtLevel=1} for a child that is killed and restarted
+     * often, where start-up time matters more than peak speed.
+     */
+    public ChildJvm(Path logFile, List<String> jvmOptions, String mainClass, List<String> args) {
         this.logFile = logFile;
         String java = ProcessHandle.current().info().command().orElse("java");
-        command = new ArrayList<>(List.of(java, "-Xmx" + heap, "-cp", System.getProperty("java.class.path"), mainClass));
+        command = new ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(args);
     }
 

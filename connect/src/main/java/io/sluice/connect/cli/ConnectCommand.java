@@ -32,7 +32,8 @@ public final class ConnectCommand implements Runnable {
     /** {@code sluice connect standalone worker.properties [connector.properties ...]}, as Kafka's connect-standalone. */
     @Command(name = "standalone", mixinStandardHelpOptions = true,
             description = "Run a standalone worker: connectors from the given properties files (and the REST API, "
-                    + "http://127.0.0.1:8083 by default), source offsets in offset.storage.file.filename.")
+                    + "http://127.0.0.1:8083 by default), source offsets in offset.storage.file.filename (in "
+                    + "offset.storage.topic with exactly.once.source.support=enabled).")
     public static final class Standalone implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "WORKER_PROPERTIES", description = "Worker settings (Kafka Connect's names).")
         Path workerFile;

@@ -4,6 +4,7 @@ import io.sluice.connect.plugins.PluginDesc;
 import io.sluice.connect.plugins.PluginType;
 import io.sluice.connect.plugins.Plugins;
 import io.sluice.connect.worker.ConnectorConfig;
+import io.sluice.connect.worker.SourceConnectorConfig;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.ConfigKey;
@@ -12,6 +13,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Connector;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.source.SourceConnector;
 
 import org.apache.kafka.connect.storage.Converter;
 import org.apache.kafka.connect.storage.HeaderConverter;
@@ -34,9 +36,16 @@ import java.util.Set;
  */
 public final class ConnectorValidator {
     private final Plugins plugins;
+    private final boolean exactlyOnceEnabled;
 
     public ConnectorValidator(Plugins plugins) {
+        this(plugins, false);
+    }
+
+    /** {@code exactlyOnceEnabled}: the worker's {@code exactly.once.source.support=enabled}, for source preflight. */
+    public ConnectorValidator(Plugins plugins, boolean exactlyOnceEnabled) {
         this.plugins = plugins;
+        this.exactlyOnceEnabled = exactlyOnceEnabled;
     }
 
     /**
@@ -57,6 +66,9 @@ public final class ConnectorValidator {
         }
         boolean sink = plugin.type() == PluginType.SINK;
         ConfigDef base = ConnectorConfig.configDef(sink);
+        if (!sink) {
+            SourceConnectorConfig.define(base);
+        }
         defineTransformTypes(base, props);
         Map<String, ConfigKey> keys = new LinkedHashMap<>(base.configKeys());
         Set<String> groups = new LinkedHashSet<>(base.groups());
@@ -77,6 +89,9 @@ public final class ConnectorValidator {
             Config config = connector.validate(props);
             if (config == null) {
                 throw HerderException.badRequest(plugin.className() + ".validate() must return a Config that is not null.");
+            }
+            if (connector instanceof SourceConnector source) {
+                SourceConnectorConfig.validate(source, props, values, exactlyOnceEnabled);
             }
             keys.putAll(own.configKeys());
             groups.addAll(own.groups());

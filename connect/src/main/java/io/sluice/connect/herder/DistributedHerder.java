@@ -48,6 +48,7 @@ public final class DistributedHerder implements Herder {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Worker worker;
+    private final ConnectorOffsets offsets;
     private final ConnectorValidator validator;
     private final ConfigStore configs;
     private final StatusStore statuses;
@@ -68,7 +69,8 @@ public final class DistributedHerder implements Herder {
     public DistributedHerder(Worker worker, Map<String, Object> clientProps, StoreSettings configTopic,
                              StatusStore statuses, GroupSettings group, String url) {
         this.worker = worker;
-        this.validator = new ConnectorValidator(worker.plugins());
+        this.offsets = new ConnectorOffsets(worker);
+        this.validator = new ConnectorValidator(worker.plugins(), worker.config().exactlyOnceSourceEnabled());
         this.statuses = statuses;
         this.url = url;
         this.configs = new ConfigStore(clientProps, "connect-" + worker.workerId(), configTopic,
@@ -263,8 +265,11 @@ public final class DistributedHerder implements Herder {
 
     /** Leader only: a connector's new task configs, from the worker that runs the connector. */
     public void putTaskConfigs(String connector, List<Map<String, String>> taskConfigs) {
-        requireConnector(configs.snapshot(), connector);
+        ConfigStore.Snapshot snapshot = configs.snapshot();
+        requireConnector(snapshot, connector);
+        int before = snapshot.taskCount(connector);
         configs.putTaskConfigs(connector, taskConfigs);
+        fenceRemovedTasks(connector, taskConfigs.size(), before);
     }
 
     // ---- Herder: reads from the topics ---------------------------------------------------------------------------
@@ -391,6 +396,40 @@ public final class DistributedHerder implements Herder {
         log.info("Connector {} deleted", name);
     }
 
+    /** Exactly-once: transactional ids of tasks that no longer exist must not commit what a zombie holds open. */
+    private void fenceRemovedTasks(String connector, int after, int before) {
+        try {
+            worker.fenceZombies(connector, after, before);
+        } catch (RuntimeException e) {
+            log.error("Could not fence the removed tasks {}..{} of connector {}", after, before - 1, connector, e);
+        }
+    }
+
+    // KIP-875 offsets; PATCH and DELETE arrive on the leader (forwarded), GET on any worker: all read the same topics.
+
+    @Override
+    public ConnectorOffsets.Offsets connectorOffsets(String name) {
+        return offsets.get(name, requireConnector(configs.snapshot(), name));
+    }
+
+    @Override
+    public ConnectorOffsets.Message alterConnectorOffsets(String name, ConnectorOffsets.Offsets request) {
+        ConfigStore.Snapshot snapshot = configs.snapshot();
+        Map<String, String> config = requireConnector(snapshot, name);
+        ConnectorOffsets.requireStopped(name, snapshot.targetState(name) == TargetState.STOPPED
+                && snapshot.taskCount(name) == 0);
+        return offsets.alter(name, config, request);
+    }
+
+    @Override
+    public ConnectorOffsets.Message resetConnectorOffsets(String name) {
+        ConfigStore.Snapshot snapshot = configs.snapshot();
+        Map<String, String> config = requireConnector(snapshot, name);
+        ConnectorOffsets.requireStopped(name, snapshot.targetState(name) == TargetState.STOPPED
+                && snapshot.taskCount(name) == 0);
+        return offsets.reset(name, config);
+    }
+
     @Override
     public void pause(String name) {
         requireConnector(configs.snapshot(), name);
@@ -406,9 +445,11 @@ public final class DistributedHerder implements Herder {
     /** KIP-875: the connector and its tasks shut down and its task configs are emptied. */
     @Override
     public void stop(String name) {
-        requireConnector(configs.snapshot(), name);
+        ConfigStore.Snapshot snapshot = configs.snapshot();
+        requireConnector(snapshot, name);
         configs.putTargetState(name, TargetState.STOPPED);
         configs.putTaskConfigs(name, List.of());
+        fenceRemovedTasks(name, 0, snapshot.taskCount(name));
     }
 
     @Override

@@ -100,6 +100,21 @@ public interface Herder extends AutoCloseable {
         return worker().connectorMetrics(name);
     }
 
+    /** KIP-875: the connector's offsets ({@code GET /connectors/{c}/offsets}); see {@link ConnectorOffsets}. */
+    default ConnectorOffsets.Offsets connectorOffsets(String name) {
+        throw HerderException.notImplemented("This worker cannot read connector offsets");
+    }
+
+    /** KIP-875: alters a STOPPED connector's offsets; 400 unless it is STOPPED. */
+    default ConnectorOffsets.Message alterConnectorOffsets(String name, ConnectorOffsets.Offsets offsets) {
+        throw HerderException.notImplemented("This worker cannot alter connector offsets");
+    }
+
+    /** KIP-875: removes every offset of a STOPPED connector; 400 unless it is STOPPED. */
+    default ConnectorOffsets.Message resetConnectorOffsets(String name) {
+        throw HerderException.notImplemented("This worker cannot reset connector offsets");
+    }
+
     @Override
     void close();
 }

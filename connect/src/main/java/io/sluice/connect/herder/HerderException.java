@@ -32,6 +32,11 @@ public final class HerderException extends RuntimeException {
         return new HerderException(400, message, cause);
     }
 
+    /** 501: an operation this herder does not offer. */
+    public static HerderException notImplemented(String message) {
+        return new HerderException(501, message, null);
+    }
+
     public int status() {
         return status;
     }

@@ -42,6 +42,7 @@ public final class StandaloneHerder implements Herder {
 
     private final Worker worker;
     private final ConnectorValidator validator;
+    private final ConnectorOffsets offsets;
     private final Map<String, Entry> connectors = new TreeMap<>();
     private final ExecutorService reconfigurations = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "connect-herder-reconfigure");
@@ -51,7 +52,8 @@ public final class StandaloneHerder implements Herder {
 
     public StandaloneHerder(Worker worker) {
         this.worker = worker;
-        this.validator = new ConnectorValidator(worker.plugins());
+        this.offsets = new ConnectorOffsets(worker);
+        this.validator = new ConnectorValidator(worker.plugins(), worker.config().exactlyOnceSourceEnabled());
     }
 
     @Override
@@ -104,6 +106,9 @@ public final class StandaloneHerder implements Herder {
         Entry entry = new Entry(props, target);
         connectors.put(name, entry);
         startConnectorAndTasks(name, entry);
+        if (existing != null) {
+            fenceRemovedTasks(name, existing.taskConfigs.size(), entry.taskConfigs.size());
+        }
         log.info("Connector {} {}", name, existing == null ? "created" : "reconfigured");
         return new Created(existing == null, info(name, entry));
     }
@@ -139,8 +144,23 @@ public final class StandaloneHerder implements Herder {
         List<Map<String, String>> configs = worker.connectorTaskConfigs(name, entry.config);
         if (!configs.equals(entry.taskConfigs)) {
             worker.stopTasks(worker.taskIds(name));
+            int before = entry.taskConfigs.size();
             entry.taskConfigs = configs;
+            fenceRemovedTasks(name, before, configs.size());
             startTasks(name, entry);
+        }
+    }
+
+    /**
+     * Exactly-once: a connector now running fewer tasks fences the transactional ids of the tasks that are gone, so
+     * a zombie of one of them cannot commit. A task that still exists is fenced by its successor's
+     * initTransactions.
+     */
+    private void fenceRemovedTasks(String name, int before, int after) {
+        try {
+            worker.fenceZombies(name, after, before);
+        } catch (RuntimeException e) {
+            log.error("Could not fence the removed tasks {}..{} of connector {}", after, before - 1, name, e);
         }
     }
 
@@ -266,7 +286,9 @@ public final class StandaloneHerder implements Herder {
             List<Map<String, String>> configs = worker.connectorTaskConfigs(name, entry.config);
             if (!configs.equals(entry.taskConfigs)) {
                 worker.stopTasks(worker.taskIds(name));
+                int before = entry.taskConfigs.size();
                 entry.taskConfigs = configs;
+                fenceRemovedTasks(name, before, configs.size());
                 startTasks(name, entry);
                 return plan;
             }
@@ -296,6 +318,25 @@ public final class StandaloneHerder implements Herder {
         }
         worker.stopTasks(List.of(id));
         worker.startTask(id, entry.config, entry.taskConfigs.get(id.task()), entry.target);
+    }
+
+    @Override
+    public synchronized ConnectorOffsets.Offsets connectorOffsets(String name) {
+        return offsets.get(name, entry(name).config);
+    }
+
+    @Override
+    public synchronized ConnectorOffsets.Message alterConnectorOffsets(String name, ConnectorOffsets.Offsets request) {
+        Entry entry = entry(name);
+        ConnectorOffsets.requireStopped(name, entry.target == TargetState.STOPPED);
+        return offsets.alter(name, entry.config, request);
+    }
+
+    @Override
+    public synchronized ConnectorOffsets.Message resetConnectorOffsets(String name) {
+        Entry entry = entry(name);
+        ConnectorOffsets.requireStopped(name, entry.target == TargetState.STOPPED);
+        return offsets.reset(name, entry.config);
     }
 
     private static void markRestarting(Status status) {

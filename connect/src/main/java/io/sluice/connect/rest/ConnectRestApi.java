@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.sluice.connect.herder.ConnectorOffsets;
 import io.sluice.connect.herder.ConnectorValidator;
 import io.sluice.connect.herder.HerderException;
 import io.sluice.connect.herder.Herder;
@@ -107,6 +108,12 @@ public final class ConnectRestApi {
                 json(ctx, 202, status);
             }
         });
+        app.get("/connectors/{c}/offsets", ctx -> json(ctx, 200, herder.connectorOffsets(ctx.pathParam("c"))));
+        app.patch("/connectors/{c}/offsets", ctx -> json(ctx, 200, herder.alterConnectorOffsets(ctx.pathParam("c"),
+                body(ctx, new TypeReference<ConnectorOffsets.Offsets>() {
+                }))));
+        app.delete("/connectors/{c}/offsets", ctx -> json(ctx, 200,
+                herder.resetConnectorOffsets(ctx.pathParam("c"))));
         app.get("/connector-plugins", this::listPlugins);
         app.get("/connector-plugins/{p}/config", ctx -> json(ctx, 200,
                 herder.validator().pluginConfig(ctx.pathParam("p"))));

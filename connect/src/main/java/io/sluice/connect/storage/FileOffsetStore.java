@@ -41,6 +41,11 @@ public final class FileOffsetStore implements OffsetStore {
         return data.get(key);
     }
 
+    @Override
+    public synchronized Map<ByteBuffer, ByteBuffer> all() {
+        return new HashMap<>(data);
+    }
+
     /** Adds {@code entries} (null values delete) and writes the whole file before returning. */
     @Override
     public synchronized void putAll(Map<ByteBuffer, ByteBuffer> entries) {

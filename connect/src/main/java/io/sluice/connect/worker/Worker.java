@@ -7,6 +7,7 @@ import io.sluice.connect.errors.ErrorReporter;
 import io.sluice.connect.metrics.TaskMetrics;
 import io.sluice.connect.metrics.TaskMetricsRegistry;
 import io.sluice.connect.plugins.Plugins;
+import io.sluice.connect.storage.KafkaOffsetStore;
 import io.sluice.connect.storage.OffsetStore;
 import io.sluice.connect.storage.SourceOffsets;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -61,6 +62,8 @@ public final class Worker implements AutoCloseable {
     private final WorkerConfig config;
     private final Plugins plugins;
     private final OffsetStore offsetStore;
+    /** Offsets topics of connectors with their own {@code offsets.storage.topic}, by topic. */
+    private final Map<String, KafkaOffsetStore> connectorOffsetStores = new ConcurrentHashMap<>();
     private final String workerId;
     private final Metrics metrics = new Metrics();
     private final Map<String, WorkerConnector> connectors = new ConcurrentHashMap<>();
@@ -146,7 +149,7 @@ public final class Worker implements AutoCloseable {
         WorkerConnector worker = new WorkerConnector(name, connector, connectorConfig, status,
                 new PluginMetricsImpl(metrics, Map.of("connector", name)));
         connectors.put(name, worker);
-        return worker.start(target, onReconfigure, offsetStore == null ? null : new SourceOffsets(name, offsetStore));
+        return worker.start(target, onReconfigure, offsetStore == null ? null : sourceOffsets(name, connectorConfig));
     }
 
     /** Task configs from a running connector, with what Kafka Connect adds ({@code task.class}, sink topics). */
@@ -376,14 +379,24 @@ public final class Worker implements AutoCloseable {
             if (task instanceof SourceTask sourceTask) {
                 TransformationChain<SourceRecord> transforms = TransformationChain.of(connectorConfig, plugins);
                 built.add(transforms);
-                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings(id, connectorConfig),
-                        new ByteArraySerializer(), new ByteArraySerializer());
                 if (offsetStore == null) {
                     throw new ConnectException("This worker has no offset store for source tasks");
                 }
+                SourceOffsets taskOffsets = sourceOffsets(id.connector(), connectorConfig);
+                boolean exactlyOnce = config.exactlyOnceSourceEnabled();
+                Map<String, Object> producerSettings = producerSettings(id, connectorConfig);
+                if (exactlyOnce) {
+                    producerSettings.putAll(ExactlyOnceSources.producerSettings(config, id));
+                }
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerSettings,
+                        new ByteArraySerializer(), new ByteArraySerializer());
+                built.add(producer);
+                SourceTransactions transactions = exactlyOnce ? new SourceTransactions(producer,
+                        SourceConnectorConfig.transactionBoundary(connectorConfig),
+                        SourceConnectorConfig.transactionInterval(connectorConfig, interval),
+                        ExactlyOnceSources.offsetsTopic(taskOffsets.store())) : null;
                 self[0] = new WorkerSourceTask(id, status, target, sourceTask, taskConfig, converters, transforms,
-                        producer, new SourceOffsets(id.connector(), offsetStore), taskMetrics, interval, errors,
-                        counters);
+                        producer, taskOffsets, taskMetrics, interval, errors, counters, transactions);
                 return self[0];
             }
             if (task instanceof SinkTask sinkTask) {
@@ -438,6 +451,33 @@ public final class Worker implements AutoCloseable {
         }
         ClassLoader loader = plugins.connector(connectorConfig.get(ConnectorConfig.CONNECTOR_CLASS)).loader();
         return (Class<? extends Task>) Class.forName(name, true, loader);
+    }
+
+    /**
+     * Connector {@code name}'s offsets: in its own {@code offsets.storage.topic} when it sets one and this worker
+     * keeps offsets in a topic (reading the worker's topic for partitions not found there), else the worker's store.
+     */
+    public SourceOffsets sourceOffsets(String name, Map<String, String> connectorConfig) {
+        String topic = SourceConnectorConfig.offsetsTopic(connectorConfig);
+        if (topic == null || !(offsetStore instanceof KafkaOffsetStore global) || topic.equals(global.topic())) {
+            return new SourceOffsets(name, offsetStore);
+        }
+        KafkaOffsetStore own = connectorOffsetStores.computeIfAbsent(topic, t -> new KafkaOffsetStore(
+                config.adminSettings(), "connect-offsets-" + t, t, config.getInt(WorkerConfig.OFFSET_PARTITIONS),
+                config.offsetStorageReplicationFactor()));
+        return new SourceOffsets(name, own, offsetStore);
+    }
+
+    /**
+     * Fences the transactional producers of tasks {@code fromTask} (inclusive) to {@code toTask} (exclusive) of
+     * {@code connector}: ids that no longer run (the connector has fewer tasks now, or is stopped) must not be
+     * able to commit a transaction a zombie still holds open. No-op unless exactly-once is enabled.
+     */
+    public void fenceZombies(String connector, int fromTask, int toTask) {
+        if (!config.exactlyOnceSourceEnabled() || fromTask >= toTask) {
+            return;
+        }
+        ExactlyOnceSources.fence(config, connector, fromTask, toTask);
     }
 
     private Map<String, Object> producerSettings(ConnectorTaskId id, Map<String, String> connectorConfig) {
@@ -535,6 +575,7 @@ public final class Worker implements AutoCloseable {
         stopTasks(new ArrayList<>(tasks.keySet()));
         new ArrayList<>(connectors.keySet()).forEach(this::stopConnector);
         executor.shutdownNow();
+        connectorOffsetStores.values().forEach(store -> Utils.closeQuietly(store, "offsets store"));
         metrics.close();
     }
 }

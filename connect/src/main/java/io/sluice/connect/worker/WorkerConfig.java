@@ -49,6 +49,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String REBALANCE_TIMEOUT_MS = "rebalance.timeout.ms";
     public static final String SCHEDULED_REBALANCE_MAX_DELAY_MS = "scheduled.rebalance.max.delay.ms";
     public static final String REST_ADVERTISED_LISTENER = "rest.advertised.listener";
+    public static final String EXACTLY_ONCE_SOURCE_SUPPORT = "exactly.once.source.support";
 
     private static final ConfigDef CONFIG = new ConfigDef()
             .define(BOOTSTRAP_SERVERS, Type.LIST, "localhost:9092", Importance.HIGH,
@@ -92,6 +93,10 @@ public final class WorkerConfig extends AbstractConfig {
                     "How long a rebalance waits for every worker to rejoin.")
             .define(SCHEDULED_REBALANCE_MAX_DELAY_MS, Type.INT, 300_000, Importance.LOW,
                     "Accepted for compatibility; Sluice reassigns a departed worker's work at the next rebalance.")
+            .define(EXACTLY_ONCE_SOURCE_SUPPORT, Type.STRING, "disabled",
+                    ConfigDef.CaseInsensitiveValidString.in("disabled", "preparing", "enabled"), Importance.HIGH,
+                    "enabled: source tasks write records and offsets in one transaction (standalone mode too); "
+                            + "preparing behaves as disabled. Switching needs no rolling restart.")
             .define(REST_ADVERTISED_LISTENER, Type.STRING, null, Importance.LOW,
                     "Scheme given to other workers (http).");
 
@@ -127,6 +132,23 @@ public final class WorkerConfig extends AbstractConfig {
             throw new ConfigException(OFFSET_STORAGE_FILE, file, "standalone mode needs a file for source offsets");
         }
         return file;
+    }
+
+    /** Whether source tasks run transactionally ({@code exactly.once.source.support=enabled}). */
+    public boolean exactlyOnceSourceEnabled() {
+        return "enabled".equalsIgnoreCase(getString(EXACTLY_ONCE_SOURCE_SUPPORT));
+    }
+
+    /** The offsets topic's replication factor for topic creation; -1 (the broker default) counts as 3. */
+    public short offsetStorageReplicationFactor() {
+        short factor = getShort(OFFSET_REPLICATION_FACTOR);
+        return factor < 1 ? 3 : factor;
+    }
+
+    /** The prefix of source tasks' transactional ids: {@code group.id}, or {@code connect-standalone} without one. */
+    public String transactionalIdPrefix() {
+        Object groupId = originals().get("group.id");
+        return groupId == null || groupId.toString().isBlank() ? "connect-standalone" : groupId.toString().trim();
     }
 
     public List<String> pluginPath() {

@@ -15,22 +15,30 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
 import org.apache.kafka.connect.source.SourceTaskContext;
+import org.apache.kafka.connect.source.TransactionContext;
 import org.apache.kafka.connect.storage.OffsetStorageReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.AbstractMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Runs a {@link SourceTask}: poll → transforms → converters → idempotent producer. Source offsets are committed
  * every {@code offset.flush.interval.ms} and when the task stops, and only after the producer has acknowledged
  * every record sent before — so after a crash the task resumes at or before the last record that reached Kafka
  * (at-least-once; a clean stop loses and repeats nothing).
+ *
+ * <p>Exactly-once ({@link SourceTransactions} given): the producer is transactional, records and their source
+ * offsets commit in one transaction at each {@code transaction.boundary}, and {@code commitRecord} / {@code commit}
+ * are called only after the commit — after a crash the task resumes exactly after the last committed record.
  */
 final class WorkerSourceTask extends WorkerTask {
     private static final Logger log = LoggerFactory.getLogger(WorkerSourceTask.class);
@@ -51,12 +59,17 @@ final class WorkerSourceTask extends WorkerTask {
     private final Set<String> topicsUsed = new HashSet<>();
     private volatile Throwable sendFailure;
     private volatile boolean started;
+    /** Exactly-once: the task's transactions; null for at-least-once. */
+    private final SourceTransactions transactions;
+    /** Exactly-once: records of the open transaction the producer acknowledged, for commitRecord after the commit. */
+    private final Queue<Map.Entry<SourceRecord, RecordMetadata>> acknowledgedInTransaction =
+            new ConcurrentLinkedQueue<>();
 
     WorkerSourceTask(ConnectorTaskId id, Status status, TargetState initial, SourceTask task,
                      Map<String, String> taskConfig, RecordConverters converters,
                      TransformationChain<SourceRecord> transforms, KafkaProducer<byte[], byte[]> producer,
                      SourceOffsets offsets, PluginMetrics metrics, long flushIntervalMs, ErrorHandler errors,
-                     TaskMetrics taskMetrics) {
+                     TaskMetrics taskMetrics, SourceTransactions transactions) {
         super(id, status, initial, task.getClass().getClassLoader());
         this.task = task;
         this.taskConfig = taskConfig;
@@ -69,10 +82,17 @@ final class WorkerSourceTask extends WorkerTask {
         this.errors = errors;
         this.taskMetrics = taskMetrics;
         this.pipeline = new SourceRecordPipeline(converters, transforms, errors);
+        this.transactions = transactions;
     }
 
     @Override
     protected void initializeAndStart() {
+        if (transactions != null) {
+            // Before the task reads its offsets: aborts what a dead instance left open, so those reads are final.
+            transactions.initialize();
+        }
+        TransactionContext transactionContext = transactions != null
+                && transactions.boundary() == SourceTask.TransactionBoundary.CONNECTOR ? transactions : null;
         task.initialize(new SourceTaskContext() {
             @Override
             public Map<String, String> configs() {
@@ -88,6 +108,11 @@ final class WorkerSourceTask extends WorkerTask {
             public PluginMetrics pluginMetrics() {
                 return metrics;
             }
+
+            @Override
+            public TransactionContext transactionContext() {
+                return transactionContext;
+            }
         });
         task.start(taskConfig);
         started = true;
@@ -98,6 +123,11 @@ final class WorkerSourceTask extends WorkerTask {
     protected void execute() throws InterruptedException {
         long nextCommit = System.currentTimeMillis() + flushIntervalMs;
         while (!isStopping()) {
+            if (transactions != null && transactions.isOpen() && targetState() == TargetState.PAUSED
+                    && transactions.boundary() != SourceTask.TransactionBoundary.CONNECTOR) {
+                // A transaction left open through a long pause would outlive transaction.timeout.ms and be aborted.
+                commitTransaction();
+            }
             awaitUnpaused();
             if (isStopping()) {
                 break;
@@ -123,6 +153,13 @@ final class WorkerSourceTask extends WorkerTask {
                 throw e;
             }
             taskMetrics.polled(System.currentTimeMillis());
+            if (transactions != null) {
+                if (records != null) {
+                    taskMetrics.sourceRecordsPolled.add(records.size());
+                }
+                sendInTransactions(records);
+                continue;
+            }
             if (records != null) {
                 taskMetrics.sourceRecordsPolled.add(records.size());
                 for (SourceRecord record : records) {
@@ -134,7 +171,64 @@ final class WorkerSourceTask extends WorkerTask {
                 nextCommit = System.currentTimeMillis() + flushIntervalMs;
             }
         }
-        commitOffsets();
+        if (transactions == null) {
+            commitOffsets();
+        } else if (transactions.boundary() == SourceTask.TransactionBoundary.CONNECTOR) {
+            // The connector did not say this transaction is complete: it must not become visible.
+            abortTransaction();
+        } else {
+            commitTransaction();
+        }
+    }
+
+    /** Exactly-once: sends a poll's records inside the open transaction and ends it where the boundary says. */
+    private void sendInTransactions(List<SourceRecord> records) {
+        boolean polled = records != null && !records.isEmpty();
+        if (polled) {
+            for (SourceRecord record : records) {
+                transactions.ensureOpen();
+                send(record);
+                switch (transactions.afterRecord(record)) {
+                    case COMMIT -> commitTransaction();
+                    case ABORT -> abortTransaction();
+                    default -> {
+                    }
+                }
+            }
+        }
+        switch (transactions.afterPoll(polled)) {
+            case COMMIT -> commitTransaction();
+            case ABORT -> abortTransaction();
+            default -> {
+            }
+        }
+    }
+
+    /**
+     * Exactly-once: commits the records sent since the last boundary together with their source offsets, then
+     * tells the task. A failure (send error, fenced by a newer instance) fails the task.
+     */
+    private void commitTransaction() {
+        checkSendFailure();
+        transactions.commit(offsets.serialize(pendingOffsets));
+        pendingOffsets.clear();
+        checkSendFailure();
+        for (Map.Entry<SourceRecord, RecordMetadata> done; (done = acknowledgedInTransaction.poll()) != null; ) {
+            commitRecord(done.getKey(), done.getValue());
+        }
+        try {
+            task.commit();
+        } catch (Throwable e) {
+            log.error("Source task {} threw from commit; ignored, as Kafka Connect does", id, e);
+        }
+    }
+
+    /** Exactly-once: drops the open transaction, its records and their offsets. */
+    private void abortTransaction() {
+        transactions.abort();
+        pendingOffsets.clear();
+        acknowledgedInTransaction.clear();
+        sendFailure = null;
     }
 
     /** A fenced task polls nothing and sends nothing until its worker is back in the group (or it is stopped). */
@@ -156,6 +250,8 @@ final class WorkerSourceTask extends WorkerTask {
                 topicUsed(topic);
             }
             producer.send(record, (metadata, error) -> acknowledged(original, metadata, error));
+        } else if (transactions != null) {
+            acknowledgedInTransaction.add(new AbstractMap.SimpleImmutableEntry<>(original, null));
         } else {
             commitRecord(original, null);
         }
@@ -181,7 +277,11 @@ final class WorkerSourceTask extends WorkerTask {
         }
         taskMetrics.sourceRecordsWritten.increment();
         taskMetrics.usedTopic(metadata.topic());
-        commitRecord(original, metadata);
+        if (transactions != null) {
+            acknowledgedInTransaction.add(new AbstractMap.SimpleImmutableEntry<>(original, metadata));
+        } else {
+            commitRecord(original, metadata);
+        }
     }
 
     private void commitRecord(SourceRecord record, RecordMetadata metadata) {
@@ -244,6 +344,13 @@ final class WorkerSourceTask extends WorkerTask {
                 task.stop();
             } catch (Throwable e) {
                 log.warn("Source task {} threw from stop()", id, e);
+            }
+        }
+        if (transactions != null && transactions.isOpen()) {
+            try {
+                transactions.abort();
+            } catch (Throwable e) {
+                log.debug("Source task {} could not abort its open transaction; the next instance will", id, e);
             }
         }
         producer.close(Duration.ofSeconds(5));

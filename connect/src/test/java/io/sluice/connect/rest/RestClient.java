@@ -37,6 +37,10 @@ public final class RestClient {
         return send("PUT", path, body);
     }
 
+    public Response patch(String path, Object body) {
+        return send("PATCH", path, body);
+    }
+
     public Response delete(String path) {
         return send("DELETE", path, null);
     }

@@ -3,6 +3,7 @@ package io.sluice.runtime.store;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -14,6 +15,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -31,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -65,6 +68,8 @@ public final class TopicStore<K, V> implements AutoCloseable {
     private final Serde<K> keys;
     private final Serde<V> values;
     private final Map<String, Object> clientProps;
+    /** The reader's isolation level: a read_committed store's end is the last stable offset, not the log end. */
+    private final IsolationLevel isolation;
     private final List<Listener<K, V>> listeners = new CopyOnWriteArrayList<>();
     private final Admin admin;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -82,6 +87,9 @@ public final class TopicStore<K, V> implements AutoCloseable {
         this.keys = keys;
         this.values = values;
         this.clientProps = Map.copyOf(clientProps);
+        Object level = clientProps.get(ConsumerConfig.ISOLATION_LEVEL_CONFIG);
+        this.isolation = level != null && "read_committed".equals(level.toString().trim().toLowerCase(Locale.ROOT))
+                ? IsolationLevel.READ_COMMITTED : IsolationLevel.READ_UNCOMMITTED;
         this.admin = Admin.create(props(Map.of(AdminClientConfig.CLIENT_ID_CONFIG, clientId + "-admin")));
         this.producer = new KafkaProducer<>(props(Map.of(
                 ProducerConfig.CLIENT_ID_CONFIG, clientId + "-producer",
@@ -282,7 +290,7 @@ public final class TopicStore<K, V> implements AutoCloseable {
         Map<TopicPartition, Long> ends = new HashMap<>();
         try {
             Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
-                    admin.listOffsets(request).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    admin.listOffsets(request, new ListOffsetsOptions(isolation)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             result.forEach((tp, info) -> ends.put(tp, info.offset()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
