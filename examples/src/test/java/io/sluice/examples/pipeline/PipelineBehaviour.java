@@ -9,14 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,8 +35,8 @@ import static org.awaitility.Awaitility.await;
  */
 abstract class PipelineBehaviour {
     private static final int CHUNK = 100;
-    /** About the time between two kills, restart included: the writer spreads the rows over all the kills. */
-    private static final long KILL_SPACING_MS = 6_000;
+    /** How far the writer may run ahead of orders_enriched: rows keep coming until the last kill is done. */
+    private static final long LEAD = 2_000;
 
     @TempDir
     Path dir;
@@ -61,7 +59,9 @@ abstract class PipelineBehaviour {
 
     private void run(int orders, int killsEach) throws Exception {
         long started = System.nanoTime();
-        Random random = new Random();
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        System.out.printf("%s: kill schedule seed %d%n", getClass().getSimpleName(), seed);
         try (PipelineDatabase db = database(); TestBroker broker = TestBroker.start();
              RegistryServer registry = startRegistry(broker)) {
             db.createOrders();
@@ -74,11 +74,11 @@ abstract class PipelineBehaviour {
                 for (Part part : Part.values()) {
                     parts.start(part);
                 }
-                // Inserted while everything runs, paced so the kills below land while rows still flow.
+                // Inserted while everything runs, never far ahead of the sink, so every kill lands mid-stream.
                 AtomicReference<Throwable> writerFailure = new AtomicReference<>();
                 Thread writer = new Thread(() -> {
                     try {
-                        insertOrders(db, orders, Math.max(1, KILL_SPACING_MS * 3 * killsEach * CHUNK / orders));
+                        insertOrders(db, orders);
                     } catch (Throwable e) {
                         writerFailure.set(e);
                     }
@@ -93,8 +93,13 @@ abstract class PipelineBehaviour {
                 }
                 Collections.shuffle(kills, random);
                 int midStream = 0;
-                for (Part part : kills) {
-                    Thread.sleep(1_000 + random.nextInt(4_000));
+                for (int k = 0; k < kills.size(); k++) {
+                    // Kill k at a random point of its share of the stream, as seen in orders_enriched.
+                    long share = orders / (kills.size() + 1);
+                    long at = share * k + share / 2 + random.nextLong(share);
+                    await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(20))
+                            .until(() -> db.count("orders_enriched") >= at);
+                    Part part = kills.get(k);
                     parts.kill(part);
                     long atKill = db.count("orders_enriched");
                     if (atKill < orders) {
@@ -105,9 +110,9 @@ abstract class PipelineBehaviour {
                     Thread.sleep(random.nextInt(1_000));
                     parts.start(part);
                 }
+                assertThat(midStream).as("kills that hit the pipeline mid-stream").isEqualTo(kills.size());
                 writer.join(300_000);
                 assertThat(writerFailure.get()).as("orders writer").isNull();
-                assertThat(midStream).as("kills that hit the pipeline mid-stream").isPositive();
 
                 await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                         .until(() -> db.count("orders_enriched") >= orders);
@@ -116,6 +121,9 @@ abstract class PipelineBehaviour {
                 assertThat(db.countAndDistinct("orders_enriched")).as("rows and distinct ids in orders_enriched")
                         .isEqualTo(orders + "|" + orders);
                 assertThat(db.ordersEnriched()).isEqualTo(db.ordersEnrichedByHand());
+                try (Connection c = db.connect()) {
+                    assertThat(ShopOrders.check(c).exact()).as("sluice example shop-orders --check").isTrue();
+                }
                 for (Part part : Part.values()) {
                     assertThat(parts.log(part)).as("%s log", part).doesNotContain("FAILED");
                 }
@@ -141,24 +149,14 @@ abstract class PipelineBehaviour {
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    /** Orders 1..count in transactions of CHUNK rows, {@code pauseMs} apart. */
-    private static void insertOrders(PipelineDatabase db, int count, long pauseMs) throws SQLException,
-            InterruptedException {
-        try (Connection c = db.connect();
-             PreparedStatement insert = c.prepareStatement("INSERT INTO \"orders\" VALUES (?, ?, ?, ?, ?)")) {
-            c.setAutoCommit(false);
-            for (int id = 1; id <= count; id++) {
-                insert.setLong(1, id);
-                insert.setString(2, "customer-" + (id % 97));
-                insert.setString(3, "item-" + (id % 13));
-                insert.setInt(4, 1 + id % 7);
-                insert.setBigDecimal(5, BigDecimal.valueOf(100 + id % 1000, 2));
-                insert.addBatch();
-                if (id % CHUNK == 0 || id == count) {
-                    insert.executeBatch();
-                    c.commit();
-                    Thread.sleep(pauseMs);
+    /** Orders 1..count in transactions of CHUNK rows, at most LEAD ahead of what reached orders_enriched. */
+    private static void insertOrders(PipelineDatabase db, int count) throws SQLException, InterruptedException {
+        try (Connection c = db.connect()) {
+            for (int first = 1; first <= count; first += CHUNK) {
+                while (first - 1 - db.count("orders_enriched") > LEAD) {
+                    Thread.sleep(20);
                 }
+                ShopOrders.insert(c, first, Math.min(CHUNK, count - first + 1), 100_000);
             }
         }
     }

@@ -26,10 +26,8 @@ abstract class PipelineDatabase implements AutoCloseable {
     }
 
     void createOrders() throws SQLException {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE \"orders\" (\"id\" BIGINT PRIMARY KEY, \"customer\" VARCHAR(64) NOT NULL, "
-                    + "\"item\" VARCHAR(64) NOT NULL, \"quantity\" INTEGER NOT NULL, "
-                    + "\"unit_price\" DECIMAL(10,2) NOT NULL)");
+        try (Connection c = connect()) {
+            ShopOrders.createTable(c);
         }
     }
 

@@ -48,9 +48,12 @@ final class PipelineProcesses implements AutoCloseable {
 
         List<String> sourceWorker = new ArrayList<>(common);
         sourceWorker.add("offset.storage.file.filename=" + dir.resolve("source.offsets"));
+        // Each poll's records and the table offsets they reach commit in one Kafka transaction.
+        sourceWorker.add("exactly.once.source.support=enabled");
+        sourceWorker.add("offset.storage.topic=orders-source-offsets");
         List<String> source = new ArrayList<>(List.of("name=orders-source", "connector.class=JdbcSourceConnector",
                 "mode=incrementing", "incrementing.column.name=id", "table.whitelist=orders", "topic.prefix=shop-",
-                "poll.interval.ms=200", "batch.max.rows=500"));
+                "poll.interval.ms=200", "batch.max.rows=500", "exactly.once.support=required"));
         source.addAll(connection);
         children.put(Part.SOURCE, worker(dir, logs.resolve(name + "-source.log"), "source", sourceWorker, source));
 
