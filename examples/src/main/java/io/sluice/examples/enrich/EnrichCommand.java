@@ -42,6 +42,10 @@ public final class EnrichCommand implements Callable<Integer> {
             + "(repeatable), e.g. schema.registry.url=http://127.0.0.1:8081.")
     Map<String, String> converterConfig = new LinkedHashMap<>();
 
+    @Option(names = "--errors-topic", description = "Topic for orders that cannot be read (with the reason in "
+            + "__connect.errors.* headers); without it such an order stops the job.")
+    String errorsTopic;
+
     @Override
     public Integer call() throws Exception {
         OrderFormat orders = switch (format) {
@@ -51,7 +55,7 @@ public final class EnrichCommand implements Callable<Integer> {
                     "--format must be csv or connect, not '" + format + "'");
         };
         OrderEnrichmentJob job = new OrderEnrichmentJob(new OrderEnrichmentJob.Settings(bootstrap, input, output, group,
-                transactionalId, orders));
+                transactionalId, orders, errorsTopic));
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             job.stop();

@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -37,12 +38,15 @@ import java.util.Set;
 public final class OrderEnrichmentJob implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OrderEnrichmentJob.class);
 
-    /** {@code format} reads an order and writes it enriched; the 5-argument form keeps the CSV orders. */
+    /**
+     * {@code format} reads an order and writes it enriched; an order it cannot read goes to {@code errorsTopic} (in
+     * the same transaction) or, when that is null, stops the job. The 5-argument form keeps the CSV orders.
+     */
     public record Settings(String bootstrapServers, String inputTopic, String outputTopic, String groupId,
-                           String transactionalId, OrderFormat format) {
+                           String transactionalId, OrderFormat format, String errorsTopic) {
         public Settings(String bootstrapServers, String inputTopic, String outputTopic, String groupId,
                         String transactionalId) {
-            this(bootstrapServers, inputTopic, outputTopic, groupId, transactionalId, new CsvOrders());
+            this(bootstrapServers, inputTopic, outputTopic, groupId, transactionalId, new CsvOrders(), null);
         }
     }
 
@@ -96,8 +100,7 @@ public final class OrderEnrichmentJob implements AutoCloseable {
             try {
                 Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> order : records) {
-                    producer.send(new ProducerRecord<>(settings.outputTopic(), order.key(),
-                            settings.format().enrich(order)));
+                    producer.send(enrichedOrDeadLetter(order));
                     next.put(new TopicPartition(order.topic(), order.partition()), new OffsetAndMetadata(order.offset() + 1));
                 }
                 producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
@@ -116,6 +119,33 @@ public final class OrderEnrichmentJob implements AutoCloseable {
                 rewind();
             }
         }
+    }
+
+    private ProducerRecord<byte[], byte[]> enrichedOrDeadLetter(ConsumerRecord<byte[], byte[]> order) {
+        try {
+            return new ProducerRecord<>(settings.outputTopic(), order.key(), settings.format().enrich(order));
+        } catch (RuntimeException e) {
+            if (isIo(e)) {
+                throw e; // a registry or network failure says nothing about the order: abort and read it again
+            }
+            String where = order.topic() + "-" + order.partition() + " offset " + order.offset();
+            if (settings.errorsTopic() == null) {
+                throw new IllegalStateException("Cannot enrich the order at " + where + ": " + e.getMessage()
+                        + " (an errors topic would take such orders and let the job go on)", e);
+            }
+            log.warn("Order at {} goes to {}: {}", where, settings.errorsTopic(), e.toString());
+            return DeadLetters.of(order, settings.errorsTopic(), e);
+        }
+    }
+
+    /** A network failure (java.net's IOExceptions), not a parse error (Jackson's are IOExceptions too). */
+    private static boolean isIo(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException && t.getClass().getName().startsWith("java.net.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** After an abort, go back to the committed offsets so the aborted batch is processed again. */

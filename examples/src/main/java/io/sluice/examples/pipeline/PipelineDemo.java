@@ -88,7 +88,8 @@ public final class PipelineDemo implements AutoCloseable {
                 "insert.mode", "insert", "pk.mode", "none", "auto.create", "true", "exactly.once", "true"));
         OrderEnrichmentJob job = new OrderEnrichmentJob(new OrderEnrichmentJob.Settings(bootstrap, ORDERS_TOPIC,
                 ENRICHED_TOPIC, "enrich-orders", "enrich-orders-demo",
-                ConnectOrders.using(AVRO_CONVERTER, Map.of("schema.registry.url", registryUrl), ENRICHED_TOPIC)));
+                ConnectOrders.using(AVRO_CONVERTER, Map.of("schema.registry.url", registryUrl), ENRICHED_TOPIC),
+                "shop-orders-errors"));
         PipelineDemo demo = new PipelineDemo(db, connection, job);
         demo.jobThread.start();
         demo.writer.start();

@@ -117,6 +117,10 @@ abstract class PipelineBehaviour {
                 await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
                         .until(() -> db.count("orders_enriched") >= orders);
                 Thread.sleep(3_000); // a duplicate written late would show now
+                for (String topic : List.of(PipelineProcesses.ORDERS_TOPIC, PipelineProcesses.ENRICHED_TOPIC)) {
+                    System.out.println(name + ": " + TopicIds.summary(broker, topic, registry.url()));
+                }
+                System.out.println(name + ": orders_enriched ids stored more than once: " + db.repeatedIds());
                 assertThat(db.countAndDistinct("orders")).isEqualTo(orders + "|" + orders);
                 assertThat(db.countAndDistinct("orders_enriched")).as("rows and distinct ids in orders_enriched")
                         .isEqualTo(orders + "|" + orders);

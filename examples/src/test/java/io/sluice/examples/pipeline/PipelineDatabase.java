@@ -50,6 +50,19 @@ abstract class PipelineDatabase implements AutoCloseable {
         }
     }
 
+    /** Up to ten ids that orders_enriched holds more than once, with how often. */
+    List<String> repeatedIds() throws SQLException {
+        List<String> ids = new ArrayList<>();
+        try (Connection c = connect(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT \"id\", COUNT(*) FROM \"orders_enriched\" GROUP BY \"id\" "
+                     + "HAVING COUNT(*) > 1 ORDER BY \"id\"")) {
+            while (rs.next() && ids.size() < 10) {
+                ids.add(rs.getLong(1) + "x" + rs.getLong(2));
+            }
+        }
+        return ids;
+    }
+
     /** The source table's rows as the enrichment should leave them: its columns and quantity * unit_price. */
     List<String> ordersEnrichedByHand() throws SQLException {
         return rows("SELECT \"id\", \"customer\", \"item\", \"quantity\", \"unit_price\", NULL FROM \"orders\" "
