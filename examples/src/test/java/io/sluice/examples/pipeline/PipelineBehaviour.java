@@ -67,7 +67,8 @@ abstract class PipelineBehaviour {
             db.createOrders();
             broker.createTopic(PipelineProcesses.ORDERS_TOPIC, 2, Map.of());
             broker.createTopic(PipelineProcesses.ENRICHED_TOPIC, 2, Map.of());
-            String name = getClass().getSimpleName() + "-" + orders;
+            // The seed in the name keeps each run's logs (target/pipeline-logs) apart for a post-mortem.
+            String name = getClass().getSimpleName() + "-" + orders + "-" + seed;
             try (PipelineProcesses parts = new PipelineProcesses(dir, name, broker.bootstrap(), db,
                     new PipelineProcesses.Converter("io.sluice.connect.converters.AvroConverter",
                             Map.of("schema.registry.url", registry.url())))) {
