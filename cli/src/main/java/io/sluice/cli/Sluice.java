@@ -5,6 +5,7 @@ import io.sluice.connect.cli.ConnectCommand;
 import io.sluice.mirror.cli.MirrorCommand;
 import io.sluice.examples.avro.AvroCommand;
 import io.sluice.examples.enrich.EnrichCommand;
+import io.sluice.examples.pipeline.ShopOrdersCommand;
 import io.sluice.examples.mirror.MirrorFailoverCommand;
 import io.sluice.registry.cli.RegistryCommand;
 import picocli.CommandLine;
@@ -26,7 +27,7 @@ public final class Sluice implements Runnable {
 
     /** {@code sluice example <job>}: the runnable jobs in examples/. */
     @Command(name = "example", mixinStandardHelpOptions = true, description = "Run an example job.",
-            subcommands = {EnrichCommand.class, AvroCommand.class, MirrorFailoverCommand.class})
+            subcommands = {EnrichCommand.class, ShopOrdersCommand.class, AvroCommand.class, MirrorFailoverCommand.class})
     static final class Example implements Runnable {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;

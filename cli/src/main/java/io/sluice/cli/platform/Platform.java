@@ -75,6 +75,13 @@ final class Platform implements AutoCloseable {
         return List.copyOf(parts);
     }
 
+    /** The address of the part of type {@code type} (the broker's bootstrap servers, the others' URLs). */
+    String address(Class<? extends Part> type) {
+        return parts.stream().filter(type::isInstance).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no " + type.getSimpleName() + " started"))
+                .address();
+    }
+
     State state() {
         return state;
     }

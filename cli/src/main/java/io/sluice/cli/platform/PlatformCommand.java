@@ -2,6 +2,7 @@ package io.sluice.cli.platform;
 
 import io.sluice.broker.config.BrokerConfig;
 import io.sluice.connect.worker.WorkerConfig;
+import io.sluice.examples.pipeline.PipelineDemo;
 import io.sluice.registry.RegistryConfig;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /**
@@ -44,6 +46,11 @@ public final class PlatformCommand implements Callable<Integer> {
                     + "registry.listeners=http://127.0.0.1:18081 or connect.plugin.path=/opt/connectors.")
     List<String> overrides = List.of();
 
+    @Option(names = "--demo", description = "Also run the exactly-once pipeline example: an H2 orders table (in the "
+            + "broker's data dir) -> JDBC source -> Avro topic -> enrich-orders job -> exactly-once JDBC sink -> "
+            + "orders_enriched, fed with new orders and checked every 10 s.")
+    boolean demo;
+
     @Override
     public Integer call() throws Exception {
         BrokerConfig broker;
@@ -54,6 +61,10 @@ public final class PlatformCommand implements Callable<Integer> {
             registry = PlatformSettings.of("registry.", registryConfig, overrides);
             RegistryConfig.of(registry); // reject a bad registry setting before the broker starts
             connect = PlatformSettings.of("connect.", connectConfig, overrides);
+            if (demo) {
+                connect.putIfAbsent(WorkerConfig.VALUE_CONVERTER, PipelineDemo.AVRO_CONVERTER);
+                connect.putIfAbsent("exactly.once.source.support", "enabled");
+            }
             new WorkerConfig(ConnectPart.withDefaults(connect, broker.logDirs().get(0), null)); // and a bad worker one
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("Invalid configuration: " + e.getMessage());
@@ -68,7 +79,9 @@ public final class PlatformCommand implements Callable<Integer> {
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicReference<PipelineDemo> running = new AtomicReference<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            closeDemo(running.get());
             platform.close();
             stopped.countDown();
         }, "sluice-platform-shutdown"));
@@ -76,8 +89,22 @@ public final class PlatformCommand implements Callable<Integer> {
             return 1; // exiting runs the shutdown hook, which stops what started
         }
         printReady(platform, System.currentTimeMillis() - began);
+        if (demo) {
+            running.set(PipelineDemo.start(broker.logDirs().get(0), platform.address(BrokerPart.class),
+                    platform.address(RegistryPart.class), platform.address(ConnectPart.class)));
+        }
         stopped.await();
         return 0;
+    }
+
+    private static void closeDemo(PipelineDemo demo) {
+        if (demo != null) {
+            try {
+                demo.close();
+            } catch (Exception e) {
+                System.err.println("Stopping the pipeline demo: " + e);
+            }
+        }
     }
 
     private static void printReady(Platform platform, long elapsedMs) {

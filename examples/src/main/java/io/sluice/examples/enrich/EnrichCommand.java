@@ -4,6 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -27,10 +29,33 @@ public final class EnrichCommand implements Callable<Integer> {
             description = "Transactional id; a restarted instance must reuse it.")
     String transactionalId;
 
+    @Option(names = "--format", defaultValue = "csv",
+            description = "Order format: csv (\"item,quantity,unitPriceCents\" strings) or connect (structs with "
+                    + "quantity and unit_price fields, as the JDBC source writes them, read and written with --converter).")
+    String format;
+
+    @Option(names = "--converter", defaultValue = "org.apache.kafka.connect.json.JsonConverter",
+            description = "With --format connect: the value converter class (e.g. io.sluice.connect.converters.AvroConverter).")
+    String converter;
+
+    @Option(names = "--converter-config", description = "With --format connect: a converter setting as key=value "
+            + "(repeatable), e.g. schema.registry.url=http://127.0.0.1:8081.")
+    Map<String, String> converterConfig = new LinkedHashMap<>();
+
+    @Option(names = "--errors-topic", description = "Topic for orders that cannot be read (with the reason in "
+            + "__connect.errors.* headers); without it such an order stops the job.")
+    String errorsTopic;
+
     @Override
     public Integer call() throws Exception {
+        OrderFormat orders = switch (format) {
+            case "csv" -> new CsvOrders();
+            case "connect" -> ConnectOrders.using(converter, converterConfig, output);
+            default -> throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--format must be csv or connect, not '" + format + "'");
+        };
         OrderEnrichmentJob job = new OrderEnrichmentJob(new OrderEnrichmentJob.Settings(bootstrap, input, output, group,
-                transactionalId));
+                transactionalId, orders, errorsTopic));
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             job.stop();

@@ -14,11 +14,12 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -37,13 +38,21 @@ import java.util.Set;
 public final class OrderEnrichmentJob implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OrderEnrichmentJob.class);
 
+    /**
+     * {@code format} reads an order and writes it enriched; an order it cannot read goes to {@code errorsTopic} (in
+     * the same transaction) or, when that is null, stops the job. The 5-argument form keeps the CSV orders.
+     */
     public record Settings(String bootstrapServers, String inputTopic, String outputTopic, String groupId,
-                           String transactionalId) {
+                           String transactionalId, OrderFormat format, String errorsTopic) {
+        public Settings(String bootstrapServers, String inputTopic, String outputTopic, String groupId,
+                        String transactionalId) {
+            this(bootstrapServers, inputTopic, outputTopic, groupId, transactionalId, new CsvOrders(), null);
+        }
     }
 
     private final Settings settings;
-    private final KafkaConsumer<String, String> consumer;
-    private final KafkaProducer<String, String> producer;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaProducer<byte[], byte[]> producer;
     private volatile boolean stopping;
     private long committedRecords;
 
@@ -60,23 +69,15 @@ public final class OrderEnrichmentJob implements AutoCloseable {
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "200");
-        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         consumer = new KafkaConsumer<>(c);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         producer = new KafkaProducer<>(p);
-    }
-
-    /** The business logic: one enriched order per input order. */
-    static String enrich(ConsumerRecord<String, String> order) {
-        String[] fields = order.value().split(",");
-        long quantity = Long.parseLong(fields[1].trim());
-        long unitPrice = Long.parseLong(fields[2].trim());
-        return order.value() + ",total=" + (quantity * unitPrice) + ",source=" + order.partition() + ":" + order.offset();
     }
 
     /** Runs until {@link #stop()}; throws if this instance was fenced by a newer one. */
@@ -86,7 +87,7 @@ public final class OrderEnrichmentJob implements AutoCloseable {
         log.info("Enriching {} into {} as transactional id {}", settings.inputTopic(), settings.outputTopic(),
                 settings.transactionalId());
         while (!stopping) {
-            ConsumerRecords<String, String> records;
+            ConsumerRecords<byte[], byte[]> records;
             try {
                 records = consumer.poll(Duration.ofMillis(200));
             } catch (WakeupException e) {
@@ -98,8 +99,8 @@ public final class OrderEnrichmentJob implements AutoCloseable {
             producer.beginTransaction();
             try {
                 Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-                for (ConsumerRecord<String, String> order : records) {
-                    producer.send(new ProducerRecord<>(settings.outputTopic(), order.key(), enrich(order)));
+                for (ConsumerRecord<byte[], byte[]> order : records) {
+                    producer.send(enrichedOrDeadLetter(order));
                     next.put(new TopicPartition(order.topic(), order.partition()), new OffsetAndMetadata(order.offset() + 1));
                 }
                 producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
@@ -118,6 +119,33 @@ public final class OrderEnrichmentJob implements AutoCloseable {
                 rewind();
             }
         }
+    }
+
+    private ProducerRecord<byte[], byte[]> enrichedOrDeadLetter(ConsumerRecord<byte[], byte[]> order) {
+        try {
+            return new ProducerRecord<>(settings.outputTopic(), order.key(), settings.format().enrich(order));
+        } catch (RuntimeException e) {
+            if (isIo(e)) {
+                throw e; // a registry or network failure says nothing about the order: abort and read it again
+            }
+            String where = order.topic() + "-" + order.partition() + " offset " + order.offset();
+            if (settings.errorsTopic() == null) {
+                throw new IllegalStateException("Cannot enrich the order at " + where + ": " + e.getMessage()
+                        + " (an errors topic would take such orders and let the job go on)", e);
+            }
+            log.warn("Order at {} goes to {}: {}", where, settings.errorsTopic(), e.toString());
+            return DeadLetters.of(order, settings.errorsTopic(), e);
+        }
+    }
+
+    /** A network failure (java.net's IOExceptions), not a parse error (Jackson's are IOExceptions too). */
+    private static boolean isIo(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException && t.getClass().getName().startsWith("java.net.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** After an abort, go back to the committed offsets so the aborted batch is processed again. */

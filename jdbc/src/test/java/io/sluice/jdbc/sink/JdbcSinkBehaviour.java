@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -248,7 +249,7 @@ abstract class JdbcSinkBehaviour {
                 "consumer.override.max.poll.records", "7");
         createSink("eos-sink", eos);
         List<Json.Field> payment = List.of(field("n", "int32"));
-        List<String[]> first = new java.util.ArrayList<>();
+        List<String[]> first = new ArrayList<>();
         for (int n = 0; n < 40; n++) {
             first.add(new String[] {null, struct(payment, n)});
         }
@@ -267,7 +268,7 @@ abstract class JdbcSinkBehaviour {
         // Group offsets gone: a sink trusting the group would start over (auto.offset.reset=earliest) and duplicate.
         startWorker();
         createSink("eos-sink", eos);
-        List<String[]> second = new java.util.ArrayList<>();
+        List<String[]> second = new ArrayList<>();
         for (int n = 40; n < 50; n++) {
             second.add(new String[] {null, struct(payment, n)});
         }
@@ -283,7 +284,7 @@ abstract class JdbcSinkBehaviour {
         db = newDatabase();
         newTopic("backfill");
         List<Json.Field> item = List.of(field("n", "int32"));
-        List<String[]> records = new java.util.ArrayList<>();
+        List<String[]> records = new ArrayList<>();
         for (int n = 0; n < 10; n++) {
             records.add(new String[] {null, struct(item, n)});
         }
@@ -395,5 +396,62 @@ abstract class JdbcSinkBehaviour {
             }
         }
         return records;
+    }
+
+    @Test
+    void withADeadLetterQueueBadRecordsGoThereWithContextHeadersAndTheGoodRowsLand() throws Exception {
+        db = newDatabase();
+        newTopic("dlq");
+        String dlq = topic + "-dlq";
+        db.execute("CREATE TABLE \"" + topic + "\" (\"id\" INTEGER PRIMARY KEY, \"qty\" INTEGER NOT NULL)");
+        startWorker();
+        createSink("dlq-sink", Map.of("insert.mode", "insert", "pk.mode", "record_key", "pk.fields", "id",
+                "exactly.once", "true", "errors.tolerance", "all", "errors.deadletterqueue.topic.name", dlq,
+                "errors.deadletterqueue.topic.replication.factor", "1",
+                "errors.deadletterqueue.context.headers.enable", "true"));
+        List<Json.Field> qty = List.of(field("qty", "int32"));
+        produceAll(List.of(new String[] {primitive("int32", 1), struct(qty, 5)},
+                new String[] {primitive("int32", 2), struct(List.of(field("qty", "string")), "five")},
+                new String[] {null, struct(qty, 7)},
+                new String[] {primitive("int32", 1), struct(qty, 6)},
+                new String[] {primitive("int32", 3), struct(qty, 9)}));
+
+        awaitRows("SELECT \"id\", \"qty\" FROM \"" + topic + "\" ORDER BY \"id\"", List.of("1|5", "3|9"));
+        List<ConsumerRecord<byte[], byte[]>> dead = readAllBytes(dlq, 3);
+        assertThat(dead).extracting(r -> header(r, "__connect.errors.offset")).containsExactly("1", "2", "3");
+        for (var record : dead) {
+            assertThat(header(record, "__connect.errors.topic")).isEqualTo(topic);
+            assertThat(header(record, "__connect.errors.partition")).isEqualTo("0");
+            assertThat(header(record, "__connect.errors.connector.name")).isEqualTo("dlq-sink");
+            assertThat(header(record, "__connect.errors.task.id")).isEqualTo("0");
+            assertThat(header(record, "__connect.errors.stage")).isEqualTo("TASK_PUT");
+            assertThat(header(record, "__connect.errors.exception.class.name")).isNotBlank();
+        }
+        assertThat(header(dead.get(0), "__connect.errors.exception.message")).contains("qty");
+        assertThat(header(dead.get(1), "__connect.errors.exception.message")).contains("key is missing");
+        // The original record, as consumed: the DLQ keeps the bytes, not a re-serialization.
+        assertThat(new String(dead.get(1).value(), StandardCharsets.UTF_8)).isEqualTo(struct(qty, 7));
+        assertThat(taskState("dlq-sink").state()).isEqualTo("RUNNING");
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> readAllBytes(String topicName, int count) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (var consumer = broker.bytesConsumer(null, Map.of())) {
+            var partition = new TopicPartition(topicName, 0);
+            await().atMost(WAIT).until(() -> consumer.partitionsFor(topicName, Duration.ofSeconds(5)) != null
+                    && !consumer.partitionsFor(topicName, Duration.ofSeconds(5)).isEmpty());
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            await().atMost(WAIT).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return records.size() >= count;
+            });
+        }
+        return records;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> record, String key) {
+        Header header = record.headers().lastHeader(key);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }
