@@ -162,8 +162,29 @@ class ConnectDistributedIT {
             assertThat(status.path("connector").path("state").asText()).isEqualTo("STOPPED");
             assertThat(status.path("tasks")).isEmpty();
         });
+        // KIP-875 on distributed workers: offsets read on either worker, altered through the follower (forwarded).
+        for (RestClient rest : List.of(leader, follower)) {
+            JsonNode offsets = rest.get("/connectors/src/offsets").body().path("offsets");
+            assertThat(offsets).hasSize(1);
+            assertThat(offsets.get(0).path("partition").path("filename").asText()).isEqualTo(input.toString());
+            assertThat(offsets.get(0).path("offset").path("position").asLong()).isPositive();
+        }
+        RestClient.Response rewound = follower.patch("/connectors/src/offsets", Map.of("offsets", List.of(Map.of(
+                "partition", Map.of("filename", input.toString()), "offset", Map.of("position", 0)))));
+        assertThat(rewound.status()).as("%s", rewound.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> leader.get("/connectors/src/offsets").body()
+                .path("offsets").get(0).path("offset").path("position").asLong() == 0);
         assertThat(follower.put("/connectors/src/resume", null).status()).isEqualTo(202);
         awaitState(follower, "src", "RUNNING", "RUNNING");
+        assertThat(leader.patch("/connectors/src/offsets", Map.of("offsets", List.of())).status())
+                .as("altering offsets of a running connector").isEqualTo(400);
+        // The rewound source reads the file again: the sink writes its lines a second time.
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readAllLines(output)
+                .equals(List.of("one", "two", "three", "one", "two", "three")));
+
+        RestClient.Response patched = follower.patch("/connectors/sink/config", Map.of("tasks.max", "1"));
+        assertThat(patched.status()).as("%s", patched.body()).isEqualTo(200);
+        assertThat(leader.get("/connectors/sink/config").body().path("file").asText()).isEqualTo(output.toString());
 
         assertThat(follower.delete("/connectors/sink").status()).isEqualTo(204);
         for (RestClient rest : List.of(leader, follower)) {
