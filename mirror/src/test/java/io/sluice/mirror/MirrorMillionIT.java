@@ -9,7 +9,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -25,11 +24,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The issue's full-size run: 1,000,000 records A -> B with integrity (per-partition order, keys, headers,
- * timestamps). Minutes long, so only with {@code -Dsluice.long=true}:
- * {@code mvn -pl mirror -am test -Dtest=MirrorMillionIT -Dsluice.long=true -Dsurefire.failIfNoSpecifiedTests=false}.
+ * timestamps). About a minute on a quiet machine; tagged long, and run by default like the other long tests.
  */
 @Tag("long")
-@EnabledIfSystemProperty(named = "sluice.long", matches = "true")
 class MirrorMillionIT {
     static final int RECORDS = 1_000_000;
     static final int PARTITIONS = 6;
