@@ -13,7 +13,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MirrorFailoverExampleIT {
     @Test
     void theGroupContinuesOnTheTargetExactlyWhereItStopped() throws Exception {
-        try (TwoClusters clusters = TwoClusters.start(1, 1, Map.of("offsets.topic.replication.factor", "1"))) {
+        // Single-broker clusters: the exactly-once mirror needs a transaction log it can create on one broker.
+        try (TwoClusters clusters = TwoClusters.start(1, 1, Map.of("offsets.topic.replication.factor", "1",
+                "transaction.state.log.replication.factor", "1", "transaction.state.log.min.isr", "1"))) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             boolean exact = new MirrorFailoverExample(new MirrorFailoverExample.Settings(clusters.source().bootstrap(),
                     clusters.target().bootstrap(), "payments", "billing", 1000, 600),
